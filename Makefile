@@ -1,0 +1,31 @@
+# ztkube build. `make` builds everything into dist/ and leaves bin/ztkube;
+# `make test` runs the whole suite; `make bench` prints the benchmarks.
+SHELL := /bin/bash
+# Headers of the running node, so node-gyp never downloads any (issue #2).
+NODE_PREFIX := $(shell node -p 'require("path").dirname(require("path").dirname(process.execPath))')
+
+.PHONY: all build test bench clean typecheck
+
+all: build
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+build: node_modules/.installed
+	npx tsc -p .
+	mkdir -p bin
+	printf '#!/usr/bin/env node\nimport("../dist/cmd/ztkube.js");\n' > bin/ztkube
+	chmod +x bin/ztkube
+
+typecheck: node_modules/.installed
+	npx tsc --noEmit -p .
+
+test: build
+	node --test --test-concurrency=2 $$(find dist/test -name '*.test.js' | sort)
+
+bench: build
+	node dist/test/bench/run.js
+
+clean:
+	rm -rf dist bin build

@@ -1,0 +1,29 @@
+// What a CLI command may touch, passed in so commands run in tests without exec.
+import { readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { secureRandomBytes } from '../crypto/random.js';
+
+export interface CliIo {
+  stdout(s: string): void;
+  stderr(s: string): void;
+  readFile(path: string): Uint8Array;
+  /** mode is applied even when the file already existed (secrets must end up 0600). */
+  writeFile(path: string, data: Uint8Array | string, mode?: number): void;
+  cwd(): string;
+  nowMs(): number;
+  random(n: number): Uint8Array;
+}
+
+export function processIo(): CliIo {
+  return {
+    stdout: (s) => void process.stdout.write(s),
+    stderr: (s) => void process.stderr.write(s),
+    readFile: (p) => readFileSync(p),
+    writeFile: (p, d, mode) => {
+      writeFileSync(p, d, mode === undefined ? undefined : { mode });
+      if (mode !== undefined) chmodSync(p, mode);
+    },
+    cwd: () => process.cwd(),
+    nowMs: () => Date.now(),
+    random: secureRandomBytes,
+  };
+}

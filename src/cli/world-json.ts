@@ -1,0 +1,104 @@
+// The world JSON of `zerotier-idtool initmoon`/`genmoon` (06 §7, 03 §9.1) and the
+// converters both `genmoon` and `ztkube planet create` use. Every error names the field.
+import { ConfigError } from '../util/errors.js';
+import { fromHexStrict, toHex } from '../util/hex.js';
+import { Identity } from '../protocol/identity.js';
+import { compareInetAddress, parseInetAddress, type InetAddress } from '../protocol/inet-address.js';
+import { WORLD_MAX_ROOTS, WORLD_MAX_STABLE_ENDPOINTS_PER_ROOT, WorldType, signWorld, type World, type WorldRoot } from '../protocol/world.js';
+import { publicFromPrivate } from '../crypto/c25519.js';
+
+export interface WorldJson {
+  id: string;
+  objtype: 'world';
+  roots: Array<{ identity: string; stableEndpoints: string[] }>;
+  signingKey: string;
+  signingKey_SECRET: string;
+  updatesMustBeSignedBy: string;
+  worldType: 'moon' | 'planet';
+}
+
+/** JSON text as 1.14.1's idtool prints it: keys sorted, one-space indent, final newline. */
+export function formatWorldJson(j: WorldJson): string {
+  const sorted = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sorted);
+    if (v && typeof v === 'object') {
+      const o: Record<string, unknown> = {};
+      for (const k of Object.keys(v).sort()) o[k] = sorted((v as Record<string, unknown>)[k]);
+      return o;
+    }
+    return v;
+  };
+  return JSON.stringify(sorted(j), null, 1) + '\n';
+}
+
+function key64(j: Record<string, unknown>, field: string, src: string): Uint8Array {
+  const v = j[field];
+  if (typeof v !== 'string') throw new ConfigError(`${src}: ${field} must be a string of 128 hex digits`);
+  const b = fromHexStrict(v.trim());
+  if (!b || b.length !== 64) throw new ConfigError(`${src}: ${field} must be 128 hex digits, got ${JSON.stringify(v.slice(0, 20))}…`);
+  return b;
+}
+
+function parseRoots(raw: unknown, src: string): WorldRoot[] {
+  if (!Array.isArray(raw)) throw new ConfigError(`${src}: roots must be an array`);
+  if (raw.length === 0) throw new ConfigError(`${src}: roots must name at least one root`);
+  if (raw.length > WORLD_MAX_ROOTS) throw new ConfigError(`${src}: roots holds at most ${WORLD_MAX_ROOTS} entries, got ${raw.length}`);
+  const roots = raw.map((r: unknown, i: number): WorldRoot => {
+    const at = `${src}: roots[${i}]`;
+    if (!r || typeof r !== 'object') throw new ConfigError(`${at} must be an object`);
+    const o = r as Record<string, unknown>;
+    if (typeof o.identity !== 'string') throw new ConfigError(`${at}.identity must be an identity string`);
+    let identity: Identity;
+    try {
+      identity = Identity.fromString(o.identity.trim()).toPublic();
+    } catch (e) {
+      throw new ConfigError(`${at}.identity is not a valid identity (${(e as Error).message})`);
+    }
+    const eps = o.stableEndpoints ?? [];
+    if (!Array.isArray(eps)) throw new ConfigError(`${at}.stableEndpoints must be an array of "ip/port" strings`);
+    if (eps.length > WORLD_MAX_STABLE_ENDPOINTS_PER_ROOT) {
+      throw new ConfigError(`${at}.stableEndpoints holds at most ${WORLD_MAX_STABLE_ENDPOINTS_PER_ROOT} entries`);
+    }
+    const stableEndpoints: InetAddress[] = eps.map((e: unknown, k: number) => {
+      const a = typeof e === 'string' ? parseInetAddress(e.trim()) : null;
+      if (!a || a.port === 0) throw new ConfigError(`${at}.stableEndpoints[${k}] must be "ip/port", got ${JSON.stringify(e)}`);
+      return a;
+    });
+    stableEndpoints.sort(compareInetAddress);
+    return { identity, stableEndpoints };
+  });
+  roots.sort((a, b) => Identity.compare(a.identity, b.identity));
+  return roots;
+}
+
+export interface BuildWorldOptions {
+  type: WorldType;
+  id: bigint;
+  timestampMs: number;
+  json: Record<string, unknown>;
+  src: string;
+}
+
+/** Signs a world described by idtool's JSON fields (roots, signingKey*, updatesMustBeSignedBy). */
+export function buildWorldFromJson(o: BuildWorldOptions): World {
+  const signingPublic = key64(o.json, 'signingKey', o.src);
+  const signingSecret = key64(o.json, 'signingKey_SECRET', o.src);
+  const updatesMustBeSignedBy = key64(o.json, 'updatesMustBeSignedBy', o.src);
+  const derived = publicFromPrivate(signingSecret);
+  if (toHex(derived) !== toHex(signingPublic)) {
+    throw new ConfigError(`${o.src}: signingKey is not the public half of signingKey_SECRET`);
+  }
+  const roots = parseRoots(o.json.roots, o.src);
+  return signWorld(
+    { type: o.type, id: o.id, timestamp: BigInt(o.timestampMs), updatesMustBeSignedBy, roots },
+    signingPublic,
+    signingSecret,
+  );
+}
+
+/** Parses a world ID from JSON text: hex, like 1.14.1's hexStrToU64; 0 is invalid. */
+export function parseWorldId(v: unknown): bigint | null {
+  if (typeof v !== 'string' || !/^(0x)?[0-9a-fA-F]{1,16}$/.test(v.trim())) return null;
+  const id = BigInt('0x' + v.trim().replace(/^0x/, ''));
+  return id === 0n ? null : id;
+}
