@@ -3,7 +3,7 @@
 import { ConfigError } from '../util/errors.js';
 import { fromHexStrict, toHex } from '../util/hex.js';
 import { Identity } from '../protocol/identity.js';
-import { compareInetAddress, parseInetAddress, type InetAddress } from '../protocol/inet-address.js';
+import { compareInetAddressZt, parseInetAddress, type InetAddress } from '../protocol/inet-address.js';
 import { WORLD_MAX_ROOTS, WORLD_MAX_STABLE_ENDPOINTS_PER_ROOT, WorldType, signWorld, type World, type WorldRoot } from '../protocol/world.js';
 import { publicFromPrivate } from '../crypto/c25519.js';
 
@@ -64,7 +64,7 @@ function parseRoots(raw: unknown, src: string): WorldRoot[] {
       if (!a || a.port === 0) throw new ConfigError(`${at}.stableEndpoints[${k}] must be "ip/port", got ${JSON.stringify(e)}`);
       return a;
     });
-    stableEndpoints.sort(compareInetAddress);
+    stableEndpoints.sort(compareInetAddressZt);
     return { identity, stableEndpoints };
   });
   roots.sort((a, b) => Identity.compare(a.identity, b.identity));

@@ -7,12 +7,16 @@
 //
 // Order on send: compress → set the fragmented flag → armor. On receive: de-armor →
 // decompress → dispatch. Only payloads longer than 64 bytes are compressed, and only when
-// the block is strictly shorter. Decompression is bounded at 9 996 bytes; 1.14.1 treats an
-// empty result as failure, and so do we.
+// the block is strictly shorter.
+//
+// Decompression copies 1.14.1 exactly: LZ4_decompress_safe into a 10 024-byte buffer, then
+// the result is refused if it is empty or longer than 9 996 bytes. The capacity matters,
+// not only the limit: LZ4's end-of-block rules are relative to it (see lz4.ts), so
+// decoding straight into 9 996 bytes would refuse a few blocks that 1.14.1 accepts.
 import { DecodeError } from '../util/errors.js';
 import {
-  COMPRESSION_MIN_PAYLOAD_BYTES,
   MAX_DECOMPRESSED_PAYLOAD_BYTES,
+  MAX_PACKET_BYTES,
   MIN_PACKET_BYTES,
   PACKET_IDX_PAYLOAD,
   PACKET_IDX_VERB,
@@ -29,7 +33,7 @@ export function compressPacket(pkt: Uint8Array): Uint8Array {
   if (pkt.length < MIN_PACKET_BYTES) throw new RangeError(`packet shorter than ${MIN_PACKET_BYTES} bytes`);
   if ((pkt[PACKET_IDX_VERB] & VERB_FLAG_COMPRESSED) !== 0) return pkt;
   const payload = pkt.subarray(PACKET_IDX_PAYLOAD);
-  if (payload.length < COMPRESSION_MIN_PAYLOAD_BYTES) return pkt;
+  // maybeCompress applies the "> 64 bytes and strictly shorter" rule.
   const block = maybeCompress(payload);
   if (block === null || block.length >= payload.length) return pkt;
   const out = new Uint8Array(PACKET_IDX_PAYLOAD + block.length);
@@ -52,8 +56,9 @@ export function decompressPacket(pkt: Uint8Array): Uint8Array {
     pkt[PACKET_IDX_VERB] &= ~VERB_FLAG_COMPRESSED & 0xff;
     return pkt;
   }
-  const expanded = lz4Decompress(pkt.subarray(PACKET_IDX_PAYLOAD), MAX_DECOMPRESSED_PAYLOAD_BYTES);
+  const expanded = lz4Decompress(pkt.subarray(PACKET_IDX_PAYLOAD), MAX_PACKET_BYTES);
   if (expanded.length === 0) throw new DecodeError('compressed payload', PACKET_IDX_PAYLOAD, 'empty');
+  if (expanded.length > MAX_DECOMPRESSED_PAYLOAD_BYTES) throw new DecodeError('compressed payload', PACKET_IDX_PAYLOAD, 'too_big');
   const out = new Uint8Array(PACKET_IDX_PAYLOAD + expanded.length);
   out.set(pkt.subarray(0, PACKET_IDX_PAYLOAD), 0);
   out[PACKET_IDX_VERB] &= ~VERB_FLAG_COMPRESSED & 0xff;

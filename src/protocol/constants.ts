@@ -120,8 +120,6 @@ export const MAX_PHYS_MTU_BYTES = 10324;
 export const MAX_PACKET_BYTES = 10024;
 /** MAX_PACKET_BYTES − 28: the LZ4 output limit (02 §6). */
 export const MAX_DECOMPRESSED_PAYLOAD_BYTES = 9996;
-/** Payloads of this size or less are never compressed (02 §6). */
-export const COMPRESSION_MIN_PAYLOAD_BYTES = 65;
 /** ZT_MAX_MTU: the largest Ethernet payload a virtual network carries (04). */
 export const MAX_FRAME_BYTES = 10000;
 export const DEFAULT_VIRTUAL_MTU_BYTES = 2800;

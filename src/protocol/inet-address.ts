@@ -180,3 +180,23 @@ export function inetAddressEquals(a: InetAddress | null, b: InetAddress | null):
   if (!a || !b) return a === b;
   return compareInetAddress(a, b) === 0;
 }
+
+/**
+ * The order 1.14.1's InetAddress::operator< gives on little-endian hosts, which
+ * `genmoon` uses to sort a root's endpoints: family (IPv4 first), then the port and the
+ * IPv4 address compared as raw network-order fields read in host (little-endian) order,
+ * IPv6 bytes by memcmp. Reproduced so our moons and planets match 1.14.1's byte for byte.
+ */
+export function compareInetAddressZt(a: InetAddress, b: InetAddress): number {
+  if (a.family !== b.family) return a.family - b.family;
+  const swap = (p: number): number => ((p & 0xff) << 8) | (p >> 8);
+  const pa = swap(a.port);
+  const pb = swap(b.port);
+  if (pa !== pb) return pa - pb;
+  if (a.family === 4) {
+    const le = (ip: Uint8Array): number => ((ip[3] << 24) >>> 0) + ((ip[2] << 16) | (ip[1] << 8) | ip[0]);
+    return le(a.ip) - le(b.ip);
+  }
+  for (let i = 0; i < 16; i++) if (a.ip[i] !== b.ip[i]) return a.ip[i] - b.ip[i];
+  return 0;
+}

@@ -69,9 +69,10 @@ export function lz4Decompress(src: Uint8Array, maxOut: number): Uint8Array {
         if (ip >= n) fail(ip, 'literal_length_truncated');
         s = src[ip++];
         litLen += s;
-        // 1.7.5 stops reading 255s this close to the end; the length it has then can
-        // never fit what is left, so the block fails just below either way.
       } while (s === 255 && ip < n - 15);
+      // 1.7.5 stops reading 255s this close to the end; the length it has by then can
+      // never fit what is left, so it fails a little later. Same verdict, clearer reason.
+      if (s === 255) fail(ip, 'literal_length_truncated');
     }
     if (op + litLen > maxOut - MATCH_FIND_LIMIT_BYTES || ip + litLen > n - 8) {
       // Too close to either end for another sequence: this must be the last one, and
@@ -82,9 +83,15 @@ export function lz4Decompress(src: Uint8Array, maxOut: number): Uint8Array {
       op += litLen;
       return out.slice(0, op);
     }
-    out.set(src.subarray(ip, ip + litLen), op);
-    ip += litLen;
-    op += litLen;
+    if (litLen > 32) {
+      out.set(src.subarray(ip, ip + litLen), op);
+      ip += litLen;
+      op += litLen;
+    } else {
+      // Short runs are the common case; a loop beats creating a subarray for them.
+      const litEnd = ip + litLen;
+      while (ip < litEnd) out[op++] = src[ip++];
+    }
 
     const offset = src[ip] | (src[ip + 1] << 8); // readable: ip + 8 <= n was checked above
     if (offset === 0) fail(ip, 'offset_zero');
@@ -102,11 +109,16 @@ export function lz4Decompress(src: Uint8Array, maxOut: number): Uint8Array {
     }
     matchLen += MIN_MATCH_BYTES;
     if (op + matchLen > maxOut - LAST_LITERALS_BYTES) fail(ip, 'match_past_output');
-    // Byte by byte on purpose: with offset < matchLen the copy reads bytes it has just
-    // written, which is how LZ4 encodes runs (offset 1 repeats one byte).
     let from = op - offset;
     const end = op + matchLen;
-    while (op < end) out[op++] = out[from++];
+    if (offset >= matchLen && matchLen > 32) {
+      out.copyWithin(op, from, from + matchLen);
+      op = end;
+    } else {
+      // Byte by byte when source and destination overlap: the copy then reads bytes it
+      // has just written, which is how LZ4 encodes runs (offset 1 repeats one byte).
+      while (op < end) out[op++] = out[from++];
+    }
   }
 }
 
@@ -144,8 +156,12 @@ function writeSequence(
   if (op + size > limit) return -1;
   dst[op++] = ((litLen >= 15 ? 15 : litLen) << 4) | (mlCode >= 15 ? 15 : mlCode);
   if (litLen >= 15) op = writeExtension(dst, op, litLen);
-  dst.set(src.subarray(anchor, anchor + litLen), op);
-  op += litLen;
+  if (litLen > 32) {
+    dst.set(src.subarray(anchor, anchor + litLen), op);
+    op += litLen;
+  } else {
+    for (let i = anchor, end = anchor + litLen; i < end; i++) dst[op++] = src[i];
+  }
   if (matchLen !== 0) {
     dst[op++] = offset & 0xff;
     dst[op++] = offset >>> 8;
@@ -159,6 +175,14 @@ function writeSequence(
 // without clearing it.
 const hashTable = new Int32Array(1 << HASH_BITS);
 let tableBase = 0;
+
+// Output is built here and copied out at its final size.
+let scratch = new Uint8Array(0);
+
+function encodeScratch(n: number): Uint8Array {
+  if (scratch.length < n) scratch = new Uint8Array(Math.max(n, 2 * scratch.length));
+  return scratch;
+}
 
 function read32(b: Uint8Array, i: number): number {
   return b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24);
@@ -228,12 +252,9 @@ function compressInto(src: Uint8Array, dst: Uint8Array, limit: number): number {
  */
 export function lz4Compress(src: Uint8Array): Uint8Array {
   const bound = lz4CompressBound(src.length);
-  const dst = new Uint8Array(bound);
-  const size = compressInto(src, dst, bound);
-  return dst.slice(0, size);
+  const dst = encodeScratch(bound);
+  return dst.slice(0, compressInto(src, dst, bound));
 }
-
-let scratch = new Uint8Array(0);
 
 /**
  * The sender rule of 02 §6: the compressed block if the payload is longer than 64 bytes
@@ -243,7 +264,7 @@ let scratch = new Uint8Array(0);
 export function maybeCompress(payload: Uint8Array): Uint8Array | null {
   const n = payload.length;
   if (n <= COMPRESS_MIN_PAYLOAD_BYTES) return null;
-  if (scratch.length < n) scratch = new Uint8Array(Math.max(n, 2 * scratch.length));
-  const size = compressInto(payload, scratch, n - 1);
-  return size < 0 ? null : scratch.slice(0, size);
+  const dst = encodeScratch(n);
+  const size = compressInto(payload, dst, n - 1);
+  return size < 0 ? null : dst.slice(0, size);
 }

@@ -36,9 +36,11 @@ test('fragmentCount: 1 + ceil((n − mtu) / (mtu − 16))', () => {
   assert.equal(fragmentCount(1433, MTU), 2);
   assert.equal(fragmentCount(2848, MTU), 2);
   assert.equal(fragmentCount(2849, MTU), 3);
-  assert.equal(fragmentCount(2838, MTU), 3 - 1); // see next line: a 2800-byte frame in FRAME
-  // 02 §8: a 2800-byte frame in FRAME is 2838 bytes … → 3 datagrams at MTU 1432. That
-  // needs 2838 > 1432 + 1416 = 2848, which is false: it is 2 datagrams (see the report).
+  // 02 §8 says a 2800-byte frame in FRAME (2838 bytes) takes 3 datagrams at MTU 1432; by the
+  // formula of §7.1 (and Switch.cpp) 2838 ≤ 1432 + 1416, so it takes 2. The 3 000-byte ECHO
+  // of the §14 checklist (3028 bytes) is the one that takes 3.
+  assert.equal(fragmentCount(2838, MTU), 2);
+  assert.equal(fragmentCount(3028, MTU), 3);
   assert.equal(fragmentCount(9928, MTU), 7);
   assert.equal(fragmentCount(9929, MTU), 8);
   assert.throws(() => fragmentCount(100, 27), RangeError);

@@ -87,3 +87,12 @@ test('endpoint ordering: family, address, port', () => {
   list.sort(compareInetAddress);
   assert.deepEqual(list.map(inetAddressToString), ['10.0.0.1/2', '10.0.0.1/9', '10.0.0.2/1', 'fd00::1/1']);
 });
+
+test('genmoon endpoint order reproduces 1.14.1 on little-endian hosts', async () => {
+  const { compareInetAddressZt } = await import('../../../src/protocol/inet-address.js');
+  // Port bytes are compared swapped (9993 = 0x2709 → 0x0927 sorts before 443 = 0x01bb → 0xbb01),
+  // IPv4 addresses by their last octet first.
+  const list = ['10.0.0.2/443', '10.0.0.1/9993', '9.0.0.3/9993', 'fd00::1/1', '10.0.0.1/443'].map((s) => parseInetAddress(s)!);
+  list.sort(compareInetAddressZt);
+  assert.deepEqual(list.map(inetAddressToString), ['10.0.0.1/9993', '9.0.0.3/9993', '10.0.0.1/443', '10.0.0.2/443', 'fd00::1/1']);
+});

@@ -1,0 +1,138 @@
+// HELLO processing (03 §3.2, §3.3, §4.3) and building OK(HELLO) (03 §4.4).
+import { dearmor, helloTailCrypt } from '../protocol/armor.js';
+import { ErrorCode, MIN_PROTOCOL_VERSION, PACKET_IDX_PAYLOAD, PACKET_IDX_VERB, PROTOCOL_VERSION, VERB_FLAG_COMPRESSED, Verb } from '../protocol/constants.js';
+import { packetIdBytes, packetSource } from '../protocol/packet.js';
+import { decodeHello, decodeHelloTail, type HelloMoon } from '../protocol/verbs/hello.js';
+import { encodeOk } from '../protocol/verbs/ok.js';
+import { encodeOkHello } from '../protocol/verbs/ok-hello.js';
+import { encodeError } from '../protocol/verbs/error.js';
+import { encodeWorld, type World } from '../protocol/world.js';
+import { armor } from '../protocol/armor.js';
+import { buildPacket } from '../protocol/packet.js';
+import { concatBytes } from '../util/bytes.js';
+import { validateIdentity } from '../protocol/identity-crypto.js';
+import type { Node } from './node.js';
+import type { Path } from './path.js';
+import type { Peer } from './peer.js';
+import { emit, sendDirect } from './send.js';
+import { received } from './bookkeeping.js';
+import { resetPathsOfScope } from './background.js';
+import { SOFTWARE_VERSION } from './constants.js';
+
+export function onHELLO(node: Node, now: number, path: Path, pkt: Uint8Array, hops: number): void {
+  if ((pkt[PACKET_IDX_VERB] & VERB_FLAG_COMPRESSED) !== 0) {
+    node.report('malformed', path.address, 'compressed HELLO');
+    return;
+  }
+  const hello = decodeHello(pkt.subarray(PACKET_IDX_PAYLOAD));
+  const source = packetSource(pkt);
+  if (hello.protocolVersion < MIN_PROTOCOL_VERSION) {
+    node.report('malformed', path.address, `HELLO protocol version ${hello.protocolVersion}`);
+    return;
+  }
+  if (hello.identity.address !== source) {
+    node.report('malformed', path.address, 'HELLO identity does not match its source');
+    return;
+  }
+  let peer = node.topology.peers.get(source);
+  if (peer && !peer.identity.equals(hello.identity)) {
+    answerCollision(node, now, path, pkt, hello.identity);
+    return;
+  }
+  if (peer) {
+    if (!dearmor(pkt, peer.keys)) {
+      node.report('bad_mac', path.address, 'HELLO');
+      return;
+    }
+  } else {
+    if (!node.identityGate.tryPass(path.address, now)) {
+      node.report('rate_limited', path.address, 'identity verification');
+      return;
+    }
+    let candidate: Peer;
+    try {
+      candidate = node.topology.makePeer(hello.identity);
+    } catch {
+      node.report('invalid_identity', path.address, 'key agreement refused'); // low-order key
+      return;
+    }
+    if (!dearmor(pkt, candidate.keys)) {
+      node.report('bad_mac', path.address, 'HELLO from a new identity');
+      return;
+    }
+    if (!validateIdentity(hello.identity)) {
+      node.report('invalid_identity', path.address);
+      return;
+    }
+    node.peerCache.delete(source);
+    peer = node.topology.addPeer(candidate);
+  }
+
+  // The tail is decrypted only after the MAC has verified (02 §10.2).
+  let moons: HelloMoon[] = [];
+  if (hello.tail) {
+    const tailAt = PACKET_IDX_PAYLOAD + hello.tailOffset;
+    helloTailCrypt(pkt, tailAt, peer.keys.salsaKey);
+    moons = decodeHelloTail(pkt.subarray(tailAt));
+  }
+  if (hello.destination && hops === 0) {
+    const reset = node.awareness.iam(now, peer.address, path.socket, path.address, hello.destination, node.topology.isUpstream(peer.address));
+    if (reset) resetPathsOfScope(node, now, reset.scope, reset.family);
+  }
+
+  // OK(HELLO) goes straight back over the receiving path, armored with the version we knew
+  // before this HELLO (so the first answer to a new peer is suite 1, 03 §4.3).
+  const surface = hello.protocolVersion < 5 ? { ...path.address, port: 0 } : path.address;
+  const updates = worldUpdatesFor(node, hello.planet, moons);
+  const body = encodeOkHello({
+    timestamp: hello.timestamp,
+    protocolVersion: PROTOCOL_VERSION,
+    versionMajor: SOFTWARE_VERSION.major,
+    versionMinor: SOFTWARE_VERSION.minor,
+    versionRevision: SOFTWARE_VERSION.revision,
+    surfaceAddress: surface,
+    worldUpdates: updates,
+  });
+  sendDirect(node, now, peer, path.socket, path.address, Verb.OK, encodeOk({ inReVerb: Verb.HELLO, inRePacketId: packetIdBytes(pkt), body }));
+  peer.version = { protocol: hello.protocolVersion, major: hello.versionMajor, minor: hello.versionMinor, revision: hello.versionRevision };
+  received(node, now, peer, path, hops, Verb.HELLO, undefined, false);
+}
+
+/** Worlds the HELLO's sender lacks: our planet if theirs is older, moons they list that we hold newer. */
+function worldUpdatesFor(node: Node, planet: { worldId: bigint; timestamp: bigint } | undefined, moons: HelloMoon[]): Uint8Array {
+  const out: World[] = [];
+  const mine = node.topology.planet;
+  if (planet && mine && planet.worldId !== 0n && planet.worldId === mine.id && planet.timestamp < mine.timestamp) out.push(mine);
+  for (const m of moons) {
+    const held = node.topology.moons.get(m.worldId);
+    if (held && held.timestamp > m.timestamp) out.push(held);
+  }
+  return concatBytes(...out.map(encodeWorld));
+}
+
+/**
+ * A HELLO from a known address with another identity (03 §3.3): if it authenticates under
+ * the new identity's key, tell the sender its address is taken, in suite 1 with that key.
+ */
+function answerCollision(node: Node, now: number, path: Path, pkt: Uint8Array, claimed: Peer['identity']): void {
+  if (!node.identityGate.tryPass(path.address, now)) {
+    node.report('rate_limited', path.address, 'identity collision check');
+    return;
+  }
+  let impostor: Peer;
+  try {
+    impostor = node.topology.makePeer(claimed);
+  } catch {
+    node.report('invalid_identity', path.address, 'key agreement refused');
+    return;
+  }
+  if (!dearmor(pkt, impostor.keys)) {
+    node.report('bad_mac', path.address, 'colliding HELLO');
+    return;
+  }
+  node.report('identity_collision', path.address);
+  const payload = encodeError({ inReVerb: Verb.HELLO, inRePacketId: packetIdBytes(pkt), code: ErrorCode.IDENTITY_COLLISION });
+  const err = buildPacket({ id8: node.randomBytes(8), dest: claimed.address, source: node.address, verb: Verb.ERROR, payload });
+  armor(err, impostor.keys, 1);
+  emit(node, now, path.socket, path.address, err);
+}

@@ -1,0 +1,45 @@
+// The peer cache object (03 §3.4), stored by the service as peers.d/<address>.peer:
+//
+//   1   format version (2)
+//   71  identity, public
+//   2×4 remote protocol version, major, minor, revision (u16 each)
+//   2   number of paths n
+//   var n × InetAddress: the remote addresses of the peer's paths
+import { DecodeError } from '../util/errors.js';
+import { Identity } from '../protocol/identity.js';
+import { readInetAddress, writeInetAddress, type InetAddress } from '../protocol/inet-address.js';
+import { Reader } from '../protocol/reader.js';
+import { Writer } from '../protocol/writer.js';
+import { PEER_CACHE_FORMAT_VERSION } from './constants.js';
+import type { RemoteVersion } from './peer.js';
+
+export interface CachedPeer {
+  identity: Identity;
+  version: RemoteVersion;
+  addresses: InetAddress[];
+}
+
+export function encodeCachedPeer(p: CachedPeer): Uint8Array {
+  const w = new Writer(128);
+  w.u8(PEER_CACHE_FORMAT_VERSION);
+  p.identity.encode(w, false);
+  w.u16(p.version.protocol).u16(p.version.major).u16(p.version.minor).u16(p.version.revision);
+  w.u16(p.addresses.length);
+  for (const a of p.addresses) writeInetAddress(w, a);
+  return w.finish();
+}
+
+export function decodeCachedPeer(bytes: Uint8Array): CachedPeer {
+  const r = new Reader(bytes);
+  const v = r.u8('peer.formatVersion');
+  if (v !== PEER_CACHE_FORMAT_VERSION) throw new DecodeError('peer.formatVersion', 0, 'unsupported_version');
+  const identity = Identity.decode(r, 'peer.identity');
+  const version = { protocol: r.u16('peer.protocol'), major: r.u16('peer.major'), minor: r.u16('peer.minor'), revision: r.u16('peer.revision') };
+  const n = r.u16('peer.pathCount');
+  const addresses: InetAddress[] = [];
+  for (let i = 0; i < n; i++) {
+    const a = readInetAddress(r, `peer.paths[${i}]`);
+    if (a) addresses.push(a);
+  }
+  return { identity: identity.toPublic(), version, addresses };
+}
