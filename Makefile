@@ -22,10 +22,10 @@ typecheck: node_modules/.installed
 	npx tsc --noEmit -p .
 
 test: build
-	node --test --test-concurrency=2 $$(find dist/test -name '*.test.js' | sort)
+	ZTKUBE_SAFETY=test node --test --test-concurrency=2 $$(find dist/test -name '*.test.js' | sort)
 
 bench: build
-	node dist/test/bench/run.js
+	ZTKUBE_SAFETY=test node dist/test/bench/run.js
 
 clean:
 	rm -rf dist bin build

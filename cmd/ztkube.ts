@@ -6,6 +6,9 @@ import { hideBin } from 'yargs/helpers';
 import { processIo } from '../src/cli/io.js';
 import { runIdtool } from '../src/cli/idtool.js';
 import { planetCreate } from '../src/cli/planet.js';
+import { runDaemon } from '../src/cli/daemon.js';
+import { runPeers } from '../src/cli/peers.js';
+import { ZtkubeError } from '../src/util/errors.js';
 
 const io = processIo();
 const invokedAs = basename(process.argv[1] ?? '');
@@ -40,9 +43,49 @@ if (invokedAs === 'zerotier-idtool') {
         )
         .demandCommand(1, 'planet: name a subcommand (create)'),
     )
+    .command(
+      'daemon',
+      'run the ZeroTier node (identity and planet from --home)',
+      (y) =>
+        y
+          .option('home', { type: 'string', demandOption: true, describe: 'home directory (identity, planet, moons.d, peers.d)' })
+          .option('port', { type: 'number', default: 9993, describe: 'primary UDP port' })
+          .option('secondary-port', { type: 'number', describe: 'also listen on this UDP port' })
+          .option('bind', { type: 'string', array: true, describe: 'bind only these local IPs (default: every eligible interface address)' })
+          .option('contact', { type: 'string', array: true, describe: 'keep contact with these node addresses (10 hex digits), as with a network anchor' })
+          .option('log-level', { type: 'string', default: 'info', choices: ['error', 'warn', 'info', 'debug'] })
+          .option('log-format', { type: 'string', choices: ['json', 'text'] }),
+      async (argv) => {
+        await runDaemon({
+          home: argv.home,
+          port: argv.port,
+          secondaryPort: argv['secondary-port'],
+          bind: argv.bind,
+          contact: argv.contact,
+          logLevel: argv['log-level'],
+          logFormat: argv['log-format'] as 'json' | 'text' | undefined,
+        });
+      },
+    )
+    .command(
+      'peers',
+      'list the running daemon\'s peers (zerotier-cli peers format)',
+      (y) =>
+        y
+          .option('home', { type: 'string', demandOption: true })
+          .option('json', { alias: 'j', type: 'boolean', default: false })
+          .option('list', { type: 'boolean', default: false, describe: 'listpeers format' }),
+      (argv) => {
+        process.exitCode = runPeers(io, argv.home, { json: argv.json, list: argv.list });
+      },
+    )
     .demandCommand(1, 'name a command')
     .strict()
     .fail((msg, err) => {
+      if (err instanceof ZtkubeError) {
+        process.stderr.write(`ztkube: ${err.message}\n`);
+        process.exit(2);
+      }
       if (err) throw err;
       process.stderr.write(`ztkube: ${msg}\nRun \`ztkube --help\` for usage.\n`);
       process.exit(2);

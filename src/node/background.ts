@@ -104,6 +104,7 @@ function pingCheck(node: Node, now: number): void {
   const contact = new Map<number, InetAddress[]>();
   for (const [a, eps] of topo.rootEndpoints) contact.set(a, eps);
   for (const seed of topo.moonSeeds.values()) if (seed !== node.address && !contact.has(seed)) contact.set(seed, []);
+  for (const a of node.alwaysContact) if (!contact.has(a)) contact.set(a, []);
 
   for (const peer of [...topo.peers.values()]) {
     const endpoints = contact.get(peer.address);

@@ -9,7 +9,6 @@ import { REASSEMBLY_SLOTS, REASSEMBLY_TIMEOUT_MS, Verb } from '../protocol/const
 import { decodeWorld, WorldType, worldIdToString, type World } from '../protocol/world.js';
 import { EARTH_PLANET_HEX } from '../protocol/earth-planet.js';
 import { hex } from '../util/hex.js';
-import { addressToString } from '../protocol/address.js';
 import { encodeUserMessage } from '../protocol/verbs/user-message.js';
 import type { DropReason, NodeEvent, NodeHost, SavedState, SocketId } from './host.js';
 import { Path, pathKey } from './path.js';
@@ -23,19 +22,22 @@ import { onDatagram } from './receive.js';
 import { backgroundTasks } from './background.js';
 import { sendToPeerAddress, type QueuedPacket, type ParkedPacket } from './send.js';
 import { isScopeAcceptableForPaths, sameIp } from './ip-scope.js';
-import { MIN_BACKGROUND_SPACING_MS } from './constants.js';
+import { MIN_BACKGROUND_SPACING_MS, PEER_PATH_EXPIRATION_MS } from './constants.js';
 
 export interface NodeOptions {
   /** Planet used when none was saved (1.14.1 uses the public one, 03 §8.5). */
   defaultPlanet?: Uint8Array | null;
 }
 
+/** What the service needs to show a peer (06 §5.8); formatting is the service's job. */
 export interface PeerInfo {
-  address: string;
+  address: number;
   role: 'LEAF' | 'MOON' | 'PLANET';
-  version: string;
-  latencyMs: number;
-  paths: Array<{ address: InetAddress; socket: SocketId; lastReceive: number; lastSend: number; isPreferred: boolean; isExpired: boolean }>;
+  /** protocol 0 = unknown */
+  version: { protocol: number; major: number; minor: number; revision: number };
+  latencyMs: number | null;
+  /** Non-expired paths, in the order the core holds them. */
+  paths: Array<{ address: InetAddress; socket: SocketId; lastReceive: number; lastSend: number; isPreferred: boolean }>;
 }
 
 export class Node {
@@ -53,6 +55,8 @@ export class Node {
   readonly peerCache = new Map<number, CachedPeer>();
   txQueue: QueuedPacket[] = [];
   rxParked: ParkedPacket[] = [];
+  /** Extra always-contact addresses: anchors and --contact peers (03 §6.1). */
+  readonly alwaysContact = new Set<number>();
   /** Unordered address pair → last RENDEZVOUS introduction (03 §11). */
   readonly lastUnite = new Map<string, number>();
   lastBeaconNop = -Infinity;
@@ -149,6 +153,19 @@ export class Node {
     sendToPeerAddress(this, now, dest, Verb.USER_MESSAGE, encodeUserMessage({ typeId, data }));
   }
 
+  /**
+   * Keeps contact with a peer the way 1.14.1 keeps contact with a network's anchors
+   * (03 §6.1, §6.2): WHOIS until its identity is known, then HELLOs (relayed through a root
+   * until a direct path exists). Networks add their anchors here; the daemon's --contact too.
+   */
+  addAlwaysContact(address: number): void {
+    if (address !== this.address) this.alwaysContact.add(address);
+  }
+
+  removeAlwaysContact(address: number): void {
+    this.alwaysContact.delete(address);
+  }
+
   /** Orbits a moon through a seed (03 §8.7). */
   orbit(nowMs: number, worldId: bigint, seed: number): void {
     this.advance(nowMs);
@@ -166,20 +183,14 @@ export class Node {
     const out: PeerInfo[] = [];
     for (const p of [...this.topology.peers.values()].sort((a, b) => a.address - b.address)) {
       const best = p.bestPath(nowMs);
-      const v = p.version;
       out.push({
-        address: addressToString(p.address),
+        address: p.address,
         role: this.topology.role(p.address),
-        version: v.protocol === 0 ? '-' : `${v.major}.${v.minor}.${v.revision}`,
-        latencyMs: best ? (best.path.latencyMs === 0xffff ? -1 : best.path.latencyMs) : -1,
-        paths: p.paths.map((e) => ({
-          address: e.path.address,
-          socket: e.path.socket,
-          lastReceive: e.path.lastIn,
-          lastSend: e.path.lastOut,
-          isPreferred: e === best,
-          isExpired: nowMs - e.lr >= 243_000,
-        })),
+        version: { ...p.version },
+        latencyMs: best && best.path.latencyMs !== 0xffff ? best.path.latencyMs : null,
+        paths: p.paths
+          .filter((e) => nowMs - e.lr < PEER_PATH_EXPIRATION_MS)
+          .map((e) => ({ address: e.path.address, socket: e.path.socket, lastReceive: e.path.lastIn, lastSend: e.path.lastOut, isPreferred: e === best })),
       });
     }
     return out;

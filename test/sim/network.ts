@@ -193,6 +193,11 @@ export class SimNetwork {
     return this.hostOf(host).ifaces.map((i) => ({ family: i.addr.family, ip: i.addr.ip.slice() }));
   }
 
+  /** The name of the site a host's interface sits in. */
+  siteOfInterface(host: string, ifaceIndex = 0): string {
+    return this.ifaceOf(host, ifaceIndex).site.name;
+  }
+
   /** The IP the internet sees a host's interface at: the outermost NAT's address, or its own. */
   publicIpOf(host: string, ifaceIndex = 0): IpAddress {
     const i = this.ifaceOf(host, ifaceIndex);

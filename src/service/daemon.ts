@@ -1,0 +1,203 @@
+// The first daemon (issue #3): a node with its identity and planet from the home
+// directory, UDP on the primary and a secondary port, one timer at the node's deadline, and
+// a status file that `ztkube peers` reads. The full service (local API, networks, TAPs)
+// grows here in later issues.
+import { existsSync, rmSync } from 'node:fs';
+import type winston from 'winston';
+import { Node } from '../node/node.js';
+import type { NodeEvent, NodeHost } from '../node/host.js';
+import { saveAllPeers } from '../node/background.js';
+import { secureRandomFill } from '../crypto/random.js';
+import { addressToString } from '../protocol/address.js';
+import { inetAddressToString, type InetAddress } from '../protocol/inet-address.js';
+import { StateError } from '../util/errors.js';
+import { UdpBinder } from '../net/udp-binder.js';
+import { HomeDir, writeFileAtomic } from './home.js';
+import { peerToJson, type PeerJson } from './peer-json.js';
+
+export const STATUS_FILE = 'ztkube.status.json';
+
+/**
+ * ZTKUBE_SAFETY=test (set by the test suite) makes the daemon refuse to start without a
+ * planet of our own and refuse to send anywhere but loopback, 10.0.0.0/8 and fd00::/8, so a
+ * test can never reach the public ZeroTier roots or any other host.
+ */
+export function isTestSafetyOn(): boolean {
+  return process.env.ZTKUBE_SAFETY === 'test';
+}
+
+function isTestDestination(to: InetAddress): boolean {
+  if (to.family === 4) return to.ip[0] === 127 || to.ip[0] === 10;
+  const isLoopback = to.ip.every((b, i) => (i === 15 ? b === 1 : b === 0));
+  return isLoopback || to.ip[0] === 0xfd;
+}
+const STATUS_WRITE_INTERVAL_MS = 1_000;
+const BINDER_REFRESH_MS = 30_000;
+const DROP_LOG_INTERVAL_MS = 10_000;
+
+export interface DaemonOptions {
+  home: string;
+  port: number;
+  secondaryPort?: number;
+  bind?: string[];
+  /** Addresses kept in contact like network anchors (03 §6.1). */
+  contact?: number[];
+  log: winston.Logger;
+}
+
+export interface StatusFile {
+  address: string;
+  online: boolean;
+  clock: number;
+  planetWorldId: string | null;
+  listeningOn: string[];
+  peers: PeerJson[];
+  drops: Record<string, number>;
+}
+
+export class Daemon {
+  private readonly opts: DaemonOptions;
+  private readonly home: HomeDir;
+  private node!: Node;
+  private binder!: UdpBinder;
+  private timer: NodeJS.Timeout | null = null;
+  private statusTimer: NodeJS.Timeout | null = null;
+  private binderTimer: NodeJS.Timeout | null = null;
+  private lastNow = 0;
+  private readonly lastDropLog = new Map<string, number>();
+  private isStopped = false;
+
+  constructor(opts: DaemonOptions) {
+    this.opts = opts;
+    this.home = new HomeDir(opts.home);
+  }
+
+  /** Never passes a smaller time than before (STYLE §1). */
+  private now(): number {
+    this.lastNow = Math.max(this.lastNow, Date.now());
+    return this.lastNow;
+  }
+
+  async start(): Promise<void> {
+    const log = this.opts.log;
+    this.home.ensure();
+    const identity = this.home.loadOrCreateIdentity(() => log.info('generating identity', { home: this.opts.home }));
+    const saved = this.home.loadSaved();
+    if (!saved.planet) {
+      if (isTestSafetyOn()) throw new StateError(`${this.home.path('planet')}: missing, and ZTKUBE_SAFETY=test forbids the public planet`);
+      log.warn('no planet file: using the public ZeroTier planet', { home: this.opts.home });
+    }
+    const ports = [this.opts.port, ...(this.opts.secondaryPort ? [this.opts.secondaryPort] : [])];
+    this.binder = new UdpBinder({
+      ports,
+      bind: this.opts.bind,
+      onDatagram: (socket, from, data) => {
+        this.node.onDatagram(this.now(), socket, from, data);
+        this.schedule();
+      },
+      onError: (e, where) => log.error('udp error', { where, error: e.message }),
+      isDestinationAllowed: isTestSafetyOn() ? isTestDestination : undefined,
+    });
+    const host: NodeHost = {
+      send: (socket, to, data, ttl) => this.binder.send(socket, to, data, ttl),
+      putState: (kind, id, data) => {
+        try {
+          this.home.putState(kind, id, data);
+        } catch (e) {
+          log.error('state write failed', { kind, id, error: (e as Error).message });
+        }
+      },
+      event: (e) => this.onEvent(e),
+      random: secureRandomFill,
+      localAddresses: () => this.binder.bound().map((b) => b.local),
+    };
+    this.node = new Node(host, identity, saved, this.now());
+    for (const a of this.opts.contact ?? []) this.node.addAlwaysContact(a);
+    await this.binder.refresh();
+    log.info('started', {
+      address: addressToString(identity.address),
+      listeningOn: this.binder.bound().map((b) => inetAddressToString(b.local)),
+    });
+    this.schedule();
+    this.statusTimer = setInterval(() => this.writeStatus(), STATUS_WRITE_INTERVAL_MS);
+    this.binderTimer = setInterval(() => {
+      this.binder.refresh().catch((e: Error) => log.error('binder refresh failed', { error: e.message }));
+    }, BINDER_REFRESH_MS);
+    this.writeStatus();
+  }
+
+  private schedule(): void {
+    if (this.isStopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    const now = this.now();
+    const deadline = this.node.tick(now);
+    this.timer = setTimeout(() => this.schedule(), Math.max(0, deadline - now));
+  }
+
+  private onEvent(e: NodeEvent): void {
+    const log = this.opts.log;
+    switch (e.type) {
+      case 'online':
+        log.info(e.isOnline ? 'online' : 'offline');
+        break;
+      case 'peer_direct':
+        log.info('peer direct', { peer: addressToString(e.address), path: inetAddressToString(e.path) });
+        break;
+      case 'world_updated':
+        log.info('world updated', { kind: e.kind, id: e.id.toString(16).padStart(16, '0'), revision: Number(e.timestamp) });
+        break;
+      case 'identity_collision':
+        log.error('identity collision reported by a root: this address is taken');
+        break;
+      case 'drop': {
+        if (!log.isLevelEnabled('debug') && e.reason !== 'internal_error') break;
+        const key = `${e.reason}|${e.from ? inetAddressToString(e.from) : ''}`;
+        const now = this.now();
+        if (now - (this.lastDropLog.get(key) ?? 0) < DROP_LOG_INTERVAL_MS) break;
+        this.lastDropLog.set(key, now);
+        if (e.reason === 'internal_error') log.warn('internal error', { detail: e.detail });
+        else log.debug('dropped', { reason: e.reason, from: e.from ? inetAddressToString(e.from) : undefined, detail: e.detail });
+        break;
+      }
+      case 'user_message':
+        log.info('user message', { from: addressToString(e.source), typeId: e.typeId.toString(), bytes: e.data.length });
+        break;
+      default:
+        break;
+    }
+  }
+
+  status(): StatusFile {
+    const now = this.now();
+    return {
+      address: addressToString(this.node.address),
+      online: this.node.isOnline,
+      clock: now,
+      planetWorldId: this.node.topology.planet ? this.node.topology.planet.id.toString(16).padStart(16, '0') : null,
+      listeningOn: this.binder.bound().map((b) => inetAddressToString(b.local)),
+      peers: this.node.peerInfo(now).map((p) => peerToJson(p)),
+      drops: Object.fromEntries(this.node.drops),
+    };
+  }
+
+  private writeStatus(): void {
+    try {
+      writeFileAtomic(this.home.path(STATUS_FILE), JSON.stringify(this.status()) + '\n');
+    } catch (e) {
+      this.opts.log.error('status write failed', { error: (e as Error).message });
+    }
+  }
+
+  stop(): void {
+    if (this.isStopped) return;
+    this.isStopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.statusTimer) clearInterval(this.statusTimer);
+    if (this.binderTimer) clearInterval(this.binderTimer);
+    saveAllPeers(this.node);
+    this.binder.close();
+    const statusPath = this.home.path(STATUS_FILE);
+    if (existsSync(statusPath)) rmSync(statusPath, { force: true });
+    this.opts.log.info('stopped');
+  }
+}

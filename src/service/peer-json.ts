@@ -1,0 +1,58 @@
+// Peer objects as the local API shows them (06 §5.8).
+import { addressToString } from '../protocol/address.js';
+import { inetAddressToString } from '../protocol/inet-address.js';
+import type { PeerInfo } from '../node/node.js';
+
+export interface PeerPathJson {
+  active: boolean;
+  address: string;
+  expired: boolean;
+  lastReceive: number;
+  lastSend: number;
+  localPort: number;
+  localSocket: number;
+  preferred: boolean;
+  trustedPathId: number;
+}
+
+export interface PeerJson {
+  address: string;
+  isBonded: boolean;
+  latency: number;
+  paths: PeerPathJson[];
+  role: string;
+  tunneled: boolean;
+  version: string;
+  versionMajor: number;
+  versionMinor: number;
+  versionRev: number;
+}
+
+export function peerToJson(p: PeerInfo, isTunneled = false): PeerJson {
+  const known = p.version.protocol !== 0;
+  const major = known ? p.version.major : -1;
+  const minor = known ? p.version.minor : -1;
+  const rev = known ? p.version.revision : -1;
+  return {
+    address: addressToString(p.address),
+    isBonded: false,
+    latency: p.latencyMs ?? -1,
+    paths: p.paths.map((x) => ({
+      active: true,
+      address: inetAddressToString(x.address),
+      expired: false,
+      lastReceive: Math.max(0, x.lastReceive),
+      lastSend: Math.max(0, x.lastSend),
+      localPort: 0,
+      localSocket: x.socket,
+      preferred: x.isPreferred,
+      trustedPathId: 0,
+    })),
+    role: p.role,
+    tunneled: isTunneled,
+    version: `${major}.${minor}.${rev}`,
+    versionMajor: major,
+    versionMinor: minor,
+    versionRev: rev,
+  };
+}
