@@ -22,7 +22,7 @@ import { onDatagram } from './receive.js';
 import { backgroundTasks } from './background.js';
 import { sendToPeerAddress, type QueuedPacket, type ParkedPacket } from './send.js';
 import { isScopeAcceptableForPaths, sameIp } from './ip-scope.js';
-import { MIN_BACKGROUND_SPACING_MS, PEER_PATH_EXPIRATION_MS } from './constants.js';
+import { MIN_BACKGROUND_SPACING_MS, PEER_PATH_EXPIRATION_MS, TIMER_TASK_PERIOD_MS } from './constants.js';
 
 export interface NodeOptions {
   /** Planet used when none was saved (1.14.1 uses the public one, 03 §8.5). */
@@ -68,6 +68,8 @@ export class Node {
   receivedTotal = 0;
   sentTotal = 0;
   private nowMs: number;
+  /** What the last tick() asked for. */
+  private deadline = 0;
 
   constructor(host: NodeHost, identity: Identity, saved: SavedState, nowMs: number, opts: NodeOptions = {}) {
     if (!identity.privateKey) throw new RangeError('a node needs its secret identity');
@@ -122,8 +124,12 @@ export class Node {
     return this.nowMs;
   }
 
-  /** A datagram arrived on `socket` from `from`. The buffer is ours only during the call. */
-  onDatagram(nowMs: number, socket: SocketId, from: InetAddress, data: Uint8Array): void {
+  /**
+   * A datagram arrived on `socket` from `from`. The buffer is ours only during the call.
+   * Returns the time tick() wants to run next, which handling may have made earlier (a
+   * packet queued for a WHOIS is retried within 500 ms).
+   */
+  onDatagram(nowMs: number, socket: SocketId, from: InetAddress, data: Uint8Array): number {
     const now = this.advance(nowMs);
     try {
       onDatagram(this, now, socket, from, data);
@@ -132,19 +138,25 @@ export class Node {
       if (e instanceof DecodeError) this.report('malformed', from, e.message);
       else this.report('internal_error', from, (e as Error)?.stack ?? String(e));
     }
+    return this.nextDeadline(now);
+  }
+
+  private nextDeadline(now: number): number {
+    let next = this.deadline;
+    if (this.txQueue.length > 0 || this.rxParked.length > 0 || this.reassembler.size > 0) next = Math.min(next, now + TIMER_TASK_PERIOD_MS);
+    return Math.max(next, now + MIN_BACKGROUND_SPACING_MS);
   }
 
   /** Runs due background work; returns the time (ms) it next wants to be called. */
   tick(nowMs: number): number {
     const now = this.advance(nowMs);
-    let next: number;
     try {
-      next = backgroundTasks(this, now);
+      this.deadline = backgroundTasks(this, now);
     } catch (e) {
       this.report('internal_error', undefined, (e as Error)?.stack ?? String(e));
-      next = now + 1000;
+      this.deadline = now + 1000;
     }
-    return Math.max(next, now + MIN_BACKGROUND_SPACING_MS);
+    return this.nextDeadline(now);
   }
 
   /** Sends a USER_MESSAGE (02 §10.17) to a node by address; through a root if no path is known yet. */

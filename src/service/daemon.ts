@@ -61,6 +61,7 @@ export class Daemon {
   private node!: Node;
   private binder!: UdpBinder;
   private timer: NodeJS.Timeout | null = null;
+  private timerDeadline = Infinity;
   private statusTimer: NodeJS.Timeout | null = null;
   private binderTimer: NodeJS.Timeout | null = null;
   private lastNow = 0;
@@ -92,8 +93,8 @@ export class Daemon {
       ports,
       bind: this.opts.bind,
       onDatagram: (socket, from, data) => {
-        this.node.onDatagram(this.now(), socket, from, data);
-        this.schedule();
+        const want = this.node.onDatagram(this.now(), socket, from, data);
+        if (want < this.timerDeadline) this.arm(want);
       },
       onError: (e, where) => log.error('udp error', { where, error: e.message }),
       isDestinationAllowed: isTestSafetyOn() ? isTestDestination : undefined,
@@ -126,12 +127,16 @@ export class Daemon {
     this.writeStatus();
   }
 
+  /** Runs the node's background work and keeps the single timer at its deadline (STYLE §1). */
   private schedule(): void {
     if (this.isStopped) return;
+    this.arm(this.node.tick(this.now()));
+  }
+
+  private arm(deadline: number): void {
     if (this.timer) clearTimeout(this.timer);
-    const now = this.now();
-    const deadline = this.node.tick(now);
-    this.timer = setTimeout(() => this.schedule(), Math.max(0, deadline - now));
+    this.timerDeadline = deadline;
+    this.timer = setTimeout(() => this.schedule(), Math.max(0, deadline - this.now()));
   }
 
   private onEvent(e: NodeEvent): void {

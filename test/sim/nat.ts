@@ -10,7 +10,7 @@
 //   block-udp                   none                           drops all UDP, both ways
 //
 // A mapping is refreshed by outbound traffic (and by inbound traffic when
-// refreshOnInbound) and expires after mappingTimeoutMs idle (RFC 4787 REQ-5 asks ≥ 2 min;
+// isRefreshedByInbound) and expires after mappingTimeoutMs idle (RFC 4787 REQ-5 asks ≥ 2 min;
 // 120 s is the default). Each remote that the inside has sent to is a "permit" with its own
 // last-used time; filtering accepts an inbound datagram only if its source matches a live
 // permit (by IP for address-restricted, by IP and port otherwise). Expired state is removed
@@ -45,7 +45,7 @@ export interface NatOptions {
   firstPort?: number;
   isHairpinEnabled?: boolean;
   /** Inbound datagrams also refresh the mapping (RFC 4787 REQ-6 makes this optional). Default false. */
-  refreshOnInbound?: boolean;
+  isRefreshedByInbound?: boolean;
   /** Stream for 'random' port allocation. */
   random?: SeededRandom;
 }
@@ -81,7 +81,7 @@ export class Nat {
   readonly mappingTimeoutMs: number;
   readonly portAllocation: PortAllocation;
   readonly isHairpinEnabled: boolean;
-  readonly refreshOnInbound: boolean;
+  readonly isRefreshedByInbound: boolean;
   private external: IpAddress | null;
   private readonly byKey = new Map<string, Mapping>();
   private readonly byExternal = new Map<string, Mapping>();
@@ -100,7 +100,7 @@ export class Nat {
     this.firstPort = opts.firstPort ?? FIRST_SEQUENTIAL_PORT;
     this.nextPort = this.firstPort;
     this.isHairpinEnabled = opts.isHairpinEnabled ?? false;
-    this.refreshOnInbound = opts.refreshOnInbound ?? false;
+    this.isRefreshedByInbound = opts.isRefreshedByInbound ?? false;
     this.rng = opts.random ?? new SeededRandom(`nat:${opts.externalIp ?? opts.type}`);
   }
 
@@ -160,7 +160,7 @@ export class Nat {
       const t = m.permits.get(this.permitKey(src));
       if (t === undefined || nowMs - t >= this.mappingTimeoutMs) return 'nat_filtered';
     }
-    if (this.refreshOnInbound) {
+    if (this.isRefreshedByInbound) {
       m.lastActiveMs = nowMs;
       m.permits.set(this.permitKey(src), nowMs);
     }

@@ -40,7 +40,7 @@ export interface GatewaySpec {
   mappingTimeoutMs?: number;
   portAllocation?: PortAllocation;
   isHairpinEnabled?: boolean;
-  refreshOnInbound?: boolean;
+  isRefreshedByInbound?: boolean;
 }
 
 export interface SiteSpec extends GatewaySpec {
@@ -127,7 +127,7 @@ function gatewayOptions(g: GatewaySpec, what: string): Omit<NatOptions, 'random'
     mappingTimeoutMs: g.mappingTimeoutMs,
     portAllocation: g.portAllocation,
     isHairpinEnabled: g.isHairpinEnabled,
-    refreshOnInbound: g.refreshOnInbound,
+    isRefreshedByInbound: g.isRefreshedByInbound,
   };
 }
 
@@ -136,6 +136,8 @@ function interfacesOf(net: SimNetwork, h: HostSpec): InterfaceOptions[] {
   const out: InterfaceOptions[] = [];
   const what = `host "${h.name}"`;
   const gw = gatewayOptions(h, what);
+  if (h.nat && !h.lan) throw new ConfigError(`sim: ${what}: nat needs a lan address (use firewall in front of a public one)`);
+  if (h.firewall && !h.public) throw new ConfigError(`sim: ${what}: firewall needs a public address`);
   if (h.lan) {
     let site = h.site;
     if (site && gw) throw new ConfigError(`sim: ${what}: shared site "${site}" has its gateway declared in sites`);

@@ -208,7 +208,7 @@ export class SimHost implements NodeHost {
 
   private receive(socket: SocketId, from: InetAddress, data: Uint8Array): void {
     const node = this.node;
-    if (!node) return;
+    if (!node) return; // a host that never had a node: the datagram reached its socket and is ignored
     this.receivedTotal++;
     const deadline = node.onDatagram(this.now, socket, from, data);
     this.checkInternalError();

@@ -14,14 +14,30 @@ import { ToyNode, ping } from './sim-toys.js';
 const toy = (h: ConstructorParameters<typeof ToyNode>[0]) => new ToyNode(h);
 
 /** a (10.0.0.2 behind a NAT at 198.51.100.1), servers s1 (ports 9993 and 5000) and s2. */
-function natLab(t: Parameters<typeof simNet>[0]['t'], nat: NatType, extra: { portAllocation?: PortAllocation; mappingTimeoutMs?: number; latencyMs?: number; seed?: number } = {}): SimNet {
+interface LabExtra {
+  portAllocation?: PortAllocation;
+  mappingTimeoutMs?: number;
+  isRefreshedByInbound?: boolean;
+  latencyMs?: number;
+  seed?: number;
+}
+
+function natLab(t: Parameters<typeof simNet>[0]['t'], nat: NatType, extra: LabExtra = {}): SimNet {
   return simNet({
     seed: extra.seed ?? 1,
     t,
     latencyMs: extra.latencyMs ?? 5,
     node: toy,
     hosts: [
-      { name: 'a', lan: '10.0.0.2', nat, natPublic: '198.51.100.1', portAllocation: extra.portAllocation, mappingTimeoutMs: extra.mappingTimeoutMs },
+      {
+        name: 'a',
+        lan: '10.0.0.2',
+        nat,
+        natPublic: '198.51.100.1',
+        portAllocation: extra.portAllocation,
+        mappingTimeoutMs: extra.mappingTimeoutMs,
+        isRefreshedByInbound: extra.isRefreshedByInbound,
+      },
       { name: 's1', public: '203.0.113.1', ports: [9993, 5000] },
       { name: 's2', public: '203.0.113.2' },
     ],
@@ -153,6 +169,15 @@ test('mapping timeout is configurable', (t) => {
   assert.equal(probe(sim, 's2', 0, ext), 'delivered to a');
   sim.run(t0 + 30_000);
   assert.equal(probe(sim, 's2', 0, ext), 'nat_no_mapping');
+});
+
+test('isRefreshedByInbound: inbound traffic from a permitted endpoint keeps the mapping alive', (t) => {
+  const sim = natLab(t, 'port-restricted', { latencyMs: 0, isRefreshedByInbound: true });
+  const ext = openMapping(sim);
+  for (let i = 0; i < 5; i++) {
+    sim.runFor(100_000);
+    assert.equal(probe(sim, 's1', 0, ext), 'delivered to a');
+  }
 });
 
 test('firewall block-inbound-unsolicited: no translation, only replies from contacted endpoints pass', (t) => {
