@@ -14,7 +14,7 @@
 import { DecodeError } from '../util/errors.js';
 import { toHex } from '../util/hex.js';
 import { bytesEqual, compareBytes } from '../util/bytes.js';
-import { addressToString, isReservedAddress, parseAddressLenient, type Address } from './address.js';
+import { ADDRESS_MAX, addressToString, isReservedAddress, parseAddressLenient, type Address } from './address.js';
 import type { Reader } from './reader.js';
 import type { Writer } from './writer.js';
 
@@ -30,6 +30,7 @@ export class Identity {
   readonly privateKey: Uint8Array | null;
 
   constructor(address: Address, publicKey: Uint8Array, privateKey: Uint8Array | null = null) {
+    if (!Number.isInteger(address) || address < 0 || address > ADDRESS_MAX) throw new RangeError(`address must be a 40-bit unsigned integer, got ${address}`);
     if (publicKey.length !== PUBLIC_KEY_BYTES) throw new RangeError('public key must be 64 bytes');
     if (privateKey && privateKey.length !== PRIVATE_KEY_BYTES) throw new RangeError('private key must be 64 bytes');
     this.address = address;

@@ -57,7 +57,7 @@ test('key agreement gives the same 48-byte key from both sides', () => {
 
 test('an identity whose address does not match its key fails validation', () => {
   const a = Identity.fromString(A);
-  const wrongAddress = new Identity(a.address ^ 1, a.publicKey);
+  const wrongAddress = new Identity(a.address + 1, a.publicKey);
   assert.equal(validateIdentity(wrongAddress), false);
   const flipped = a.publicKey.slice();
   flipped[40] ^= 0x01;
