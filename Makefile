@@ -25,7 +25,7 @@ test: build
 	ZTKUBE_SAFETY=test node --test --test-concurrency=2 $$(find dist/test -name '*.test.js' | sort)
 
 bench: build
-	ZTKUBE_SAFETY=test node dist/test/bench/run.js
+	ZTKUBE_SAFETY=test node --expose-gc dist/test/bench/run.js
 
 clean:
 	rm -rf dist bin build

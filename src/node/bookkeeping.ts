@@ -18,6 +18,9 @@ const NONTRIVIAL_VERBS = new Set<number>([Verb.FRAME, Verb.EXT_FRAME, Verb.NETWO
 
 export function received(node: Node, now: number, peer: Peer, path: Path, hops: number, verb: number, inReVerb: number | undefined, isTrustEstablishing: boolean): void {
   peer.lastReceive = now;
+  // 1.14.1 notices it is online only at the next 5 s ping check; saying so at the first
+  // packet from an upstream changes nothing on the wire and tells users sooner.
+  if (!node.isOnline && (node.topology.isUpstream(peer.address) || node.topology.isMoonSeed(peer.address))) node.setOnline(true);
   if (NONTRIVIAL_VERBS.has(verb)) peer.lastNontrivialReceive = now;
   if (isTrustEstablishing) {
     peer.lastTrustEstablishedReceive = now;

@@ -1,0 +1,114 @@
+// Node figures (issue #3): start → first OK(HELLO) from a root over real UDP on loopback,
+// and 1,000 peers held by one node (memory, background task time).
+import { Node } from '../../src/node/node.js';
+import type { NodeHost } from '../../src/node/host.js';
+import { UdpBinder } from '../../src/net/udp-binder.js';
+import { Path } from '../../src/node/path.js';
+import { Identity } from '../../src/protocol/identity.js';
+import { generateC25519KeyPair } from '../../src/crypto/c25519.js';
+import { secureRandomBytes, secureRandomFill } from '../../src/crypto/random.js';
+import { parseInetAddress } from '../../src/protocol/inet-address.js';
+import { encodeWorld, signWorld, WorldType } from '../../src/protocol/world.js';
+import { testIdentity } from '../sim/zt-net.js';
+
+function planetFor(root: Identity, endpoint: string): Uint8Array {
+  const key = generateC25519KeyPair(secureRandomBytes);
+  return encodeWorld(
+    signWorld(
+      { type: WorldType.PLANET, id: 0x1234n, timestamp: 1n, updatesMustBeSignedBy: key.publicKey, roots: [{ identity: root.toPublic(), stableEndpoints: [parseInetAddress(endpoint)!] }] },
+      key.publicKey,
+      key.privateKey,
+    ),
+  );
+}
+
+async function udpNode(id: Identity, port: number, planet: Uint8Array, onOnline?: () => void): Promise<{ node: Node; binder: UdpBinder; stop(): void }> {
+  let node!: Node;
+  let timer: NodeJS.Timeout | null = null;
+  const binder = new UdpBinder({ ports: [port], bind: ['127.0.0.1'], onDatagram: (s, f, d) => node.onDatagram(Date.now(), s, f, d) });
+  await binder.refresh();
+  const host: NodeHost = {
+    send: (s, to, d, ttl) => binder.send(s, to, d, ttl),
+    putState: () => undefined,
+    event: (e) => {
+      if (e.type === 'online' && e.isOnline) onOnline?.();
+    },
+    // The first OK(HELLO) from the root makes the node online at once (see bookkeeping.ts).
+    random: secureRandomFill,
+  };
+  node = new Node(host, id, { planet }, Date.now(), { defaultPlanet: null });
+  const loop = (): void => {
+    const next = node.tick(Date.now());
+    timer = setTimeout(loop, Math.max(0, next - Date.now()));
+  };
+  loop();
+  return { node, binder, stop: () => { if (timer) clearTimeout(timer); binder.close(); } };
+}
+
+async function startToOnline(): Promise<void> {
+  const root = testIdentity('bench-root');
+  const leaf = testIdentity('bench-leaf');
+  const planet = planetFor(root, '127.0.0.1/29993');
+  const r = await udpNode(root, 29993, planet);
+  const samples: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = process.hrtime.bigint();
+    let l: Awaited<ReturnType<typeof udpNode>> | null = null;
+    await new Promise<void>((resolve) => {
+      void udpNode(leaf, 29994 + i, planet, resolve).then((x) => (l = x));
+    });
+    samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    (l as unknown as { stop(): void } | null)?.stop();
+  }
+  r.stop();
+  samples.sort((a, b) => a - b);
+  console.log(`bench node start → first OK(HELLO) from root (UDP on loopback): median ${samples[2].toFixed(2)} ms, min ${samples[0].toFixed(2)} ms, max ${samples[4].toFixed(2)} ms`);
+}
+
+function thousandPeers(): void {
+  const self = testIdentity('bench-root');
+  const host: NodeHost = { send: () => true, putState: () => undefined, event: () => undefined, random: secureRandomFill };
+  const planet = planetFor(self, '10.0.0.1/9993');
+  const now = 1_700_000_000_000;
+  const node = new Node(host, self, { planet }, now, { defaultPlanet: null });
+  const ids: Identity[] = [];
+  for (let i = 0; i < 1000; i++) {
+    const kp = generateC25519KeyPair(secureRandomBytes);
+    ids.push(new Identity(0x1000000000 + i, kp.publicKey)); // keys are real; the proof of work is not needed here
+  }
+  (globalThis as { gc?: () => void }).gc?.();
+  const before = process.memoryUsage().heapUsed;
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < ids.length; i++) {
+    const peer = node.topology.addPeer(node.topology.makePeer(ids[i]));
+    const path = node.getPath(1, parseInetAddress(`10.${(i >> 8) & 255}.${i & 255}.1/9993`)!);
+    path.lastIn = now;
+    path.latencyMs = 10;
+    peer.learnPath(path, now);
+    peer.lastReceive = now;
+    peer.lastNontrivialReceive = now;
+    peer.version = { protocol: 12, major: 1, minor: 14, revision: 1 };
+  }
+  const addMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  (globalThis as { gc?: () => void }).gc?.();
+  const after = process.memoryUsage().heapUsed;
+  console.log(`bench node 1000 peers: ${((after - before) / 1000 / 1024).toFixed(1)} KiB heap per peer (${((after - before) / 1048576).toFixed(1)} MiB), ${addMs.toFixed(1)} µs to create each (key agreement included)`);
+  // Background task: ping checks over 2 minutes of virtual time, all peers active.
+  let t = now;
+  const times: number[] = [];
+  node.tick(t);
+  for (let i = 0; i < 24; i++) {
+    t += 5_000;
+    const s = process.hrtime.bigint();
+    node.tick(t);
+    times.push(Number(process.hrtime.bigint() - s) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  console.log(`bench node background task with 1000 active peers: median ${times[12].toFixed(2)} ms, max ${times[23].toFixed(2)} ms per 5 s ping check (ECHO/HELLO keepalives included)`);
+  void Path;
+}
+
+export async function run(): Promise<void> {
+  await startToOnline();
+  thousandPeers();
+}
