@@ -1,10 +1,11 @@
 # ztkube build. `make` builds everything into dist/ and leaves bin/ztkube;
-# `make test` runs the whole suite; `make bench` prints the benchmarks.
+# `make demo` runs the demo network in namespaces; `make test` runs the whole suite;
+# `make bench` prints the benchmarks.
 SHELL := /bin/bash
 # Headers of the running node, so node-gyp never downloads any (issue #2).
 NODE_PREFIX := $(shell node -p 'require("path").dirname(require("path").dirname(process.execPath))')
 
-.PHONY: all build test bench clean typecheck
+.PHONY: all build test bench demo clean typecheck
 
 all: build
 
@@ -23,6 +24,9 @@ typecheck: node_modules/.installed
 
 test: build
 	ZTKUBE_SAFETY=test node --test --test-concurrency=2 $$(find dist/test -name '*.test.js' | sort)
+
+demo: build
+	bin/ztkube demo
 
 bench: build
 	ZTKUBE_SAFETY=test node --expose-gc dist/test/bench/run.js

@@ -9,6 +9,7 @@ import { planetCreate } from '../src/cli/planet.js';
 import { runDaemon } from '../src/cli/daemon.js';
 import { runPeers } from '../src/cli/peers.js';
 import { ZtkubeError } from '../src/util/errors.js';
+import { runDemo } from '../src/demo/demo.js';
 
 const io = processIo();
 const invokedAs = basename(process.argv[1] ?? '');
@@ -77,6 +78,14 @@ if (invokedAs === 'zerotier-idtool') {
           .option('list', { type: 'boolean', default: false, describe: 'listpeers format' }),
       (argv) => {
         process.exitCode = runPeers(io, argv.home, { json: argv.json, list: argv.list });
+      },
+    )
+    .command(
+      'demo',
+      'a private ZeroTier network in network namespaces on this machine (needs root)',
+      (y) => y.option('keep', { type: 'boolean', default: false, describe: 'keep it running until Ctrl-C' }),
+      async (argv) => {
+        process.exitCode = await runDemo({ isKept: argv.keep, out: (s) => void process.stdout.write(s) });
       },
     )
     .demandCommand(1, 'name a command')
