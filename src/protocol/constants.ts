@@ -1,6 +1,7 @@
 // Wire constants of VL1 fixed by the spec (02 §3, §7, §8, §9, §10.1, §10.3) and by
 // ZeroTier 1.14.1's Constants.hpp / Packet.hpp. Values we choose ourselves (table sizes,
 // queue depths) live beside the code that uses them, not here.
+import { ErrorCode, Verb } from './verbs/codes.js';
 
 /** Protocol version announced in HELLO / OK(HELLO) by 1.14.x (02 §5.7). */
 export const PROTOCOL_VERSION = 12;
@@ -49,31 +50,9 @@ export type CipherSuite = (typeof CipherSuite)[keyof typeof CipherSuite];
 export const VERB_FLAG_COMPRESSED = 0x80;
 export const VERB_MASK = 0x1f;
 
-/** Verb codes (02 §10.1). Unassigned codes (0x0f, 0x11, 0x17–0x1f) may still arrive. */
-export const Verb = {
-  NOP: 0x00,
-  HELLO: 0x01,
-  ERROR: 0x02,
-  OK: 0x03,
-  WHOIS: 0x04,
-  RENDEZVOUS: 0x05,
-  FRAME: 0x06,
-  EXT_FRAME: 0x07,
-  ECHO: 0x08,
-  MULTICAST_LIKE: 0x09,
-  NETWORK_CREDENTIALS: 0x0a,
-  NETWORK_CONFIG_REQUEST: 0x0b,
-  NETWORK_CONFIG: 0x0c,
-  MULTICAST_GATHER: 0x0d,
-  MULTICAST_FRAME: 0x0e,
-  PUSH_DIRECT_PATHS: 0x10,
-  ACK: 0x12,
-  QOS_MEASUREMENT: 0x13,
-  USER_MESSAGE: 0x14,
-  REMOTE_TRACE: 0x15,
-  PATH_NEGOTIATION_REQUEST: 0x16,
-} as const;
-export type Verb = (typeof Verb)[keyof typeof Verb];
+// Verb and ERROR codes (02 §10.1, §10.3) live with the verb codecs; re-exported here so
+// packet-level code has one place to import wire constants from.
+export { ErrorCode, Verb };
 
 const VERB_NAMES: ReadonlyMap<number, string> = new Map(Object.entries(Verb).map(([k, v]) => [v, k]));
 
@@ -81,21 +60,6 @@ const VERB_NAMES: ReadonlyMap<number, string> = new Map(Object.entries(Verb).map
 export function verbName(code: number): string {
   return VERB_NAMES.get(code) ?? `VERB_0x${code.toString(16).padStart(2, '0')}`;
 }
-
-/** ERROR codes (02 §10.3). */
-export const ErrorCode = {
-  NONE: 0x00,
-  INVALID_REQUEST: 0x01,
-  BAD_PROTOCOL_VERSION: 0x02,
-  OBJ_NOT_FOUND: 0x03,
-  IDENTITY_COLLISION: 0x04,
-  UNSUPPORTED_OPERATION: 0x05,
-  NEED_MEMBERSHIP_CERTIFICATE: 0x06,
-  NETWORK_ACCESS_DENIED: 0x07,
-  UNWANTED_MULTICAST: 0x08,
-  NETWORK_AUTHENTICATION_REQUIRED: 0x09,
-} as const;
-export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 // ---- Fragments (02 §7.1) ----------------------------------------------------------------
 export const FRAGMENT_IDX_PACKET_ID = 0;

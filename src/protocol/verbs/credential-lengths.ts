@@ -49,20 +49,21 @@ function sliceFrom(r: Reader, start: number): Uint8Array {
   return r.buf.subarray(start, r.pos);
 }
 
-export function readTagBytes(r: Reader, field = 'tag'): Uint8Array {
+/** A credential made of fixed fields, then the signature block and the trailer. */
+function readFixedCredential(r: Reader, fixedBytes: number, field: string): Uint8Array {
   const start = r.pos;
-  r.skip(34, field + '.fields');
+  r.skip(fixedBytes, field + '.fields');
   skipSignature(r, field);
   skipTrailer(r, field);
   return sliceFrom(r, start);
 }
 
+export function readTagBytes(r: Reader, field = 'tag'): Uint8Array {
+  return readFixedCredential(r, 34, field);
+}
+
 export function readRevocationBytes(r: Reader, field = 'revocation'): Uint8Array {
-  const start = r.pos;
-  r.skip(51, field + '.fields');
-  skipSignature(r, field);
-  skipTrailer(r, field);
-  return sliceFrom(r, start);
+  return readFixedCredential(r, 51, field);
 }
 
 export function readCertificateOfOwnershipBytes(r: Reader, field = 'coo'): Uint8Array {
