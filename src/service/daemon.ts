@@ -2,7 +2,8 @@
 // directory, UDP on the primary and a secondary port, one timer at the node's deadline, and
 // a status file that `ztkube peers` reads. The full service (local API, networks, TAPs)
 // grows here in later issues.
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type winston from 'winston';
 import { Node } from '../node/node.js';
 import type { NodeEvent, NodeHost } from '../node/host.js';
@@ -34,6 +35,8 @@ function isTestDestination(to: InetAddress): boolean {
 const STATUS_WRITE_INTERVAL_MS = 1_000;
 const BINDER_REFRESH_MS = 30_000;
 const DROP_LOG_INTERVAL_MS = 10_000;
+const PEER_CACHE_MAX_AGE_MS = 30 * 24 * 3600 * 1000;
+const PEER_CACHE_SWEEP_MS = 3600 * 1000;
 
 export interface DaemonOptions {
   home: string;
@@ -67,6 +70,8 @@ export class Daemon {
   private lastNow = 0;
   private readonly lastDropLog = new Map<string, number>();
   private isStopped = false;
+  private host!: NodeHost;
+  private cacheTimer: NodeJS.Timeout | null = null;
 
   constructor(opts: DaemonOptions) {
     this.opts = opts;
@@ -99,7 +104,7 @@ export class Daemon {
       onError: (e, where) => log.error('udp error', { where, error: e.message }),
       isDestinationAllowed: isTestSafetyOn() ? isTestDestination : undefined,
     });
-    const host: NodeHost = {
+    const host: NodeHost = (this.host = {
       send: (socket, to, data, ttl) => this.binder.send(socket, to, data, ttl),
       putState: (kind, id, data) => {
         try {
@@ -111,7 +116,7 @@ export class Daemon {
       event: (e) => this.onEvent(e),
       random: secureRandomFill,
       localAddresses: () => this.binder.bound().map((b) => b.local),
-    };
+    });
     this.node = new Node(host, identity, saved, this.now());
     for (const a of this.opts.contact ?? []) this.node.addAlwaysContact(a);
     await this.binder.refresh();
@@ -124,6 +129,8 @@ export class Daemon {
     this.binderTimer = setInterval(() => {
       this.binder.refresh().catch((e: Error) => log.error('binder refresh failed', { error: e.message }));
     }, BINDER_REFRESH_MS);
+    this.expirePeerCache();
+    this.cacheTimer = setInterval(() => this.expirePeerCache(), PEER_CACHE_SWEEP_MS);
     this.writeStatus();
   }
 
@@ -152,7 +159,9 @@ export class Daemon {
         log.info('world updated', { kind: e.kind, id: e.id.toString(16).padStart(16, '0'), revision: Number(e.timestamp) });
         break;
       case 'identity_collision':
-        log.error('identity collision reported by a root: this address is taken');
+        log.error('identity collision reported by a root: this address is taken; making a new identity');
+        // Outside the node's call stack: the node is replaced, as 1.14.1's service restarts (03 §3.3).
+        setImmediate(() => this.replaceIdentity());
         break;
       case 'drop': {
         if (!log.isLevelEnabled('debug') && e.reason !== 'internal_error') break;
@@ -169,6 +178,37 @@ export class Daemon {
         break;
       default:
         break;
+    }
+  }
+
+  /**
+   * 03 §3.3 / 06: keep the old secret as identity.secret.saved_after_collision, make a new
+   * identity and start a new node with it (peers.d is kept; peers re-learn us by HELLO).
+   */
+  private replaceIdentity(): void {
+    if (this.isStopped) return;
+    const secret = this.home.path('identity.secret');
+    renameSync(secret, `${secret}.saved_after_collision`);
+    rmSync(this.home.path('identity.public'), { force: true });
+    const identity = this.home.loadOrCreateIdentity();
+    this.node = new Node(this.host, identity, this.home.loadSaved(), this.now());
+    for (const a of this.opts.contact ?? []) this.node.addAlwaysContact(a);
+    this.opts.log.info('new identity', { address: addressToString(identity.address) });
+    this.schedule();
+  }
+
+  /** Cached peers not refreshed for 30 days are forgotten (06 §11.2). */
+  private expirePeerCache(): void {
+    const dir = this.home.path('peers.d');
+    if (!existsSync(dir)) return;
+    const cutoff = Date.now() - PEER_CACHE_MAX_AGE_MS;
+    for (const f of readdirSync(dir)) {
+      const p = join(dir, f);
+      try {
+        if (statSync(p).mtimeMs < cutoff) rmSync(p, { force: true });
+      } catch (e) {
+        this.opts.log.warn('peer cache cleanup failed', { file: p, error: (e as Error).message });
+      }
     }
   }
 
@@ -199,6 +239,7 @@ export class Daemon {
     if (this.timer) clearTimeout(this.timer);
     if (this.statusTimer) clearInterval(this.statusTimer);
     if (this.binderTimer) clearInterval(this.binderTimer);
+    if (this.cacheTimer) clearInterval(this.cacheTimer);
     saveAllPeers(this.node);
     this.binder.close();
     const statusPath = this.home.path(STATUS_FILE);
