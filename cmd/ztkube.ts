@@ -51,7 +51,8 @@ if (invokedAs === 'zerotier-idtool') {
         y
           .option('home', { type: 'string', demandOption: true, describe: 'home directory (identity, planet, moons.d, peers.d)' })
           .option('port', { type: 'number', default: 9993, describe: 'primary UDP port' })
-          .option('secondary-port', { type: 'number', describe: 'also listen on this UDP port' })
+          .option('secondary-port', { type: 'number', describe: 'second UDP port (default: random in 20000-65499, as ZeroTier One)' })
+          .option('allow-secondary-port', { type: 'boolean', default: true, describe: '--no-allow-secondary-port: only the primary port' })
           .option('bind', { type: 'string', array: true, describe: 'bind only these local IPs (default: every eligible interface address)' })
           .option('contact', { type: 'string', array: true, describe: 'keep contact with these node addresses (10 hex digits), as with a network anchor' })
           .option('log-level', { type: 'string', default: 'info', choices: ['error', 'warn', 'info', 'debug'] })
@@ -61,6 +62,7 @@ if (invokedAs === 'zerotier-idtool') {
           home: argv.home,
           port: argv.port,
           secondaryPort: argv['secondary-port'],
+          isSecondaryPortAllowed: argv['allow-secondary-port'],
           bind: argv.bind,
           contact: argv.contact,
           logLevel: argv['log-level'],

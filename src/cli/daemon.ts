@@ -9,6 +9,8 @@ export interface DaemonArgs {
   home: string;
   port: number;
   secondaryPort?: number;
+  /** false: no secondary port (1.14.1 allowSecondaryPort: false). */
+  isSecondaryPortAllowed?: boolean;
   bind?: string[];
   contact?: string[];
   logLevel: string;
@@ -24,7 +26,8 @@ export function checkPort(flag: string, v: unknown): number {
 
 export async function runDaemon(a: DaemonArgs): Promise<void> {
   const port = checkPort('port', a.port);
-  const secondaryPort = a.secondaryPort === undefined ? undefined : checkPort('secondary-port', a.secondaryPort);
+  const secondaryPort =
+    a.isSecondaryPortAllowed === false ? 'none' : a.secondaryPort === undefined ? 'random' : checkPort('secondary-port', a.secondaryPort);
   for (const b of a.bind ?? []) if (!parseIp(b)) throw new ConfigError(`--bind must be an IP address, got ${JSON.stringify(b)}`);
   const contact = (a.contact ?? []).map((c) => {
     const addr = parseAddress(c);

@@ -13,6 +13,7 @@ import { addressToString } from '../protocol/address.js';
 import { inetAddressToString, type InetAddress } from '../protocol/inet-address.js';
 import { StateError } from '../util/errors.js';
 import { UdpBinder } from '../net/udp-binder.js';
+import { chooseSecondaryPort } from '../net/ports.js';
 import { HomeDir, writeFileAtomic } from './home.js';
 import { peerToJson, type PeerJson } from './peer-json.js';
 
@@ -41,7 +42,8 @@ const PEER_CACHE_SWEEP_MS = 3600 * 1000;
 export interface DaemonOptions {
   home: string;
   port: number;
-  secondaryPort?: number;
+  /** A number, 'random' (1.14.1's default: allowSecondaryPort) or 'none'. */
+  secondaryPort: number | 'random' | 'none';
   bind?: string[];
   /** Addresses kept in contact like network anchors (03 §6.1). */
   contact?: number[];
@@ -93,7 +95,13 @@ export class Daemon {
       if (isTestSafetyOn()) throw new StateError(`${this.home.path('planet')}: missing, and ZTKUBE_SAFETY=test forbids the public planet`);
       log.warn('no planet file: using the public ZeroTier planet', { home: this.opts.home });
     }
-    const ports = [this.opts.port, ...(this.opts.secondaryPort ? [this.opts.secondaryPort] : [])];
+    const ports = [this.opts.port];
+    const sp = this.opts.secondaryPort;
+    if (typeof sp === 'number') ports.push(sp);
+    else if (sp === 'random') {
+      const p = await chooseSecondaryPort(ports);
+      if (p) ports.push(p);
+    }
     this.binder = new UdpBinder({
       ports,
       bind: this.opts.bind,
