@@ -7,10 +7,26 @@ import { ALL_SOCKETS, type SocketId } from '../node/host.js';
 import { ipScope, IpScope } from '../node/ip-scope.js';
 import { inetAddressToString, ipToString, parseIp, type InetAddress } from '../protocol/inet-address.js';
 
+/** The slice of dgram.Socket the binder uses (tests substitute a fake). */
+export type UdpSocketLike = Pick<dgram.Socket, 'send' | 'setTTL' | 'bind' | 'close' | 'on' | 'once' | 'removeAllListeners' | 'setRecvBufferSize' | 'setSendBufferSize'>;
+
+interface QueuedSend {
+  buf: Buffer;
+  port: number;
+  host: string;
+  ttl?: number;
+}
+
 export interface BoundSocket {
   id: SocketId;
   local: InetAddress;
-  socket: dgram.Socket;
+  socket: UdpSocketLike;
+  /** Sends handed to the socket whose callbacks have not run yet. */
+  inFlight: number;
+  /** Sends held back while a low-TTL send is pending (see send()). */
+  held: QueuedSend[];
+  isLowTtlPending: boolean;
+  onSent: () => void;
 }
 
 export interface UdpBinderOptions {
@@ -20,6 +36,8 @@ export interface UdpBinderOptions {
   /** Interface name prefixes never bound (06 §4.2 plus interfacePrefixBlacklist). */
   interfacePrefixBlacklist?: string[];
   onDatagram(socket: SocketId, from: InetAddress, data: Uint8Array): void;
+  /** Creates the sockets (default dgram.createSocket; tests pass a fake). */
+  createSocket?(family: 4 | 6): UdpSocketLike;
   /** When set, datagrams to other destinations are refused (the test-safety net, see daemon.ts). */
   isDestinationAllowed?(to: InetAddress): boolean;
   onError?(e: Error, where: string): void;
@@ -82,7 +100,9 @@ export class UdpBinder {
 
   private bindOne(key: string, local: InetAddress): Promise<void> {
     return new Promise((resolve) => {
-      const socket = dgram.createSocket(local.family === 4 ? { type: 'udp4', reuseAddr: false } : { type: 'udp6', ipv6Only: true, reuseAddr: false });
+      const socket: UdpSocketLike = this.opts.createSocket
+        ? this.opts.createSocket(local.family)
+        : dgram.createSocket(local.family === 4 ? { type: 'udp4', reuseAddr: false } : { type: 'udp6', ipv6Only: true, reuseAddr: false });
       const id = this.nextId++;
       socket.on('message', (msg, rinfo) => {
         const ip = parseIp(rinfo.address.replace(/%.*$/, ''));
@@ -103,7 +123,12 @@ export class UdpBinder {
         } catch (e) {
           this.opts.onError?.(e as Error, `buffer size ${key}`); // kernel limits; smaller buffers still work
         }
-        this.sockets.set(key, { id, local, socket });
+        const b: BoundSocket = { id, local, socket, inFlight: 0, held: [], isLowTtlPending: false, onSent: () => undefined };
+        b.onSent = () => {
+          b.inFlight--;
+          if (b.held.length > 0) this.pump(b);
+        };
+        this.sockets.set(key, b);
         resolve();
       });
     });
@@ -120,15 +145,50 @@ export class UdpBinder {
     if (targets.length === 0) return false;
     const host = ipToString(to);
     const buf = Buffer.from(data); // the node may reuse its buffer after send() returns
+    const lowTtl = ttl !== undefined && to.family === 4 ? ttl : undefined; // IPv4 only, as 1.14.1
     for (const b of targets) {
-      if (ttl !== undefined && to.family === 4) {
-        b.socket.setTTL(ttl);
-        b.socket.send(buf, to.port, host, () => b.socket.setTTL(255)); // 06 §4.4: back to 255 after a low-TTL probe
+      if (lowTtl === undefined && b.held.length === 0 && !b.isLowTtlPending) {
+        b.inFlight++;
+        b.socket.send(buf, to.port, host, b.onSent);
       } else {
-        b.socket.send(buf, to.port, host);
+        b.held.push({ buf, port: to.port, host, ttl: lowTtl });
+        this.pump(b);
       }
     }
     return true;
+  }
+
+  /**
+   * IP_TTL is a socket option, and dgram sends leave on a later tick: a low TTL set for one
+   * datagram would also hit its neighbours. So a low-TTL send waits until everything before
+   * it has left, goes alone, and the TTL is back at 255 before anything after it is sent
+   * (06 §4.4; 1.14.1 does set/send/reset synchronously).
+   */
+  private pump(b: BoundSocket): void {
+    while (b.held.length > 0 && !b.isLowTtlPending) {
+      const it = b.held[0];
+      if (it.ttl === undefined) {
+        b.held.shift();
+        b.inFlight++;
+        b.socket.send(it.buf, it.port, it.host, b.onSent);
+        continue;
+      }
+      if (b.inFlight > 0) return; // onSent calls back here when they are out
+      b.held.shift();
+      b.isLowTtlPending = true;
+      b.socket.setTTL(it.ttl);
+      b.inFlight++;
+      b.socket.send(it.buf, it.port, it.host, () => {
+        b.inFlight--;
+        try {
+          b.socket.setTTL(255);
+        } catch (e) {
+          this.opts.onError?.(e as Error, 'reset TTL'); // the socket closed meanwhile
+        }
+        b.isLowTtlPending = false;
+        this.pump(b);
+      });
+    }
   }
 
   close(): void {

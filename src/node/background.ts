@@ -155,7 +155,8 @@ function alwaysContact(node: Node, now: number, peer: Peer, endpoints: InetAddre
   if (!sent.v4 && !sent.v6) {
     const up = node.topology.bestUpstream(now);
     const via = up && up !== peer ? up.bestPath(now) : null;
-    if (up && via) sendHello(node, now, peer, via.path.socket, via.path.address, via.path);
+    // Relayed through the root; 1.14.1 sends it from every socket too (Peer.cpp sendHELLO with -1).
+    if (up && via) sendHello(node, now, peer, ALL_SOCKETS, via.path.address);
   }
   return true;
 }

@@ -66,6 +66,8 @@ export class Node {
   /** Counts of dropped datagrams/packets by reason; the service exports them as metrics. */
   readonly drops = new Map<DropReason, number>();
   receivedTotal = 0;
+  /** Datagrams too short to be anything (NAT-opening junk): ignored, not dropped. */
+  ignoredTotal = 0;
   sentTotal = 0;
   private nowMs: number;
   /** What the last tick() asked for. */

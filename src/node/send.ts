@@ -156,9 +156,10 @@ export function requestWhois(node: Node, now: number, address: number): void {
 
 /**
  * A full HELLO to one physical address (03 §4.2), from `socket` (ALL_SOCKETS = every bound
- * socket). `via`, when given, is an upstream's path the HELLO is relayed through.
+ * socket). To relay a HELLO through a root, pass the root's address as `to`: the packet is
+ * addressed to `peer`, and its destination field names the root, as 1.14.1 does.
  */
-export function sendHello(node: Node, now: number, peer: Peer, socket: SocketId, to: InetAddress, viaUpstream?: Path): void {
+export function sendHello(node: Node, now: number, peer: Peer, socket: SocketId, to: InetAddress): void {
   const planet = node.topology.planet;
   const hello = {
     protocolVersion: PROTOCOL_VERSION,
@@ -175,8 +176,7 @@ export function sendHello(node: Node, now: number, peer: Peer, socket: SocketId,
   helloTailCrypt(pkt, PACKET_IDX_PAYLOAD + helloTailOffset(hello), peer.keys.salsaKey);
   armor(pkt, peer.keys, 0);
   node.expected.expect(packetId(pkt), now);
-  if (viaUpstream) emit(node, now, viaUpstream.socket, viaUpstream.address, pkt);
-  else emit(node, now, socket, to, pkt);
+  emit(node, now, socket, to, pkt);
 }
 
 /** Static/memorized path hint when a packet must be relayed (03 §12.4). */
