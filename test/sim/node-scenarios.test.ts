@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { inetAddressToString } from '../../src/protocol/inet-address.js';
 import type { NatType } from './nat.js';
 import { ztNet, type ZtNet } from './zt-net.js';
+import { Prng } from '../helpers/prng.js';
 
 const MSG_TYPE = 0x10000n;
 
@@ -126,4 +127,19 @@ test('traffic survives 20% loss and still goes direct', (t) => {
   // Each message crosses up to four lossy links (two access links twice when relayed).
   assert.ok(got >= sent * 0.35, `delivered ${got} of ${sent}`);
   assert.ok(directPath(zt, 'a', 'b'), 'direct path despite loss');
+});
+
+test('large packets are fragmented, relayed piece by piece through the root, and reassembled', (t) => {
+  const zt = twoBehindNats(6, 'symmetric', 'symmetric', {}, t);
+  zt.net.runUntil(() => zt.node('a').isOnline && zt.node('b').isOnline, 10_000);
+  // Random bytes do not compress: 6 000 bytes need 5 datagrams at MTU 1432.
+  const big = new Prng(66).bytes(6000);
+  const sizesBefore = zt.net.capture.length;
+  zt.node('a').sendUserMessage(zt.net.now, zt.id('b').address, MSG_TYPE, big);
+  assert.ok(zt.net.runUntil(() => zt.host('b').eventsOf('user_message').some((e) => e.data.length === 6000), 5_000));
+  const got = zt.host('b').eventsOf('user_message').find((e) => e.data.length === 6000)!;
+  assert.deepEqual(got.data, big);
+  const relayedPieces = zt.net.capture.slice(sizesBefore).filter((r) => r.fromHost === 'root' && r.toHost === 'b' && r.data[13] === 0xff);
+  assert.ok(relayedPieces.length >= 4, `fragments relayed by the root: ${relayedPieces.length}`);
+  assert.ok(relayedPieces.every((r) => (r.data[15] & 7) === 1), 'each relayed fragment has hops 1');
 });
