@@ -4,6 +4,7 @@ import { parseIp } from '../protocol/inet-address.js';
 import { parseAddress, isReservedAddress } from '../protocol/address.js';
 import { Daemon } from '../service/daemon.js';
 import { createLogger, type LogFormat } from '../service/log.js';
+import type { CommandModule } from 'yargs';
 
 export interface DaemonArgs {
   home: string;
@@ -47,3 +48,30 @@ export async function runDaemon(a: DaemonArgs): Promise<void> {
     process.once('SIGTERM', stop);
   });
 }
+
+export const daemonCommand: CommandModule = {
+  command: 'daemon',
+  describe: 'run the ZeroTier node (identity and planet from --home)',
+  builder: (y) =>
+    y
+      .option('home', { type: 'string', demandOption: true, describe: 'home directory (identity, planet, moons.d, peers.d)' })
+      .option('port', { type: 'number', default: 9993, describe: 'primary UDP port' })
+      .option('secondary-port', { type: 'number', describe: 'second UDP port (default: random in 20000-65499, as ZeroTier One)' })
+      .option('allow-secondary-port', { type: 'boolean', default: true, describe: '--no-allow-secondary-port: only the primary port' })
+      .option('bind', { type: 'string', array: true, describe: 'bind only these local IPs (default: every eligible interface address)' })
+      .option('contact', { type: 'string', array: true, describe: 'keep contact with these node addresses (10 hex digits), as with a network anchor' })
+      .option('log-level', { type: 'string', default: 'info', choices: ['error', 'warn', 'info', 'debug'] })
+      .option('log-format', { type: 'string', choices: ['json', 'text'] }),
+  handler: async (argv) => {
+    await runDaemon({
+      home: argv.home as string,
+      port: argv.port as number,
+      secondaryPort: argv['secondary-port'] as number | undefined,
+      isSecondaryPortAllowed: argv['allow-secondary-port'] as boolean,
+      bind: argv.bind as string[] | undefined,
+      contact: argv.contact as string[] | undefined,
+      logLevel: argv['log-level'] as string,
+      logFormat: argv['log-format'] as LogFormat | undefined,
+    });
+  },
+};

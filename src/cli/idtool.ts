@@ -11,6 +11,8 @@ import { addressToString } from '../protocol/address.js';
 import { buildWorldFromJson, formatWorldJson, parseWorldId, type WorldJson } from './world-json.js';
 import { loadIdentityArg } from './identity-arg.js';
 import type { CliIo } from './io.js';
+import type { CommandModule } from 'yargs';
+import { processIo } from './io.js';
 
 export const IDTOOL_HELP = `ZeroTier One version 1.14.1
 Copyright (c) 2020 ZeroTier, Inc.
@@ -233,3 +235,14 @@ export function runIdtool(io: CliIo, argv: string[]): number {
   if (!handler) return help(io, 1);
   return handler(io, rest);
 }
+
+/** `ztkube idtool …`: the arguments after "idtool" go to idtool's own parser untouched. */
+export const idtoolCommand: CommandModule = {
+  command: 'idtool [args..]',
+  describe: 'identity tool, interchangeable with zerotier-idtool (generate, validate, getpublic, sign, verify, initmoon, genmoon)',
+  builder: (y) => y.positional('args', { type: 'string', array: true }).strict(false).help(false).version(false),
+  handler: () => {
+    const i = process.argv.indexOf('idtool');
+    process.exitCode = runIdtool(processIo(), process.argv.slice(i + 1));
+  },
+};

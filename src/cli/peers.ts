@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { STATUS_FILE, type StatusFile } from '../service/daemon.js';
 import { formatListPeers, formatPeers } from './peers-format.js';
 import type { CliIo } from './io.js';
+import type { CommandModule } from 'yargs';
+import { processIo } from './io.js';
 
 export function runPeers(io: CliIo, home: string, opts: { json?: boolean; list?: boolean }): number {
   const file = join(home, STATUS_FILE);
@@ -20,3 +22,16 @@ export function runPeers(io: CliIo, home: string, opts: { json?: boolean; list?:
   else io.stdout(formatPeers(status.peers, status.clock));
   return 0;
 }
+
+export const peersCommand: CommandModule = {
+  command: 'peers',
+  describe: "list the running daemon's peers (zerotier-cli peers format)",
+  builder: (y) =>
+    y
+      .option('home', { type: 'string', demandOption: true })
+      .option('json', { alias: 'j', type: 'boolean', default: false })
+      .option('list', { type: 'boolean', default: false, describe: 'listpeers format' }),
+  handler: (argv) => {
+    process.exitCode = runPeers(processIo(), argv.home as string, { json: argv.json as boolean, list: argv.list as boolean });
+  },
+};

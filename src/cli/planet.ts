@@ -15,6 +15,8 @@ import { generateC25519KeyPair } from '../crypto/c25519.js';
 import { encodeWorld, WorldType, worldIdToString } from '../protocol/world.js';
 import { buildWorldFromJson, formatWorldJson, parseWorldId, type WorldJson } from './world-json.js';
 import type { CliIo } from './io.js';
+import type { CommandModule } from 'yargs';
+import { processIo } from './io.js';
 
 /** The public planet's ID: a private planet must differ so the built-in one never replaces it. */
 export const EARTH_PLANET_ID = 0x8eac90an;
@@ -88,3 +90,23 @@ export function planetCreate(io: CliIo, input: string, outPath = 'planet'): numb
     throw e;
   }
 }
+
+export const planetCommand: CommandModule = {
+  command: 'planet',
+  describe: 'custom planets (root server sets)',
+  builder: (y) =>
+    y
+      .command(
+        'create <planet-json> [out]',
+        'build and sign a planet file from a JSON list of roots',
+        (c) =>
+          c
+            .positional('planet-json', { type: 'string', demandOption: true, describe: 'roots: [{identity, stableEndpoints}] (see README)' })
+            .positional('out', { type: 'string', default: 'planet', describe: 'output file' }),
+        (argv) => {
+          process.exitCode = planetCreate(processIo(), argv['planet-json'] as string, argv.out as string);
+        },
+      )
+      .demandCommand(1, 'planet: name a subcommand (create)'),
+  handler: () => undefined,
+};
