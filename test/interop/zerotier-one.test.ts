@@ -1,0 +1,82 @@
+// Interoperability with a real ZeroTier One 1.14.1 (issue #3 acceptance). Opt-in: set
+// ZTKUBE_ZEROTIER_ONE to a zerotier-one binary you built or installed yourself; nothing in
+// this repository builds or ships one. Skipped otherwise.
+//
+//   ns sw: br0 ──┬── kroot 10.N.0.1  (ztkube root of planet K)
+//                ├── rroot 10.N.0.2  (zerotier-one root of planet R)
+//                ├── rleaf 10.N.0.3  (zerotier-one leaf, planet K)
+//                ├── kleaf 10.N.0.4  (ztkube leaf, planet R)
+//                └── kmate 10.N.0.5  (ztkube leaf, planet K, keeps contact with rleaf)
+//
+// Every zerotier-one home gets our planet before its first start (never the public one)
+// and a local.conf without TCP fallback and port mapping; nothing routes off the machine.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { repoRoot } from '../helpers/shared.js';
+import { hasNetns, nsLab, waitFor, type Lab, type LabHost } from '../helpers/netns.js';
+
+const zt = process.env.ZTKUBE_ZEROTIER_ONE;
+const skip = !zt || !existsSync(zt) ? 'set ZTKUBE_ZEROTIER_ONE to a zerotier-one 1.14.1 binary' : !hasNetns() ? 'needs root and iproute2' : false;
+const cli = join(repoRoot, 'dist', 'cmd', 'ztkube.js');
+let lab: Lab | null = null;
+let work = '';
+
+after(() => {
+  lab?.teardown();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+function ztkube(args: string[]): string {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return r.stdout;
+}
+
+test('ztkube and ZeroTier One 1.14.1 accept each other as root and leaf', { skip, timeout: 180_000 }, async () => {
+  work = mkdtempSync(join(tmpdir(), `ztkube-interop-${process.pid}-`));
+  lab = nsLab(['kroot', 'rroot', 'rleaf', 'kleaf', 'kmate']);
+  const [kroot, rroot, rleaf, kleaf, kmate] = lab.hosts;
+  const home = (h: LabHost): string => join(work, h.name);
+  for (const h of lab.hosts) {
+    mkdirSync(home(h));
+    ztkube(['idtool', 'generate', join(home(h), 'identity.secret'), join(home(h), 'identity.public')]);
+  }
+  const pub = (h: LabHost): string => readFileSync(join(home(h), 'identity.public'), 'utf8');
+  const addr = (h: LabHost): string => pub(h).slice(0, 10);
+  const planet = (name: string, root: LabHost): string => {
+    writeFileSync(join(work, `${name}.json`), JSON.stringify([{ identity: pub(root), stableEndpoints: [`${root.ip}/9993`] }]));
+    ztkube(['planet', 'create', join(work, `${name}.json`), join(work, name)]);
+    return join(work, name);
+  };
+  const planetK = planet('planetK', kroot);
+  const planetR = planet('planetR', rroot);
+  for (const [h, p] of [[kroot, planetK], [rleaf, planetK], [kmate, planetK], [rroot, planetR], [kleaf, planetR]] as const) writeFileSync(join(home(h), 'planet'), readFileSync(p));
+  for (const h of [rroot, rleaf]) {
+    writeFileSync(join(home(h), 'local.conf'), JSON.stringify({ settings: { allowTcpFallbackRelay: false, portMappingEnabled: false, allowSecondaryPort: true } }));
+  }
+  for (const h of [kroot, kleaf]) lab.spawn(h, process.execPath, [cli, 'daemon', '--home', home(h), '--port', '9993', '--log-level', 'warn']);
+  for (const h of [rroot, rleaf]) lab.spawn(h, zt!, ['-p9993', home(h)]);
+  lab.spawn(kmate, process.execPath, [cli, 'daemon', '--home', home(kmate), '--port', '9993', '--log-level', 'warn', '--contact', addr(rleaf)]);
+
+  const ztCli = (h: LabHost, cmd: string): string => lab!.exec(h, zt!, ['-q', `-D${home(h)}`, '-p9993', cmd]);
+  const ourPeers = (h: LabHost): string => ztkube(['peers', '--home', home(h)]);
+
+  // A real leaf using a ztkube root.
+  await waitFor('the real leaf ONLINE through the ztkube root', () => /^200 info [0-9a-f]{10} 1\.14\.1 ONLINE/.test(ztCli(rleaf, 'info')), 60_000, 500);
+  const realView = await waitFor('the ztkube root as PLANET DIRECT at the real leaf', () => ztCli(rleaf, 'peers').split('\n').find((l) => l.startsWith(addr(kroot)) && / PLANET .* DIRECT /.test(l)), 30_000, 500);
+  assert.match(realView, new RegExp(`${kroot.ip}/9993`));
+  await waitFor('the real leaf listed by our root', () => ourPeers(kroot).split('\n').some((l) => l.startsWith(addr(rleaf)) && l.includes('1.14.1 LEAF') && l.includes('DIRECT')), 30_000, 500);
+
+  // A ztkube leaf using a real root.
+  await waitFor('our leaf online through the real root', () => JSON.parse(readFileSync(join(home(kleaf), 'ztkube.status.json'), 'utf8')).online === true, 60_000, 500);
+  await waitFor('the real root as PLANET DIRECT at our leaf', () => ourPeers(kleaf).split('\n').some((l) => l.startsWith(addr(rroot)) && / PLANET .* DIRECT .*\/9993$/.test(l)), 30_000, 500);
+  await waitFor('our leaf listed by the real root', () => ztCli(rroot, 'peers').split('\n').some((l) => l.startsWith(addr(kleaf)) && l.includes('LEAF') && l.includes('DIRECT')), 30_000, 500);
+
+  // Through the ztkube root, our leaf and the real leaf are introduced and go direct.
+  await waitFor('the real leaf DIRECT at our leaf', () => ourPeers(kmate).split('\n').some((l) => l.startsWith(addr(rleaf)) && l.includes('1.14.1 LEAF') && l.includes(`DIRECT`) && l.includes(`${rleaf.ip}/`)), 90_000, 500);
+  await waitFor('our leaf DIRECT at the real leaf', () => ztCli(rleaf, 'peers').split('\n').some((l) => l.startsWith(addr(kmate)) && l.includes('DIRECT') && l.includes(`${kmate.ip}/`)), 60_000, 500);
+});
