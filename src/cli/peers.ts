@@ -1,6 +1,5 @@
 // `ztkube peers --home DIR`: the running daemon's peers in `zerotier-cli peers` format,
 // read from the status file the daemon keeps (the local API arrives with the service issue).
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { STATUS_FILE, type StatusFile } from '../service/daemon.js';
 import { formatListPeers, formatPeers } from './peers-format.js';
