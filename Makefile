@@ -5,7 +5,7 @@ SHELL := /bin/bash
 # Headers of the running node, so node-gyp never downloads any (issue #2).
 NODE_PREFIX := $(shell node -p 'require("path").dirname(require("path").dirname(process.execPath))')
 
-.PHONY: all build test bench demo clean typecheck
+.PHONY: all build test bench demo clean typecheck sysdeps
 
 all: build
 
@@ -13,7 +13,13 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-build: node_modules/.installed
+# The TAP addon (native/README.md): node-gyp as bundled with npm, headers from NODE_PREFIX.
+NODE_GYP := $(shell npm root -g)/npm/node_modules/node-gyp/bin/node-gyp.js
+native/build/Release/ztkube_tap.node: native/binding.gyp $(wildcard native/src/*.cc native/src/*.h)
+	node $(NODE_GYP) rebuild --directory native --nodedir=$(NODE_PREFIX)
+
+build: node_modules/.installed native/build/Release/ztkube_tap.node
+	rm -rf dist  # no stale outputs of renamed sources (a stale test would still run)
 	npx tsc -p .
 	mkdir -p bin
 	printf '#!/usr/bin/env node\nimport("../dist/cmd/ztkube.js");\n' > bin/ztkube
@@ -22,14 +28,22 @@ build: node_modules/.installed
 typecheck: node_modules/.installed
 	npx tsc --noEmit -p .
 
-test: build
+# Tools the namespace tests and the demo use (iproute2, ping), installed when missing and
+# we may (root with apt-get); tests that still lack them skip with a reason.
+sysdeps:
+	@missing=""; command -v ip >/dev/null || missing="$$missing iproute2"; command -v ping >/dev/null || missing="$$missing iputils-ping"; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing$$missing"; (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+	    || echo "sysdeps: could not install$$missing; the tests that need them will skip"; fi
+
+test: build sysdeps
 	ZTKUBE_SAFETY=test node --test --test-concurrency=2 $$(find dist/test -name '*.test.js' | sort)
 
-demo: build
+demo: build sysdeps
 	bin/ztkube demo
 
 bench: build
 	ZTKUBE_SAFETY=test node --expose-gc dist/test/bench/run.js
 
 clean:
-	rm -rf dist bin build
+	rm -rf dist bin build native/build

@@ -1,0 +1,16 @@
+# ztkube_tap: Linux TAP I/O in batches (spec 06 §8). Built by `make` with node-gyp against
+# the running node's own headers (--nodedir), so nothing is downloaded. Plain N-API
+# (node_api.h); no node-addon-api.
+{
+  "targets": [
+    {
+      "target_name": "ztkube_tap",
+      "sources": ["src/binding.cc", "src/tap_device.cc", "src/tap_io.cc"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-missing-field-initializers"],
+      "defines": ["_GNU_SOURCE"],
+      "conditions": [
+        ["OS != 'linux'", { "type": "none", "sources": [] }]
+      ]
+    }
+  ]
+}

@@ -1,0 +1,30 @@
+// Linux TAP device primitives without any N-API: open the character device and the
+// SIOCxIF ioctls (spec 06 §8.2). Every function returns 0 or a positive errno value, so the
+// binding layer decides how to report it; nothing here allocates or keeps state.
+#ifndef ZTKUBE_TAP_DEVICE_H
+#define ZTKUBE_TAP_DEVICE_H
+
+#include <net/if.h>
+#include <stdint.h>
+
+// Opens /dev/net/tun (falling back to /dev/tun) non-blocking and close-on-exec, attaches a
+// single-queue TAP named `name` (IFF_TAP | IFF_NO_PI, not persistent, so the device goes
+// away with the fd). The name the kernel gave is copied to `actual` (IFNAMSIZ bytes).
+int tap_open(const char* name, int* fd_out, char actual[IFNAMSIZ]);
+
+// Interface ioctls through a throwaway AF_INET datagram socket, which is what the kernel
+// needs to address an interface by name. They act in the caller's network namespace.
+int tap_set_mtu(const char* name, int mtu);
+int tap_set_mac(const char* name, const uint8_t mac[6]);
+// Up sets IFF_UP | IFF_MULTICAST as ZeroTier does; down clears IFF_UP only.
+int tap_set_up(const char* name, int up);
+
+struct tap_info {
+  int mtu;
+  int flags;
+  int index;
+  uint8_t mac[6];
+};
+int tap_get_info(const char* name, struct tap_info* out);
+
+#endif
