@@ -22,11 +22,14 @@ import { onDatagram } from './receive.js';
 import { backgroundTasks } from './background.js';
 import { sendToPeerAddress, type QueuedPacket, type ParkedPacket } from './send.js';
 import { isScopeAcceptableForPaths, sameIp } from './ip-scope.js';
+import { PhysicalSettings, type PhysicalNetwork } from './physical.js';
 import { MIN_BACKGROUND_SPACING_MS, PEER_PATH_EXPIRATION_MS, TIMER_TASK_PERIOD_MS } from './constants.js';
 
 export interface NodeOptions {
   /** Planet used when none was saved (1.14.1 uses the public one, 03 §8.5). */
   defaultPlanet?: Uint8Array | null;
+  /** Physical-network MTUs and trusted paths (03 §14; local.conf `physical`). */
+  physical?: PhysicalNetwork[];
 }
 
 /** What the service needs to show a peer (06 §5.8); formatting is the service's job. */
@@ -63,6 +66,7 @@ export class Node {
   lastPingCheck = -Infinity;
   lastHousekeeping = 0;
   isOnline = false;
+  physical: PhysicalSettings;
   /** Counts of dropped datagrams/packets by reason; the service exports them as metrics. */
   readonly drops = new Map<DropReason, number>();
   receivedTotal = 0;
@@ -79,6 +83,7 @@ export class Node {
     this.identity = identity;
     this.nowMs = nowMs;
     this.lastHousekeeping = nowMs;
+    this.physical = new PhysicalSettings(opts.physical);
     this.topology = new Topology(identity, {
       worldInstalled: (w, bytes) => this.onWorldInstalled(w, bytes),
     });
@@ -178,6 +183,11 @@ export class Node {
 
   removeAlwaysContact(address: number): void {
     this.alwaysContact.delete(address);
+  }
+
+  /** Replaces the physical-network settings (the service re-reads local.conf). */
+  setPhysical(networks: PhysicalNetwork[]): void {
+    this.physical = new PhysicalSettings(networks);
   }
 
   /** Orbits a moon through a seed (03 §8.7). */

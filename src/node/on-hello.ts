@@ -19,7 +19,8 @@ import { received } from './bookkeeping.js';
 import { resetPathsOfScope } from './background.js';
 import { SOFTWARE_VERSION } from './constants.js';
 
-export function onHELLO(node: Node, now: number, path: Path, pkt: Uint8Array, hops: number): void {
+/** `isTrusted`: arrived in suite 2 over a trusted path, already checked; no MAC to verify (03 §4.3). */
+export function onHELLO(node: Node, now: number, path: Path, pkt: Uint8Array, hops: number, isTrusted = false): void {
   if ((pkt[PACKET_IDX_VERB] & VERB_FLAG_COMPRESSED) !== 0) {
     node.report('malformed', path.address, 'compressed HELLO');
     return;
@@ -36,15 +37,17 @@ export function onHELLO(node: Node, now: number, path: Path, pkt: Uint8Array, ho
   }
   let peer = node.topology.peers.get(source);
   if (peer && !peer.identity.equals(hello.identity)) {
-    answerCollision(node, now, path, pkt, hello.identity);
+    if (isTrusted) node.report('identity_collision', path.address, 'over a trusted path');
+    else answerCollision(node, now, path, pkt, hello.identity);
     return;
   }
   if (peer) {
-    if (!dearmor(pkt, peer.keys)) {
+    if (!isTrusted && !dearmor(pkt, peer.keys)) {
       node.report('bad_mac', path.address, 'HELLO');
       return;
     }
   } else {
+    if (isTrusted) return; // receive.ts parks suite-2 packets from unknown sources for a WHOIS
     if (!node.identityGate.tryPass(path.address, now)) {
       node.report('rate_limited', path.address, 'identity verification');
       return;

@@ -1,7 +1,7 @@
 // The receive pipeline (02 §12): classify, relay or reassemble, authenticate, decompress,
 // dispatch. Anything malformed throws DecodeError, which Node.onDatagram turns into a drop.
 import { classifyDatagram, beaconAddress } from '../protocol/datagram.js';
-import { dearmor } from '../protocol/armor.js';
+import { dearmor, trustedPathId } from '../protocol/armor.js';
 import { decompressPacket } from '../protocol/compression.js';
 import { CipherSuite, PACKET_IDX_VERB, VERB_MASK, Verb } from '../protocol/constants.js';
 import { fragmentDestination } from '../protocol/fragment.js';
@@ -81,11 +81,17 @@ export function onPacket(node: Node, now: number, path: Path, pkt: Uint8Array): 
     return;
   }
   if (suite === CipherSuite.NO_CRYPTO_TRUSTED_PATH) {
-    // No trusted paths are configured in this node, so no suite-2 packet is authentic (02 §5.4).
-    node.report('bad_cipher_suite', path.address, 'trusted path packet without a trusted path');
-    return;
-  }
-  if (!dearmor(pkt, peer.keys)) {
+    // Authentic only from inside a physical network configured with the same ID (02 §5.4).
+    const id = trustedPathId(pkt);
+    if (id === 0n || node.physical.trustedPathIdFor(path.address) !== id) {
+      node.report('bad_cipher_suite', path.address, 'trusted path ID not configured for this address');
+      return;
+    }
+    if ((pkt[PACKET_IDX_VERB] & VERB_MASK) === Verb.HELLO) {
+      onHELLO(node, now, path, pkt, hops, true);
+      return;
+    }
+  } else if (!dearmor(pkt, peer.keys)) {
     node.report('bad_mac', path.address);
     return;
   }

@@ -1,8 +1,8 @@
 // Sending (03 §7, §4.1/4.2): the normal send path with path choice, relaying through the
 // best upstream, the TX queue and WHOIS; direct sends straight onto one path; HELLOs.
-import { armor, chooseSuite, helloTailCrypt } from '../protocol/armor.js';
+import { armor, armorTrustedPath, chooseSuite, helloTailCrypt } from '../protocol/armor.js';
 import { compressPacket } from '../protocol/compression.js';
-import { DEFAULT_PHYS_MTU_BYTES, PACKET_IDX_FLAGS, PACKET_IDX_PAYLOAD, PROTOCOL_VERSION, Verb, FLAG_FRAGMENTED } from '../protocol/constants.js';
+import { PACKET_IDX_FLAGS, PACKET_IDX_PAYLOAD, PROTOCOL_VERSION, Verb, FLAG_FRAGMENTED } from '../protocol/constants.js';
 import { fragmentCount, fragmentPacket } from '../protocol/fragment.js';
 import { buildPacket, packetId } from '../protocol/packet.js';
 import type { InetAddress } from '../protocol/inet-address.js';
@@ -60,12 +60,17 @@ function sameAddress(a: InetAddress, b: InetAddress): boolean {
   return true;
 }
 
-/** Builds, compresses (where 1.14.1 does), flags, armors and registers a packet for `peer`. */
-function seal(node: Node, now: number, peer: Peer, verb: number, payload: Uint8Array, mtu: number | null, isExpectingReply: boolean): Uint8Array {
+/**
+ * Builds, compresses (where 1.14.1 does), flags, armors and registers a packet for `peer`.
+ * A non-zero trustedPathId sends it in suite 2, unencrypted (03 §14). Unlike 1.14.1, such
+ * packets are registered for replies too, so an OK to a WHOIS over a trusted path counts.
+ */
+function seal(node: Node, now: number, peer: Peer, verb: number, payload: Uint8Array, mtu: number | null, isExpectingReply: boolean, trustedPathId = 0n): Uint8Array {
   let pkt = buildPacket({ id8: node.randomBytes(8), dest: peer.address, source: node.address, verb, payload });
   if (COMPRESSED_VERBS.has(verb)) pkt = compressPacket(pkt);
   if (mtu !== null && fragmentCount(pkt.length, mtu) > 1) pkt[PACKET_IDX_FLAGS] |= FLAG_FRAGMENTED;
-  armor(pkt, peer.keys, chooseSuite(verb, peer.version.protocol || undefined));
+  if (trustedPathId !== 0n) armorTrustedPath(pkt, trustedPathId);
+  else armor(pkt, peer.keys, chooseSuite(verb, peer.version.protocol || undefined));
   // The ID that replies carry is the transmitted one (suite 3 rewrites it, 02 §4).
   if (isExpectingReply) node.expected.expect(packetId(pkt), now);
   return pkt;
@@ -76,12 +81,16 @@ export function sendDirect(node: Node, now: number, peer: Peer, socket: SocketId
   emit(node, now, socket, to, seal(node, now, peer, verb, payload, null, isExpectingReply));
 }
 
-/** Sends over a chosen path, fragmenting at the path MTU (03 §7.1 last paragraph). */
+/**
+ * Sends over a chosen path (03 §7.1 last paragraph): the MTU and trusted-path setting of its
+ * remote address apply, and the packet is fragmented at that MTU.
+ */
 function sendViaPath(node: Node, now: number, peer: Peer, path: Path, verb: number, payload: Uint8Array): boolean {
-  const pkt = seal(node, now, peer, verb, payload, DEFAULT_PHYS_MTU_BYTES, true);
+  const mtu = node.physical.mtuFor(path.address);
+  const pkt = seal(node, now, peer, verb, payload, mtu, true, node.physical.trustedPathIdFor(path.address));
   let pieces: Uint8Array[];
   try {
-    pieces = fragmentPacket(pkt, DEFAULT_PHYS_MTU_BYTES);
+    pieces = fragmentPacket(pkt, mtu);
   } catch (e) {
     node.report('too_big', path.address, (e as Error).message);
     return false;

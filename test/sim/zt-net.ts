@@ -6,6 +6,7 @@ import { generateC25519KeyPair } from '../../src/crypto/c25519.js';
 import { encodeWorld, signWorld, WorldType, type World } from '../../src/protocol/world.js';
 import { parseInetAddress } from '../../src/protocol/inet-address.js';
 import { Node } from '../../src/node/node.js';
+import type { PhysicalNetwork } from '../../src/node/physical.js';
 import { SeededRandom } from './seeded-random.js';
 import { simNet, type HostSpec, type SimNet, type SimNetOptions } from './scenario.js';
 import type { SimHost } from './sim-host.js';
@@ -32,6 +33,8 @@ export interface ZtHostSpec extends HostSpec {
   rootEndpoints?: string[];
   /** Start later with net.start(name, zt.factory(name)). */
   isDeferred?: boolean;
+  /** Physical-network settings (03 §14) for this host's node. */
+  physical?: PhysicalNetwork[];
 }
 
 export interface ZtNet {
@@ -69,7 +72,8 @@ export function ztNet(opts: Omit<SimNetOptions, 'hosts' | 'node'> & { hosts: ZtH
   const planetBytes = encodeWorld(planet);
   const factory = (name: string) => (h: SimHost): Node => {
     const saved = h.savedState();
-    return new Node(h, testIdentity(name), { ...saved, planet: saved.planet ?? planetBytes }, h.now, { defaultPlanet: null });
+    const physical = opts.hosts.find((x) => x.name === name)?.physical;
+    return new Node(h, testIdentity(name), { ...saved, planet: saved.planet ?? planetBytes }, h.now, { defaultPlanet: null, physical });
   };
   const hosts: HostSpec[] = opts.hosts.map((h) => ({ ...h, node: h.isDeferred ? null : factory(h.name) }));
   const net = simNet({ ...opts, hosts });
