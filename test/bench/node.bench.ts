@@ -10,6 +10,12 @@ import { secureRandomBytes, secureRandomFill } from '../../src/crypto/random.js'
 import { parseInetAddress } from '../../src/protocol/inet-address.js';
 import { encodeWorld, signWorld, WorldType } from '../../src/protocol/world.js';
 import { testIdentity } from '../sim/zt-net.js';
+import { agree } from '../../src/crypto/c25519.js';
+import { derivePeerKeys } from '../../src/crypto/peer-keys.js';
+import { armor } from '../../src/protocol/armor.js';
+import { buildPacket } from '../../src/protocol/packet.js';
+import { Verb } from '../../src/protocol/constants.js';
+import { encodeUserMessage } from '../../src/protocol/verbs/user-message.js';
 
 function planetFor(root: Identity, endpoint: string): Uint8Array {
   const key = generateC25519KeyPair(secureRandomBytes);
@@ -108,7 +114,38 @@ function thousandPeers(): void {
   void Path;
 }
 
+/** Receive path cost: authenticated 1400-byte USER_MESSAGEs from a known peer over a known path. */
+function receivePath(): void {
+  const self = testIdentity('bench-root');
+  const peerId = testIdentity('bench-leaf');
+  let delivered = 0;
+  const host: NodeHost = { send: () => true, putState: () => undefined, event: (e) => void (e.type === 'user_message' && delivered++), random: secureRandomFill };
+  const now = 1_700_000_000_000;
+  const node = new Node(host, self, { planet: planetFor(testIdentity('bench-other-root'), '10.0.0.1/9993') }, now, { defaultPlanet: null });
+  const peer = node.topology.addPeer(node.topology.makePeer(peerId));
+  const from = parseInetAddress('10.1.1.1/9993')!;
+  const path = node.getPath(1, from);
+  path.lastIn = now;
+  peer.learnPath(path, now);
+  const keys = derivePeerKeys(agree(peerId.privateKey!, self.publicKey));
+  for (const suite of [1, 3] as const) {
+    const packets: Uint8Array[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const pkt = buildPacket({ id8: secureRandomBytes(8), dest: self.address, source: peerId.address, verb: Verb.USER_MESSAGE, payload: encodeUserMessage({ typeId: 1n, data: secureRandomBytes(1372) }) });
+      armor(pkt, keys, suite);
+      packets.push(pkt);
+    }
+    for (const p of packets.slice(0, 500)) node.onDatagram(now, 1, from, p); // warm-up (JIT)
+    delivered = 0;
+    const t0 = process.hrtime.bigint();
+    for (const p of packets) node.onDatagram(now, 1, from, p);
+    const ns = Number(process.hrtime.bigint() - t0) / packets.length;
+    console.log(`bench node receive 1400-byte packet, suite ${suite}: ${(ns / 1000).toFixed(1)} µs/packet (${(1e9 / ns).toFixed(0)} packets/s, ${delivered} delivered)`);
+  }
+}
+
 export async function run(): Promise<void> {
   await startToOnline();
   thousandPeers();
+  receivePath();
 }
