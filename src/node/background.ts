@@ -8,6 +8,7 @@ import type { Node } from './node.js';
 import { Peer } from './peer.js';
 import { encodeCachedPeer } from './peer-cache.js';
 import { retryParked } from './receive.js';
+import { runDeferredProbes } from './on-control.js';
 import { findPeer, requestWhois, sendDirect, sendHello, sendToPeer } from './send.js';
 import {
   HOUSEKEEPING_PERIOD_MS,
@@ -36,6 +37,7 @@ export function backgroundTasks(node: Node, now: number): number {
   }
   let next = Math.min(node.lastPingCheck + PING_CHECK_PERIOD_MS, node.lastHousekeeping + HOUSEKEEPING_PERIOD_MS);
   if (node.txQueue.length > 0 || node.rxParked.length > 0 || node.reassembler.size > 0) next = Math.min(next, now + TIMER_TASK_PERIOD_MS);
+  for (const p of node.deferredProbes) next = Math.min(next, p.atMs);
   return next;
 }
 
@@ -64,6 +66,7 @@ export function retryQueued(node: Node, now: number, onlyDest?: number): void {
 }
 
 function timerTasks(node: Node, now: number): void {
+  runDeferredProbes(node, now);
   if (node.txQueue.length > 0) retryQueued(node, now);
   if (node.rxParked.length > 0) retryParked(node, now);
   node.reassembler.expire(now);

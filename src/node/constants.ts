@@ -44,6 +44,9 @@ export const PEER_CACHE_FORMAT_VERSION = 2;
 export const SOFTWARE_VERSION = { major: 1, minor: 14, revision: 1 } as const;
 
 // ---- chosen by ztkube ----
+/** Wait between the NAT-opening junk and the probe after a RENDEZVOUS (see on-control.ts). */
+export const RENDEZVOUS_PROBE_DELAY_MS = 250;
+export const DEFERRED_PROBES_MAX = 64;
 /** How long a sent packet's ID is remembered as expecting a reply (02 §4 allows exact IDs with a time-out). */
 export const EXPECTED_REPLY_TTL_MS = 60_000;
 export const EXPECTED_REPLY_MAX_ENTRIES = 8_192;

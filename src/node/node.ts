@@ -58,6 +58,8 @@ export class Node {
   readonly peerCache = new Map<number, CachedPeer>();
   txQueue: QueuedPacket[] = [];
   rxParked: ParkedPacket[] = [];
+  /** Probes waiting for their moment after a RENDEZVOUS (on-control.ts). */
+  deferredProbes: Array<{ atMs: number; peer: number; socket: SocketId; to: InetAddress }> = [];
   /** Extra always-contact addresses: anchors and --contact peers (03 §6.1). */
   readonly alwaysContact = new Set<number>();
   /** Unordered address pair → last RENDEZVOUS introduction (03 §11). */
@@ -150,6 +152,7 @@ export class Node {
 
   private nextDeadline(now: number): number {
     let next = this.deadline;
+    for (const p of this.deferredProbes) next = Math.min(next, p.atMs);
     if (this.txQueue.length > 0 || this.rxParked.length > 0 || this.reassembler.size > 0) next = Math.min(next, now + TIMER_TASK_PERIOD_MS);
     return Math.max(next, now + MIN_BACKGROUND_SPACING_MS);
   }

@@ -24,6 +24,8 @@ import {
   PUSH_DIRECT_PATHS_CUTOFF_LIMIT,
   PUSH_DIRECT_PATHS_CUTOFF_TIME_MS,
   PUSH_DIRECT_PATHS_MAX_PER_SCOPE_AND_FAMILY,
+  RENDEZVOUS_PROBE_DELAY_MS,
+  DEFERRED_PROBES_MAX,
   WHOIS_ANSWER_INTERVAL_MS,
 } from './constants.js';
 
@@ -62,9 +64,25 @@ export function onRENDEZVOUS(node: Node, now: number, path: Path, peer: Peer, pa
     node.report('path_not_acceptable', path.address, 'RENDEZVOUS target');
     return;
   }
-  // Junk with TTL 2 opens our NAT toward the target without reaching it.
+  // Junk with TTL 2 opens our NAT toward the target without reaching it. The probe waits a
+  // little (1.14.1 sends it at once): the far side got its RENDEZVOUS at about the same
+  // time, and its own junk must leave its NAT before our probe arrives there, or a Linux
+  // NAT files our probe as a connection to itself and remaps the peer's outgoing port
+  // (seen with nftables masquerade on both sides; docs/nat-traversal.md).
   emit(node, now, path.socket, rv.at, node.randomBytes(NAT_JUNK_BYTES), NAT_JUNK_TTL);
-  probe(node, now, target, path.socket, rv.at);
+  if (node.deferredProbes.length >= DEFERRED_PROBES_MAX) node.deferredProbes.shift();
+  node.deferredProbes.push({ atMs: now + RENDEZVOUS_PROBE_DELAY_MS, peer: target.address, socket: path.socket, to: rv.at });
+}
+
+/** Sends the probes of RENDEZVOUS whose delay has passed. */
+export function runDeferredProbes(node: Node, now: number): void {
+  if (node.deferredProbes.length === 0) return;
+  const due = node.deferredProbes.filter((p) => p.atMs <= now);
+  node.deferredProbes = node.deferredProbes.filter((p) => p.atMs > now);
+  for (const p of due) {
+    const peer = node.topology.peers.get(p.peer);
+    if (peer) probe(node, now, peer, p.socket, p.to);
+  }
 }
 
 /** Path probe (03 §4.6): empty ECHO where the peer understands it, else a full HELLO from all sockets. */

@@ -158,9 +158,17 @@ test('ERROR and RENDEZVOUS: malformed, wrong sender, bad targets', () => {
   // A good one: junk with TTL 2, then a probe.
   node.onDatagram(t, 1, ROOT_ADDR, forge(root, self, Verb.RENDEZVOUS, encodeRendezvous({ flags: 0, with: peerP.address, at: parseInetAddress('198.51.100.8/4444')! })));
   const out = host.take();
+  assert.equal(out.length, 1, 'at first only the junk');
   assert.equal(out[0].data.length, 4);
   assert.equal(out[0].ttl, 2);
-  assert.ok(out.length >= 2 && out.slice(1).every((s) => s.to.port === 4444), 'probe to the introduced address');
+  assert.equal(out[0].to.port, 4444);
+  // The probe follows 250 ms later, when the node's timer runs.
+  assert.ok(node.onDatagram(t, 1, P_ADDR, new Uint8Array(4)) <= t + 250, 'the node asks to be woken for the probe');
+  node.tick(t + 249);
+  assert.ok(!host.take().some((s) => s.to.port === 4444), 'not before its time');
+  node.tick(t + 250);
+  const probes = host.take().filter((s) => s.to.port === 4444);
+  assert.ok(probes.length >= 1 && probes.every((s) => s.ttl === undefined), 'probe to the introduced address, full TTL');
   noInternalErrors(host);
 });
 
