@@ -15,9 +15,10 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { repoRoot } from '../helpers/shared.js';
 import { hasNetns, nsLab, waitFor, type Lab, type LabHost } from '../helpers/netns.js';
+import { hasNft, natLab, type NatLabHost } from '../helpers/nat-lab.js';
 
 const zt = process.env.ZTKUBE_ZEROTIER_ONE;
 const skip = !zt || !existsSync(zt) ? 'set ZTKUBE_ZEROTIER_ONE to a zerotier-one 1.14.1 binary' : !hasNetns() ? 'needs root and iproute2' : false;
@@ -125,6 +126,33 @@ test('identities, signatures and worlds cross between ztkube idtool and zerotier
     const strip = (b: Buffer) => Buffer.concat([b.subarray(0, 9), b.subarray(17, 81), b.subarray(177)]);
     assert.deepEqual(strip(ourMoon), strip(theirMoon));
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('behind real NATs, a ztkube leaf and a zerotier-one leaf punch through to each other', { skip: skip || (!hasNft() && 'needs nftables'), timeout: 150_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), `ztkube-interop-nat-${process.pid}-`));
+  const nlab = natLab({ publicHosts: ['root'], natHosts: ['real', 'ours'] });
+  try {
+    const { root, real, ours } = nlab.hosts;
+    const home = (h: NatLabHost): string => join(dir, h.name);
+    for (const h of [root, real, ours]) {
+      mkdirSync(home(h));
+      ztkube(['idtool', 'generate', join(home(h), 'identity.secret'), join(home(h), 'identity.public')]);
+    }
+    const pub = (h: NatLabHost): string => readFileSync(join(home(h), 'identity.public'), 'utf8');
+    writeFileSync(join(dir, 'roots.json'), JSON.stringify([{ identity: pub(root), stableEndpoints: [`${root.ip}/9993`] }]));
+    ztkube(['planet', 'create', join(dir, 'roots.json'), join(dir, 'planet')]);
+    for (const h of [root, real, ours]) writeFileSync(join(home(h), 'planet'), readFileSync(join(dir, 'planet')));
+    writeFileSync(join(home(real), 'local.conf'), JSON.stringify({ settings: { allowTcpFallbackRelay: false, portMappingEnabled: false } }));
+    nlab.spawn(root, process.execPath, [cli, 'daemon', '--home', home(root), '--port', '9993', '--log-level', 'warn']);
+    nlab.spawn(real, zt!, ['-p9993', home(real)]);
+    nlab.spawn(ours, process.execPath, [cli, 'daemon', '--home', home(ours), '--port', '9993', '--log-level', 'warn', '--contact', pub(real).slice(0, 10)]);
+    const realPeers = (): string => execFileSync('ip', ['netns', 'exec', real.ns, zt!, '-q', `-D${home(real)}`, '-p9993', 'peers'], { encoding: 'utf8' });
+    await waitFor('our leaf DIRECT to the real leaf\'s NAT', () => ztkube(['peers', '--home', home(ours)]).split('\n').some((l) => l.startsWith(pub(real).slice(0, 10)) && l.includes('DIRECT') && l.includes(`${real.publicIp}/`)), 100_000, 500);
+    await waitFor('the real leaf DIRECT to our NAT', () => realPeers().split('\n').some((l) => l.startsWith(pub(ours).slice(0, 10)) && l.includes('DIRECT') && l.includes(`${ours.publicIp}/`)), 30_000, 500);
+  } finally {
+    nlab.teardown();
     rmSync(dir, { recursive: true, force: true });
   }
 });
