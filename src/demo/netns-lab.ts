@@ -34,30 +34,33 @@ export function hasNetns(): boolean {
   }
 }
 
+/** Ends the processes a lab started (by PID) and deletes its namespaces, newest first. */
+export function teardownLab(children: ChildProcess[], namespaces: string[]): void {
+  for (const c of children) {
+    if (c.exitCode === null && c.signalCode === null && c.pid) {
+      try {
+        process.kill(c.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+  for (const ns of [...namespaces].reverse()) {
+    try {
+      ip(['netns', 'del', ns]);
+    } catch {
+      // deleted already; deleting a namespace also removes its veth ends
+    }
+  }
+}
+
 /** Builds a switched LAN of `names.length` hosts on 10.<net>.0.0/24. */
 export function nsLab(names: string[], net = 200 + (process.pid % 50)): Lab {
   const prefix = `ztk${process.pid % 100000}`;
   const sw = `${prefix}sw`;
   const made: string[] = [];
   const children: ChildProcess[] = [];
-  const teardown = (): void => {
-    for (const c of children) {
-      if (c.exitCode === null && c.signalCode === null && c.pid) {
-        try {
-          process.kill(c.pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    }
-    for (const ns of made.reverse()) {
-      try {
-        ip(['netns', 'del', ns]);
-      } catch {
-        // deleted already; deleting a namespace also removes its veth ends
-      }
-    }
-  };
+  const teardown = (): void => teardownLab(children, made);
   try {
     ip(['netns', 'add', sw]);
     made.push(sw);

@@ -13,6 +13,7 @@
 // a port-restricted cone, the common home-router case. Names carry the pid; teardown
 // removes every namespace (and with them all links), also after a failure.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { teardownLab } from '../../src/demo/netns-lab.js';
 
 export interface NatLabHost {
   name: string;
@@ -47,24 +48,7 @@ export function natLab(opts: { publicHosts: string[]; natHosts: string[] }): Nat
   const lanBase = net + 60;
   const made: string[] = [];
   const children: ChildProcess[] = [];
-  const teardown = (): void => {
-    for (const c of children) {
-      if (c.exitCode === null && c.signalCode === null && c.pid) {
-        try {
-          process.kill(c.pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    }
-    for (const ns of made.reverse()) {
-      try {
-        run(['ip', 'netns', 'del', ns]);
-      } catch {
-        // already removed
-      }
-    }
-  };
+  const teardown = (): void => teardownLab(children, made);
   const addNs = (ns: string): void => {
     run(['ip', 'netns', 'add', ns]);
     made.push(ns);

@@ -16,13 +16,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { repoRoot } from '../helpers/shared.js';
 import { hasNetns, nsLab, waitFor, type Lab, type LabHost } from '../helpers/netns.js';
 import { hasNft, natLab, type NatLabHost } from '../helpers/nat-lab.js';
+import { cli, makeHomes, ztkube } from '../helpers/zt-homes.js';
 
 const zt = process.env.ZTKUBE_ZEROTIER_ONE;
 const skip = !zt || !existsSync(zt) ? 'set ZTKUBE_ZEROTIER_ONE to a zerotier-one 1.14.1 binary' : !hasNetns() ? 'needs root and iproute2' : false;
-const cli = join(repoRoot, 'dist', 'cmd', 'ztkube.js');
 let lab: Lab | null = null;
 let work = '';
 
@@ -30,12 +29,6 @@ after(() => {
   lab?.teardown();
   if (work) rmSync(work, { recursive: true, force: true });
 });
-
-function ztkube(args: string[]): string {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
-  if (r.status !== 0) throw new Error(r.stderr);
-  return r.stdout;
-}
 
 test('ztkube and ZeroTier One 1.14.1 accept each other as root and leaf', { skip, timeout: 180_000 }, async () => {
   work = mkdtempSync(join(tmpdir(), `ztkube-interop-${process.pid}-`));
@@ -135,15 +128,9 @@ test('behind real NATs, a ztkube leaf and a zerotier-one leaf punch through to e
   const nlab = natLab({ publicHosts: ['root'], natHosts: ['real', 'ours'] });
   try {
     const { root, real, ours } = nlab.hosts;
-    const home = (h: NatLabHost): string => join(dir, h.name);
-    for (const h of [root, real, ours]) {
-      mkdirSync(home(h));
-      ztkube(['idtool', 'generate', join(home(h), 'identity.secret'), join(home(h), 'identity.public')]);
-    }
-    const pub = (h: NatLabHost): string => readFileSync(join(home(h), 'identity.public'), 'utf8');
-    writeFileSync(join(dir, 'roots.json'), JSON.stringify([{ identity: pub(root), stableEndpoints: [`${root.ip}/9993`] }]));
-    ztkube(['planet', 'create', join(dir, 'roots.json'), join(dir, 'planet')]);
-    for (const h of [root, real, ours]) writeFileSync(join(home(h), 'planet'), readFileSync(join(dir, 'planet')));
+    const homes = makeHomes(dir, ['root', 'real', 'ours'], 'root', `${root.ip}/9993`);
+    const home = (h: NatLabHost): string => homes.home(h.name);
+    const pub = (h: NatLabHost): string => homes.publicIdentity(h.name);
     writeFileSync(join(home(real), 'local.conf'), JSON.stringify({ settings: { allowTcpFallbackRelay: false, portMappingEnabled: false } }));
     nlab.spawn(root, process.execPath, [cli, 'daemon', '--home', home(root), '--port', '9993', '--log-level', 'warn']);
     nlab.spawn(real, zt!, ['-p9993', home(real)]);

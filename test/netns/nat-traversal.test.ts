@@ -9,15 +9,13 @@
 // leaks onto it (the bug an interop run against ZeroTier One found).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { repoRoot } from '../helpers/shared.js';
 import { hasNetns, waitFor } from '../helpers/netns.js';
 import { hasNft, natLab, type NatLab, type NatLabHost } from '../helpers/nat-lab.js';
+import { cli, makeHomes, ztkube } from '../helpers/zt-homes.js';
 
-const cli = join(repoRoot, 'dist', 'cmd', 'ztkube.js');
 let lab: NatLab | null = null;
 let work = '';
 after(() => {
@@ -25,27 +23,15 @@ after(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-function ztkube(args: string[]): string {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
-  if (r.status !== 0) throw new Error(r.stderr);
-  return r.stdout;
-}
-
 const skip = !hasNetns() ? 'needs root and iproute2' : !hasNft() ? 'needs nftables (make sysdeps installs it)' : false;
 
 test('two nodes behind separate NATs punch through to a direct path', { skip, timeout: 120_000 }, async () => {
   work = mkdtempSync(join(tmpdir(), `ztkube-nat-${process.pid}-`));
   lab = natLab({ publicHosts: ['root'], natHosts: ['a', 'b'] });
   const { root, a, b } = lab.hosts;
-  const home = (h: NatLabHost): string => join(work, h.name);
-  for (const h of [root, a, b]) {
-    mkdirSync(home(h));
-    ztkube(['idtool', 'generate', join(home(h), 'identity.secret'), join(home(h), 'identity.public')]);
-  }
-  const addr = (h: NatLabHost): string => readFileSync(join(home(h), 'identity.public'), 'utf8').slice(0, 10);
-  writeFileSync(join(work, 'roots.json'), JSON.stringify([{ identity: readFileSync(join(home(root), 'identity.public'), 'utf8'), stableEndpoints: [`${root.ip}/9993`] }]));
-  ztkube(['planet', 'create', join(work, 'roots.json'), join(work, 'planet')]);
-  for (const h of [root, a, b]) writeFileSync(join(home(h), 'planet'), readFileSync(join(work, 'planet')));
+  const homes = makeHomes(work, ['root', 'a', 'b'], 'root', `${root.ip}/9993`);
+  const home = (h: NatLabHost): string => homes.home(h.name);
+  const addr = (h: NatLabHost): string => homes.addr(h.name);
   const logs: string[] = [];
   for (const [h, extra] of [[root, []], [b, []], [a, ['--contact', addr(b)]]] as Array<[NatLabHost, string[]]>) {
     const c = lab.spawn(h, process.execPath, [cli, 'daemon', '--home', home(h), '--port', '9993', '--log-level', 'info', ...extra]);
