@@ -12,6 +12,7 @@ declare module 'sodium-native' {
     crypto_stream_salsa20(c: Buf, n: Buf, k: Buf): void;
     crypto_stream_salsa20_xor_ic(c: Buf, m: Buf, n: Buf, ic: number, k: Buf): void;
     randombytes_buf(buf: Buf): void;
+    randombytes_uniform(upperBound: number): number;
   };
   export default sodium;
 }

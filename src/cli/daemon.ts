@@ -4,6 +4,7 @@ import { parseIp } from '../protocol/inet-address.js';
 import { parseAddress, isReservedAddress } from '../protocol/address.js';
 import { Daemon } from '../service/daemon.js';
 import { createLogger, type LogFormat } from '../service/log.js';
+import { safetyFromEnv } from '../service/safety.js';
 import type { CommandModule } from 'yargs';
 
 export interface DaemonArgs {
@@ -37,7 +38,7 @@ export async function runDaemon(a: DaemonArgs): Promise<void> {
   });
   if (!['error', 'warn', 'info', 'debug'].includes(a.logLevel)) throw new ConfigError(`--log-level must be error, warn, info or debug, got ${JSON.stringify(a.logLevel)}`);
   const log = createLogger({ level: a.logLevel, format: a.logFormat });
-  const daemon = new Daemon({ home: a.home, port, secondaryPort, bind: a.bind, contact, log });
+  const daemon = new Daemon({ home: a.home, port, secondaryPort, bind: a.bind, contact, log, safety: safetyFromEnv(process.env.ZTKUBE_SAFETY) });
   await daemon.start();
   await new Promise<void>((resolve) => {
     const stop = (): void => {

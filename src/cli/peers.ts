@@ -1,7 +1,7 @@
 // `ztkube peers --home DIR`: the running daemon's peers in `zerotier-cli peers` format,
 // read from the status file the daemon keeps (the local API arrives with the service issue).
 import { join } from 'node:path';
-import { STATUS_FILE, type StatusFile } from '../service/daemon.js';
+import { STATUS_FILE, type StatusFile } from '../service/status-file.js';
 import { formatListPeers, formatPeers } from './peers-format.js';
 import type { CliIo } from './io.js';
 import type { CommandModule } from 'yargs';

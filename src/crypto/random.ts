@@ -13,3 +13,9 @@ export function secureRandomBytes(n: number): Uint8Array {
 export function secureRandomFill(into: Uint8Array): void {
   if (into.length > 0) sodium.randombytes_buf(into);
 }
+
+/** A uniformly random integer in [0, n), without modulo bias (libsodium randombytes_uniform). */
+export function secureRandomInt(n: number): number {
+  if (!Number.isInteger(n) || n < 1 || n > 0xffffffff) throw new RangeError(`secureRandomInt bound must be 1..2^32-1, got ${n}`);
+  return sodium.randombytes_uniform(n);
+}

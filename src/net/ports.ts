@@ -1,7 +1,7 @@
 // Choosing UDP ports (06 §4.1): a trial bind tells whether a port is free; the secondary
 // port is random in 20000–65499 unless configured.
 import dgram from 'node:dgram';
-import { randomInt } from 'node:crypto';
+import { secureRandomInt } from '../crypto/random.js';
 
 export const RANDOM_PORT_FIRST = 20000;
 export const RANDOM_PORT_SPAN = 45500;
@@ -24,7 +24,7 @@ export function trialBindUdp(port: number): Promise<boolean> {
 
 /** 1.14.1's secondary port: random start, then successive ports, skipping `avoid`. 0 = none found. */
 export async function chooseSecondaryPort(avoid: number[]): Promise<number> {
-  let port = RANDOM_PORT_FIRST + randomInt(RANDOM_PORT_SPAN);
+  let port = RANDOM_PORT_FIRST + secureRandomInt(RANDOM_PORT_SPAN);
   for (let i = 0; i < SECONDARY_PORT_TRIES; i++) {
     port = port + 1 > 65535 ? RANDOM_PORT_FIRST : port + 1;
     if (avoid.includes(port)) continue;

@@ -3,8 +3,8 @@
 // ALL_SOCKETS (or a stale id), from every bound socket of the destination's family.
 import dgram from 'node:dgram';
 import { networkInterfaces } from 'node:os';
-import { ALL_SOCKETS, type SocketId } from '../node/host.js';
-import { ipScope, IpScope } from '../node/ip-scope.js';
+import { ALL_SOCKETS, type SocketId } from '../util/socket-id.js';
+import { ipScope, IpScope } from '../protocol/ip-scope.js';
 import { inetAddressToString, ipToString, parseIp, type InetAddress } from '../protocol/inet-address.js';
 
 /** The slice of dgram.Socket the binder uses (tests substitute a fake). */

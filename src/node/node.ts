@@ -1,27 +1,30 @@
 // The VL1 node (spec 03): a pure state machine driven from outside (STYLE §1). The host
-// hands it datagrams and calls tick() at the deadline tick() returned; the node answers
-// only through NodeHost. No I/O, timers, clock or randomness of its own.
-import { DecodeError } from '../util/errors.js';
+// hands it datagrams and calls tick() at the deadline the node last returned; the node
+// answers only through NodeHost. No I/O, timers, clock or randomness of its own.
+//
+// Inside, each part owns its state: the sender (TX queue, WHOIS), the receiver (reassembly,
+// parked packets), the prober (deferred probes), the relay (introductions) and the
+// background tasks. What they share lives in NodeContext; received verbs reach their
+// handlers through the verb table.
 import type { Identity } from '../protocol/identity.js';
 import type { InetAddress } from '../protocol/inet-address.js';
-import { Reassembler } from '../protocol/reassembler.js';
-import { REASSEMBLY_SLOTS, REASSEMBLY_TIMEOUT_MS, Verb } from '../protocol/constants.js';
+import { Verb } from '../protocol/constants.js';
 import { decodeWorld, WorldType, worldIdToString, type World } from '../protocol/world.js';
 import { EARTH_PLANET_HEX } from '../protocol/earth-planet.js';
 import { hex } from '../util/hex.js';
 import { encodeUserMessage } from '../protocol/verbs/user-message.js';
-import type { DropReason, NodeEvent, NodeHost, SavedState, SocketId } from './host.js';
-import { Path, pathKey } from './path.js';
-import type { Peer } from './peer.js';
-import { Topology } from './topology.js';
-import { SelfAwareness } from './self-awareness.js';
-import { ExpectedReplies } from './expected-replies.js';
-import { IdentityVerifyGate } from './identity-verify-gate.js';
-import { decodeCachedPeer, type CachedPeer } from './peer-cache.js';
-import { onDatagram } from './receive.js';
-import { backgroundTasks } from './background.js';
-import { sendToPeerAddress, type QueuedPacket, type ParkedPacket } from './send.js';
-import { isScopeAcceptableForPaths, sameIp } from './ip-scope.js';
+import type { NodeHost, SavedState, SocketId } from './host.js';
+import type { Peer, PeerPath } from './peer.js';
+import { Topology, type PeerRole } from './topology.js';
+import { NodeContext } from './context.js';
+import { Sender } from './sender.js';
+import { Prober } from './prober.js';
+import { Bookkeeping } from './bookkeeping.js';
+import { Relay } from './relay.js';
+import { Receiver } from './receiver.js';
+import { Background } from './background.js';
+import { VerbTable, type VerbContext } from './verb-table.js';
+import { registerVl1Verbs } from './vl1-verbs.js';
 import { PhysicalSettings, type PhysicalNetwork } from './physical.js';
 import { MIN_BACKGROUND_SPACING_MS, PEER_PATH_EXPIRATION_MS, TIMER_TASK_PERIOD_MS } from './constants.js';
 
@@ -35,101 +38,74 @@ export interface NodeOptions {
 /** What the service needs to show a peer (06 §5.8); formatting is the service's job. */
 export interface PeerInfo {
   address: number;
-  role: 'LEAF' | 'MOON' | 'PLANET';
+  role: PeerRole;
   /** protocol 0 = unknown */
   version: { protocol: number; major: number; minor: number; revision: number };
   latencyMs: number | null;
   /** Non-expired paths, in the order the core holds them. */
-  paths: Array<{ address: InetAddress; socket: SocketId; lastReceive: number; lastSend: number; isPreferred: boolean }>;
+  paths: Array<{ address: InetAddress; socket: SocketId; lastReceiveMs: number; lastSendMs: number; isPreferred: boolean; trustedPathId: bigint }>;
+}
+
+/** The node's own state for `status` and metrics (06 §5.2). */
+export interface NodeStatus {
+  address: number;
+  isOnline: boolean;
+  /** One of our own roots: the planet or a moon lists this node. */
+  isRoot: boolean;
+  planet: { id: bigint; timestamp: bigint } | null;
+  moons: Array<{ id: bigint; timestamp: bigint; isWaiting: boolean }>;
+  /** Where other nodes see us (03 §13). */
+  surfaceAddresses: InetAddress[];
+  /** Peers in the cache, restored when a packet names them (03 §3.4). */
+  cachedPeers: number;
+  drops: Record<string, number>;
+  receivedTotal: number;
+  sentTotal: number;
+  ignoredTotal: number;
 }
 
 export class Node {
-  readonly host: NodeHost;
-  readonly identity: Identity;
-  readonly topology: Topology;
-  readonly paths = new Map<string, Path>();
-  readonly awareness = new SelfAwareness();
-  readonly expected = new ExpectedReplies();
-  readonly reassembler = new Reassembler({ maxEntries: REASSEMBLY_SLOTS, timeoutMs: REASSEMBLY_TIMEOUT_MS });
-  readonly identityGate = new IdentityVerifyGate();
-  /** Address → last WHOIS sent for it (03 §7.3). */
-  readonly whoisRequests = new Map<number, number>();
-  /** Evicted or saved peers, by address (03 §3.4). */
-  readonly peerCache = new Map<number, CachedPeer>();
-  txQueue: QueuedPacket[] = [];
-  rxParked: ParkedPacket[] = [];
-  /** Probes waiting for their moment after a RENDEZVOUS (on-control.ts). */
-  deferredProbes: Array<{ atMs: number; peer: number; socket: SocketId; to: InetAddress }> = [];
-  /** Extra always-contact addresses: anchors and --contact peers (03 §6.1). */
-  readonly alwaysContact = new Set<number>();
-  /** Unordered address pair → last RENDEZVOUS introduction (03 §11). */
-  readonly lastUnite = new Map<string, number>();
-  lastBeaconNop = -Infinity;
-  lastPingCheck = -Infinity;
-  lastHousekeeping = 0;
-  isOnline = false;
-  physical: PhysicalSettings;
-  /** Counts of dropped datagrams/packets by reason; the service exports them as metrics. */
-  readonly drops = new Map<DropReason, number>();
-  receivedTotal = 0;
-  /** Datagrams too short to be anything (NAT-opening junk): ignored, not dropped. */
-  ignoredTotal = 0;
-  sentTotal = 0;
+  private readonly ctx: NodeContext;
+  private readonly sender: Sender;
+  private readonly receiver: Receiver;
+  private readonly prober: Prober;
+  private readonly background: Background;
   private nowMs: number;
-  /** What the last tick() asked for. */
-  private deadline = 0;
 
   constructor(host: NodeHost, identity: Identity, saved: SavedState, nowMs: number, opts: NodeOptions = {}) {
     if (!identity.privateKey) throw new RangeError('a node needs its secret identity');
-    this.host = host;
-    this.identity = identity;
     this.nowMs = nowMs;
-    this.lastHousekeeping = nowMs;
-    this.physical = new PhysicalSettings(opts.physical);
-    this.topology = new Topology(identity, {
-      worldInstalled: (w, bytes) => this.onWorldInstalled(w, bytes),
-    });
-    let planetLoaded = false;
-    if (saved.planet) {
-      try {
-        planetLoaded = this.topology.installWorld(decodeWorld(saved.planet), 'config');
-      } catch (e) {
-        this.report('malformed', undefined, `saved planet: ${(e as Error).message}`);
-      }
-    }
-    const fallback = opts.defaultPlanet === undefined ? hex(EARTH_PLANET_HEX) : opts.defaultPlanet;
-    if (fallback) {
-      // The built-in planet only replaces a saved one under the update rule (03 §8.5).
-      this.topology.installWorld(decodeWorld(fallback), planetLoaded ? 'ok_hello' : 'config');
-    }
-    for (const m of saved.moons ?? []) {
-      try {
-        this.topology.installWorld(decodeWorld(m), 'config');
-      } catch (e) {
-        this.report('malformed', undefined, `saved moon: ${(e as Error).message}`);
-      }
-    }
-    for (const p of saved.peers ?? []) {
-      try {
-        const c = decodeCachedPeer(p);
-        if (c.identity.address !== identity.address) this.peerCache.set(c.identity.address, c);
-      } catch (e) {
-        this.report('malformed', undefined, `cached peer: ${(e as Error).message}`);
-      }
-    }
+    const topology = new Topology(identity, { worldInstalled: (w, bytes) => this.onWorldInstalled(w, bytes) });
+    const ctx = (this.ctx = new NodeContext(host, identity, topology, new PhysicalSettings(opts.physical)));
+    this.sender = new Sender(ctx);
+    this.prober = new Prober(ctx, this.sender);
+    const relay = new Relay(ctx, this.sender);
+    const table = new VerbTable();
+    registerVl1Verbs(table);
+    const verbs: VerbContext = { node: ctx, sender: this.sender, prober: this.prober };
+    this.receiver = new Receiver({ verbs, table, bookkeeping: new Bookkeeping(ctx, this.sender), relay });
+    this.background = new Background({ ctx, sender: this.sender, prober: this.prober, receiver: this.receiver, relay }, nowMs);
+    ctx.peerKnown = (now, address) => {
+      this.sender.retryQueued(now, address);
+      this.receiver.retryParked(now, address);
+    };
+    this.restore(saved, opts.defaultPlanet);
   }
 
   get address(): number {
-    return this.identity.address;
+    return this.ctx.address;
+  }
+
+  get identity(): Identity {
+    return this.ctx.identity;
+  }
+
+  get isOnline(): boolean {
+    return this.ctx.isOnline;
   }
 
   /** The latest time the host has given us (never decreases). */
   get now(): number {
-    return this.nowMs;
-  }
-
-  private advance(nowMs: number): number {
-    if (nowMs > this.nowMs) this.nowMs = nowMs;
     return this.nowMs;
   }
 
@@ -141,38 +117,29 @@ export class Node {
   onDatagram(nowMs: number, socket: SocketId, from: InetAddress, data: Uint8Array): number {
     const now = this.advance(nowMs);
     try {
-      onDatagram(this, now, socket, from, data);
+      this.receiver.onDatagram(now, socket, from, data);
     } catch (e) {
       // Bytes from the network never throw out of the node (STYLE §5).
-      if (e instanceof DecodeError) this.report('malformed', from, e.message);
-      else this.report('internal_error', from, (e as Error)?.stack ?? String(e));
+      this.ctx.reportThrown(e, from);
     }
-    return this.nextDeadline(now);
-  }
-
-  private nextDeadline(now: number): number {
-    let next = this.deadline;
-    for (const p of this.deferredProbes) next = Math.min(next, p.atMs);
-    if (this.txQueue.length > 0 || this.rxParked.length > 0 || this.reassembler.size > 0) next = Math.min(next, now + TIMER_TASK_PERIOD_MS);
-    return Math.max(next, now + MIN_BACKGROUND_SPACING_MS);
+    return this.deadline(now);
   }
 
   /** Runs due background work; returns the time (ms) it next wants to be called. */
   tick(nowMs: number): number {
     const now = this.advance(nowMs);
     try {
-      this.deadline = backgroundTasks(this, now);
+      this.background.run(now);
     } catch (e) {
-      this.report('internal_error', undefined, (e as Error)?.stack ?? String(e));
-      this.deadline = now + 1000;
+      this.ctx.reportThrown(e);
     }
-    return this.nextDeadline(now);
+    return this.deadline(now);
   }
 
   /** Sends a USER_MESSAGE (02 §10.17) to a node by address; through a root if no path is known yet. */
   sendUserMessage(nowMs: number, dest: number, typeId: bigint, data: Uint8Array): void {
     const now = this.advance(nowMs);
-    sendToPeerAddress(this, now, dest, Verb.USER_MESSAGE, encodeUserMessage({ typeId, data }));
+    this.sender.sendToAddress(now, dest, Verb.USER_MESSAGE, encodeUserMessage({ typeId, data }));
   }
 
   /**
@@ -181,103 +148,131 @@ export class Node {
    * until a direct path exists). Networks add their anchors here; the daemon's --contact too.
    */
   addAlwaysContact(address: number): void {
-    if (address !== this.address) this.alwaysContact.add(address);
+    if (address !== this.address) this.ctx.alwaysContact.add(address);
   }
 
   removeAlwaysContact(address: number): void {
-    this.alwaysContact.delete(address);
+    this.ctx.alwaysContact.delete(address);
   }
 
   /** Replaces the physical-network settings (the service re-reads local.conf). */
   setPhysical(networks: PhysicalNetwork[]): void {
-    this.physical = new PhysicalSettings(networks);
+    this.ctx.physical = new PhysicalSettings(networks);
   }
 
   /** Orbits a moon through a seed (03 §8.7). */
   orbit(nowMs: number, worldId: bigint, seed: number): void {
     this.advance(nowMs);
-    this.topology.orbit(worldId, seed);
+    this.ctx.topology.orbit(worldId, seed);
   }
 
   /** Leaves a moon: removes it and its file (03 §8.7). */
   deorbit(nowMs: number, worldId: bigint): void {
     this.advance(nowMs);
-    if (this.topology.deorbit(worldId)) this.host.putState('moon', worldIdToString(worldId), null);
+    if (this.ctx.topology.deorbit(worldId)) this.ctx.host.putState('moon', worldIdToString(worldId), null);
+  }
+
+  /** Writes every peer to the cache, as the service does at shutdown (03 §3.4). */
+  savePeers(): void {
+    this.background.saveAllPeers();
+  }
+
+  /** A peer in memory, for inspection (tests, diagnostics); undefined when not known. */
+  getPeer(address: number): Peer | undefined {
+    return this.ctx.topology.peers.get(address);
+  }
+
+  status(): NodeStatus {
+    const { topology, traffic } = this.ctx;
+    const moons = [...topology.moons.values()].map((m) => ({ id: m.id, timestamp: m.timestamp, isWaiting: false }));
+    for (const id of topology.moonSeeds.keys()) moons.push({ id, timestamp: 0n, isWaiting: true });
+    return {
+      address: this.address,
+      isOnline: this.ctx.isOnline,
+      isRoot: topology.amRoot,
+      planet: topology.planet ? { id: topology.planet.id, timestamp: topology.planet.timestamp } : null,
+      moons,
+      surfaceAddresses: this.ctx.awareness.surfaceAddresses(),
+      cachedPeers: this.ctx.peerCache.size,
+      drops: this.ctx.drops.snapshot(),
+      receivedTotal: traffic.receivedTotal,
+      sentTotal: traffic.sentTotal,
+      ignoredTotal: traffic.ignoredTotal,
+    };
   }
 
   /** Snapshot for `peers` listings (06 §5.8). */
   peerInfo(nowMs: number): PeerInfo[] {
+    const { topology, physical } = this.ctx;
     const out: PeerInfo[] = [];
-    for (const p of [...this.topology.peers.values()].sort((a, b) => a.address - b.address)) {
+    for (const p of [...topology.peers.values()].sort((a, b) => a.address - b.address)) {
       const best = p.bestPath(nowMs);
+      const describe = (e: PeerPath): PeerInfo['paths'][number] => ({
+        address: e.path.address,
+        socket: e.path.socket,
+        lastReceiveMs: e.path.lastInMs,
+        lastSendMs: e.path.lastOutMs,
+        isPreferred: e === best,
+        trustedPathId: physical.trustedPathIdFor(e.path.address),
+      });
       out.push({
         address: p.address,
-        role: this.topology.role(p.address),
+        role: topology.role(p.address),
         version: { ...p.version },
         latencyMs: best && best.path.latencyMs !== 0xffff ? best.path.latencyMs : null,
-        paths: p.paths
-          .filter((e) => nowMs - e.lr < PEER_PATH_EXPIRATION_MS)
-          .map((e) => ({ address: e.path.address, socket: e.path.socket, lastReceive: e.path.lastIn, lastSend: e.path.lastOut, isPreferred: e === best })),
+        paths: p.paths.filter((e) => nowMs - e.lastReceiveMs < PEER_PATH_EXPIRATION_MS).map(describe),
       });
     }
     return out;
   }
 
-  // ---- internals shared by the modules of src/node ----
+  private advance(nowMs: number): number {
+    if (nowMs > this.nowMs) this.nowMs = nowMs;
+    return this.nowMs;
+  }
 
-  getPath(socket: SocketId, address: InetAddress): Path {
-    const k = pathKey(socket, address);
-    let p = this.paths.get(k);
-    if (!p) {
-      p = new Path(socket, address);
-      this.paths.set(k, p);
+  /** The one deadline: periodic tasks, due probes, and the 500 ms timer while anything waits. */
+  private deadline(now: number): number {
+    let next = Math.min(this.background.nextPeriodicMs(), this.prober.nextDueMs());
+    if (this.sender.hasQueued || this.receiver.hasPending) next = Math.min(next, now + TIMER_TASK_PERIOD_MS);
+    return Math.max(next, now + MIN_BACKGROUND_SPACING_MS);
+  }
+
+  private restore(saved: SavedState, defaultPlanet: Uint8Array | null | undefined): void {
+    const { topology, peerCache } = this.ctx;
+    let planetLoaded = false;
+    if (saved.planet) {
+      try {
+        planetLoaded = topology.installWorld(decodeWorld(saved.planet), 'config');
+      } catch (e) {
+        this.ctx.report('malformed', undefined, `saved planet: ${(e as Error).message}`);
+      }
     }
-    return p;
-  }
-
-  randomBytes(n: number): Uint8Array {
-    const b = new Uint8Array(n);
-    this.host.random(b);
-    return b;
-  }
-
-  /** A random integer in [0, n). */
-  randomInt(n: number): number {
-    const b = this.randomBytes(4);
-    return (((b[0] << 24) >>> 0) + ((b[1] << 16) | (b[2] << 8) | b[3])) % n;
-  }
-
-  /** 03 §5.7: may this remote address carry traffic for `peerAddress`? */
-  isPathAcceptable(peerAddress: number, socket: SocketId, remote: InetAddress): boolean {
-    if (!isScopeAcceptableForPaths(remote)) return false;
-    const eps = this.topology.rootEndpoints.get(peerAddress);
-    if (eps && eps.length > 0 && !eps.some((e) => sameIp(e, remote))) return false;
-    if (this.host.pathCheck && !this.host.pathCheck(peerAddress, socket, remote)) return false;
-    return true;
-  }
-
-  /** Counts a drop and tells the host (which logs it rate-limited and exports the counter). */
-  report(reason: DropReason, from?: InetAddress, detail?: string): void {
-    this.drops.set(reason, (this.drops.get(reason) ?? 0) + 1);
-    const e: NodeEvent = { type: 'drop', reason };
-    if (from) e.from = from;
-    if (detail) e.detail = detail;
-    this.host.event(e);
-  }
-
-  getPeer(address: number): Peer | undefined {
-    return this.topology.peers.get(address);
-  }
-
-  setOnline(isOnline: boolean): void {
-    if (isOnline === this.isOnline) return;
-    this.isOnline = isOnline;
-    this.host.event({ type: 'online', isOnline });
+    const fallback = defaultPlanet === undefined ? hex(EARTH_PLANET_HEX) : defaultPlanet;
+    if (fallback) {
+      // The built-in planet only replaces a saved one under the update rule (03 §8.5).
+      topology.installWorld(decodeWorld(fallback), planetLoaded ? 'ok_hello' : 'config');
+    }
+    for (const m of saved.moons ?? []) {
+      try {
+        topology.installWorld(decodeWorld(m), 'config');
+      } catch (e) {
+        this.ctx.report('malformed', undefined, `saved moon: ${(e as Error).message}`);
+      }
+    }
+    for (const p of saved.peers ?? []) {
+      try {
+        peerCache.load(p, this.address);
+      } catch (e) {
+        this.ctx.report('malformed', undefined, `cached peer: ${(e as Error).message}`);
+      }
+    }
   }
 
   private onWorldInstalled(w: World, bytes: Uint8Array): void {
-    if (w.type === WorldType.PLANET) this.host.putState('planet', '', bytes);
-    else this.host.putState('moon', worldIdToString(w.id), bytes);
-    this.host.event({ type: 'world_updated', kind: w.type === WorldType.PLANET ? 'planet' : 'moon', id: w.id, timestamp: w.timestamp });
+    const host = this.ctx.host;
+    if (w.type === WorldType.PLANET) host.putState('planet', '', bytes);
+    else host.putState('moon', worldIdToString(w.id), bytes);
+    host.event({ type: 'world_updated', kind: w.type === WorldType.PLANET ? 'planet' : 'moon', id: w.id, timestamp: w.timestamp });
   }
 }

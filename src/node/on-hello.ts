@@ -1,26 +1,35 @@
-// HELLO processing (03 §3.2, §3.3, §4.3) and building OK(HELLO) (03 §4.4).
-import { dearmor, helloTailCrypt } from '../protocol/armor.js';
+// HELLO processing (03 §3.2, §3.3, §4.3) and building OK(HELLO) (03 §4.4). HELLO comes
+// before the verb table: it is the one verb that may introduce an identity we do not know.
+import { armor, dearmor, helloTailCrypt } from '../protocol/armor.js';
 import { ErrorCode, MIN_PROTOCOL_VERSION, PACKET_IDX_PAYLOAD, PACKET_IDX_VERB, PROTOCOL_VERSION, VERB_FLAG_COMPRESSED, Verb } from '../protocol/constants.js';
-import { packetIdBytes, packetSource } from '../protocol/packet.js';
+import { buildPacket, packetIdBytes, packetSource } from '../protocol/packet.js';
 import { decodeHello, decodeHelloTail, type HelloMoon } from '../protocol/verbs/hello.js';
 import { encodeOk } from '../protocol/verbs/ok.js';
 import { encodeOkHello } from '../protocol/verbs/ok-hello.js';
 import { encodeError } from '../protocol/verbs/error.js';
 import { encodeWorld, type World } from '../protocol/world.js';
-import { armor } from '../protocol/armor.js';
-import { buildPacket } from '../protocol/packet.js';
 import { concatBytes } from '../util/bytes.js';
 import { validateIdentity } from '../protocol/identity-crypto.js';
-import type { Node } from './node.js';
+import type { Identity } from '../protocol/identity.js';
+import type { NodeContext } from './context.js';
+import type { Bookkeeping } from './bookkeeping.js';
 import type { Path } from './path.js';
-import type { Peer } from './peer.js';
-import { emit, sendDirect } from './send.js';
-import { received } from './bookkeeping.js';
-import { resetPathsOfScope } from './background.js';
+import type { VerbContext } from './verb-table.js';
 import { SOFTWARE_VERSION } from './constants.js';
 
-/** `isTrusted`: arrived in suite 2 over a trusted path, already checked; no MAC to verify (03 §4.3). */
-export function onHELLO(node: Node, now: number, path: Path, pkt: Uint8Array, hops: number, isTrusted = false): void {
+export interface HelloArrival {
+  now: number;
+  path: Path;
+  /** The whole packet as received, still armored (the node's own copy). */
+  packet: Uint8Array;
+  hops: number;
+  /** Arrived in suite 2 over a trusted path, already checked: there is no MAC to verify (03 §4.3). */
+  isTrusted: boolean;
+}
+
+export function onHELLO(v: VerbContext, bookkeeping: Bookkeeping, rx: HelloArrival): void {
+  const { node } = v;
+  const { now, path, packet: pkt, hops, isTrusted } = rx;
   if ((pkt[PACKET_IDX_VERB] & VERB_FLAG_COMPRESSED) !== 0) {
     node.report('malformed', path.address, 'compressed HELLO');
     return;
@@ -38,7 +47,7 @@ export function onHELLO(node: Node, now: number, path: Path, pkt: Uint8Array, ho
   let peer = node.topology.peers.get(source);
   if (peer && !peer.identity.equals(hello.identity)) {
     if (isTrusted) node.report('identity_collision', path.address, 'over a trusted path');
-    else answerCollision(node, now, path, pkt, hello.identity);
+    else answerCollision(v, rx, hello.identity);
     return;
   }
   if (peer) {
@@ -47,18 +56,13 @@ export function onHELLO(node: Node, now: number, path: Path, pkt: Uint8Array, ho
       return;
     }
   } else {
-    if (isTrusted) return; // receive.ts parks suite-2 packets from unknown sources for a WHOIS
+    if (isTrusted) return; // the receiver parks suite-2 packets from unknown sources for a WHOIS
     if (!node.identityGate.tryPass(path.address, now)) {
       node.report('rate_limited', path.address, 'identity verification');
       return;
     }
-    let candidate: Peer;
-    try {
-      candidate = node.topology.makePeer(hello.identity);
-    } catch {
-      node.report('invalid_identity', path.address, 'key agreement refused'); // low-order key
-      return;
-    }
+    const candidate = node.tryMakePeer(hello.identity, path.address, 'HELLO');
+    if (!candidate) return;
     if (!dearmor(pkt, candidate.keys)) {
       node.report('bad_mac', path.address, 'HELLO from a new identity');
       return;
@@ -67,7 +71,7 @@ export function onHELLO(node: Node, now: number, path: Path, pkt: Uint8Array, ho
       node.report('invalid_identity', path.address);
       return;
     }
-    node.peerCache.delete(source);
+    node.peerCache.forget(source);
     peer = node.topology.addPeer(candidate);
   }
 
@@ -80,13 +84,12 @@ export function onHELLO(node: Node, now: number, path: Path, pkt: Uint8Array, ho
   }
   if (hello.destination && hops === 0) {
     const reset = node.awareness.iam(now, peer.address, path.socket, path.address, hello.destination, node.topology.isUpstream(peer.address));
-    if (reset) resetPathsOfScope(node, now, reset.scope, reset.family);
+    if (reset) v.prober.resetPathsOfScope(now, reset.scope, reset.family);
   }
 
   // OK(HELLO) goes straight back over the receiving path, armored with the version we knew
   // before this HELLO (so the first answer to a new peer is suite 1, 03 §4.3).
   const surface = hello.protocolVersion < 5 ? { ...path.address, port: 0 } : path.address;
-  const updates = worldUpdatesFor(node, hello.planet, moons);
   const body = encodeOkHello({
     timestamp: hello.timestamp,
     protocolVersion: PROTOCOL_VERSION,
@@ -94,15 +97,15 @@ export function onHELLO(node: Node, now: number, path: Path, pkt: Uint8Array, ho
     versionMinor: SOFTWARE_VERSION.minor,
     versionRevision: SOFTWARE_VERSION.revision,
     surfaceAddress: surface,
-    worldUpdates: updates,
+    worldUpdates: worldUpdatesFor(node, hello.planet, moons),
   });
-  sendDirect(node, now, peer, path.socket, path.address, Verb.OK, encodeOk({ inReVerb: Verb.HELLO, inRePacketId: packetIdBytes(pkt), body }));
+  v.sender.reply(now, peer, path, Verb.OK, encodeOk({ inReVerb: Verb.HELLO, inRePacketId: packetIdBytes(pkt), body }));
   peer.version = { protocol: hello.protocolVersion, major: hello.versionMajor, minor: hello.versionMinor, revision: hello.versionRevision };
-  received(node, now, peer, path, hops, Verb.HELLO, undefined, false);
+  bookkeeping.received(now, peer, path, { verb: Verb.HELLO, hops });
 }
 
 /** Worlds the HELLO's sender lacks: our planet if theirs is older, moons they list that we hold newer. */
-function worldUpdatesFor(node: Node, planet: { worldId: bigint; timestamp: bigint } | undefined, moons: HelloMoon[]): Uint8Array {
+function worldUpdatesFor(node: NodeContext, planet: { worldId: bigint; timestamp: bigint } | undefined, moons: HelloMoon[]): Uint8Array {
   const out: World[] = [];
   const mine = node.topology.planet;
   if (planet && mine && planet.worldId !== 0n && planet.worldId === mine.id && planet.timestamp < mine.timestamp) out.push(mine);
@@ -117,18 +120,15 @@ function worldUpdatesFor(node: Node, planet: { worldId: bigint; timestamp: bigin
  * A HELLO from a known address with another identity (03 §3.3): if it authenticates under
  * the new identity's key, tell the sender its address is taken, in suite 1 with that key.
  */
-function answerCollision(node: Node, now: number, path: Path, pkt: Uint8Array, claimed: Peer['identity']): void {
+function answerCollision(v: VerbContext, rx: HelloArrival, claimed: Identity): void {
+  const { node } = v;
+  const { now, path, packet: pkt } = rx;
   if (!node.identityGate.tryPass(path.address, now)) {
     node.report('rate_limited', path.address, 'identity collision check');
     return;
   }
-  let impostor: Peer;
-  try {
-    impostor = node.topology.makePeer(claimed);
-  } catch {
-    node.report('invalid_identity', path.address, 'key agreement refused');
-    return;
-  }
+  const impostor = node.tryMakePeer(claimed, path.address, 'colliding HELLO');
+  if (!impostor) return;
   if (!dearmor(pkt, impostor.keys)) {
     node.report('bad_mac', path.address, 'colliding HELLO');
     return;
@@ -137,5 +137,5 @@ function answerCollision(node: Node, now: number, path: Path, pkt: Uint8Array, c
   const payload = encodeError({ inReVerb: Verb.HELLO, inRePacketId: packetIdBytes(pkt), code: ErrorCode.IDENTITY_COLLISION });
   const err = buildPacket({ id8: node.randomBytes(8), dest: claimed.address, source: node.address, verb: Verb.ERROR, payload });
   armor(err, impostor.keys, 1);
-  emit(node, now, path.socket, path.address, err);
+  v.sender.emit(now, path.socket, path.address, err);
 }

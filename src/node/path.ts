@@ -2,7 +2,7 @@
 // peer that uses it. Times are ms from the host clock; 0 means "never".
 import { inetAddressToString, type InetAddress } from '../protocol/inet-address.js';
 import type { SocketId } from './host.js';
-import { ipScope, type IpScope } from './ip-scope.js';
+import { ipScope, type IpScope } from '../protocol/ip-scope.js';
 import {
   PATH_ALIVE_TIMEOUT_MS,
   PATH_HEARTBEAT_PERIOD_MS,
@@ -20,13 +20,13 @@ export class Path {
   readonly address: InetAddress;
   readonly key: string;
   readonly scope: IpScope;
-  lastIn = 0;
-  lastOut = 0;
-  lastTrustEstablished = 0;
+  lastInMs = 0;
+  lastOutMs = 0;
+  lastTrustEstablishedMs = 0;
   latencyMs = PATH_LATENCY_UNKNOWN;
-  lastEchoAnswered = 0;
+  lastEchoAnsweredMs = 0;
   /** Last confirming HELLO sent because unknown traffic arrived here (1 per second, 03 §5.3). */
-  lastConfirmHello = 0;
+  lastConfirmHelloMs = 0;
 
   constructor(socket: SocketId, address: InetAddress) {
     this.socket = socket;
@@ -36,15 +36,15 @@ export class Path {
   }
 
   isAlive(nowMs: number): boolean {
-    return nowMs - this.lastIn < PATH_ALIVE_TIMEOUT_MS;
+    return nowMs - this.lastInMs < PATH_ALIVE_TIMEOUT_MS;
   }
 
   needsHeartbeat(nowMs: number): boolean {
-    return nowMs - this.lastOut >= PATH_HEARTBEAT_PERIOD_MS;
+    return nowMs - this.lastOutMs >= PATH_HEARTBEAT_PERIOD_MS;
   }
 
   isTrustEstablished(nowMs: number): boolean {
-    return nowMs - this.lastTrustEstablished < TRUST_EXPIRATION_MS;
+    return nowMs - this.lastTrustEstablishedMs < TRUST_EXPIRATION_MS;
   }
 
   /** Latency smoothing of 03 §5.6: first sample as is, then the integer mean of old and new. */
@@ -55,12 +55,39 @@ export class Path {
 
   /** Lower is better (03 §5.5): a silent path is penalised, private beats global. */
   quality(nowMs: number): number {
-    const age = Math.min(nowMs - this.lastIn, PATH_QUALITY_MAX_AGE_MS);
+    const age = Math.min(nowMs - this.lastInMs, PATH_QUALITY_MAX_AGE_MS);
     const base = age < PATH_ALIVE_TIMEOUT_MS ? this.latencyMs : this.latencyMs + 0xffff + age;
     return base * (8 - this.scope);
   }
 
   toString(): string {
     return this.key;
+  }
+}
+
+/** Every path the node has seen, by (socket, remote address). */
+export class PathTable {
+  private readonly byKey = new Map<string, Path>();
+
+  /** The path for this pair, created on first use. */
+  get(socket: SocketId, address: InetAddress): Path {
+    const k = pathKey(socket, address);
+    let p = this.byKey.get(k);
+    if (!p) {
+      p = new Path(socket, address);
+      this.byKey.set(k, p);
+    }
+    return p;
+  }
+
+  values(): IterableIterator<Path> {
+    return this.byKey.values();
+  }
+
+  /** Forgets paths no peer uses that have been silent both ways for `idleMs`. */
+  prune(nowMs: number, inUse: Set<string>, idleMs: number): void {
+    for (const [k, p] of this.byKey) {
+      if (!inUse.has(k) && nowMs - Math.max(p.lastInMs, p.lastOutMs) >= idleMs) this.byKey.delete(k);
+    }
   }
 }

@@ -43,3 +43,44 @@ export function decodeCachedPeer(bytes: Uint8Array): CachedPeer {
   }
   return { identity: identity.toPublic(), version, addresses };
 }
+
+/**
+ * Peers evicted from memory or saved at shutdown (03 §3.4). The node restores one when a
+ * packet names it again; every change leaves through the host's state store.
+ */
+export class PeerCache {
+  private readonly byAddress = new Map<number, CachedPeer>();
+  private readonly putState: (address: number, data: Uint8Array) => void;
+
+  constructor(putState: (address: number, data: Uint8Array) => void) {
+    this.putState = putState;
+  }
+
+  get size(): number {
+    return this.byAddress.size;
+  }
+
+  /** Loads a saved record (throws DecodeError on a broken one); our own address is ignored. */
+  load(bytes: Uint8Array, selfAddress: number): void {
+    const c = decodeCachedPeer(bytes);
+    if (c.identity.address !== selfAddress) this.byAddress.set(c.identity.address, c);
+  }
+
+  /** Removes and returns the record for `address`, if any. */
+  take(address: number): CachedPeer | undefined {
+    const c = this.byAddress.get(address);
+    if (c) this.byAddress.delete(address);
+    return c;
+  }
+
+  forget(address: number): void {
+    this.byAddress.delete(address);
+  }
+
+  /** Writes a peer's record and keeps it for a later restore. */
+  store(peer: { address: number; identity: Identity; version: RemoteVersion; paths: ReadonlyArray<{ path: { address: InetAddress } }> }, isKept: boolean): void {
+    const cached: CachedPeer = { identity: peer.identity, version: { ...peer.version }, addresses: peer.paths.map((e) => e.path.address) };
+    if (isKept) this.byAddress.set(peer.address, cached);
+    this.putState(peer.address, encodeCachedPeer(cached));
+  }
+}

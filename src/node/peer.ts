@@ -1,7 +1,7 @@
 // A peer (03 §3.1): an identity we hold, its keys, its version and its paths (03 §5).
 import type { Identity } from '../protocol/identity.js';
 import type { PeerKeys } from '../crypto/peer-keys.js';
-import { sameIp } from './ip-scope.js';
+import { sameIp } from '../protocol/ip-scope.js';
 import type { Path } from './path.js';
 import {
   MAX_PEER_PATHS,
@@ -14,7 +14,7 @@ import {
 export interface PeerPath {
   path: Path;
   /** Last valid packet from this peer over this path. */
-  lr: number;
+  lastReceiveMs: number;
   priority: number;
 }
 
@@ -31,15 +31,15 @@ export class Peer {
   /** protocol 0 = not known yet (no HELLO / OK(HELLO) processed). */
   version: RemoteVersion = { protocol: 0, major: 0, minor: 0, revision: 0 };
   paths: PeerPath[] = [];
-  lastReceive = 0;
-  lastNontrivialReceive = 0;
-  lastTrustEstablishedReceive = 0;
-  lastFullHello = 0;
-  lastWhoisAnswered = 0;
-  lastPushDirectPathsSent = 0;
-  lastPushDirectPathsReceived = 0;
+  lastReceiveMs = 0;
+  lastNontrivialReceiveMs = 0;
+  lastTrustEstablishedReceiveMs = 0;
+  lastFullHelloMs = 0;
+  lastWhoisAnsweredMs = 0;
+  lastPushDirectPathsSentMs = 0;
+  lastPushDirectPathsReceivedMs = 0;
   pushDirectPathsReceivedCount = 0;
-  lastPathHint = 0;
+  lastPathHintMs = 0;
 
   constructor(identity: Identity, keys: PeerKeys) {
     this.identity = identity;
@@ -51,15 +51,15 @@ export class Peer {
   }
 
   isAlive(nowMs: number): boolean {
-    return nowMs - this.lastReceive < PEER_ACTIVITY_TIMEOUT_MS;
+    return nowMs - this.lastReceiveMs < PEER_ACTIVITY_TIMEOUT_MS;
   }
 
   isActive(nowMs: number): boolean {
-    return nowMs - this.lastNontrivialReceive < PEER_ACTIVITY_TIMEOUT_MS;
+    return nowMs - this.lastNontrivialReceiveMs < PEER_ACTIVITY_TIMEOUT_MS;
   }
 
   isTrustEstablished(nowMs: number): boolean {
-    return nowMs - this.lastTrustEstablishedReceive < TRUST_EXPIRATION_MS;
+    return nowMs - this.lastTrustEstablishedReceiveMs < TRUST_EXPIRATION_MS;
   }
 
   /** Path probes use HELLO instead of ECHO for very old peers and exactly 1.1.0 (03 §4.6). */
@@ -69,7 +69,7 @@ export class Peer {
   }
 
   static isExpired(e: PeerPath, nowMs: number): boolean {
-    return nowMs - e.lr >= PEER_PATH_EXPIRATION_MS;
+    return nowMs - e.lastReceiveMs >= PEER_PATH_EXPIRATION_MS;
   }
 
   entryFor(path: Path): PeerPath | undefined {
@@ -98,7 +98,7 @@ export class Peer {
 
   /** Learns a path (03 §5.4); only ever called on a direct OK. */
   learnPath(path: Path, nowMs: number): void {
-    const entry: PeerPath = { path, lr: nowMs, priority: 1 };
+    const entry: PeerPath = { path, lastReceiveMs: nowMs, priority: 1 };
     const sameIpDead = this.paths.findIndex((e) => e.path.socket === path.socket && sameIp(e.path.address, path.address) && !e.path.isAlive(nowMs));
     if (sameIpDead >= 0) {
       this.paths[sameIpDead] = entry;
@@ -110,7 +110,7 @@ export class Peer {
     }
     let worst = 0;
     for (let i = 1; i < this.paths.length; i++) {
-      if (nowMs - this.paths[i].path.lastIn > nowMs - this.paths[worst].path.lastIn) worst = i;
+      if (nowMs - this.paths[i].path.lastInMs > nowMs - this.paths[worst].path.lastInMs) worst = i;
     }
     this.paths[worst] = entry;
   }
@@ -121,7 +121,7 @@ export class Peer {
 
   /** relayQuality of 03 §7.3, for choosing the best upstream. */
   relayQuality(nowMs: number): number {
-    const since = nowMs - this.lastReceive;
+    const since = nowMs - this.lastReceiveMs;
     if (since >= PEER_ACTIVITY_TIMEOUT_MS) return Infinity;
     return this.latencyMs(nowMs) * (Math.floor(since / 61_000) + 1);
   }

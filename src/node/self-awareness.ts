@@ -3,7 +3,7 @@
 // noticed quickly; the distinct addresses recorded are advertised in PUSH_DIRECT_PATHS.
 import { inetAddressEquals, inetAddressToString, type InetAddress } from '../protocol/inet-address.js';
 import type { SocketId } from './host.js';
-import { IpScope, ipScope, sameIp } from './ip-scope.js';
+import { IpScope, ipScope, sameIp } from '../protocol/ip-scope.js';
 import { EXTERNAL_ADDRESS_RECORD_TTL_MS } from './constants.js';
 
 interface SurfaceRecord {

@@ -2,13 +2,8 @@
 // fail names the file; secret files are written 0600.
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Identity } from '../protocol/identity.js';
-import { generateIdentity, keysMatch, validateIdentity } from '../protocol/identity-crypto.js';
-import { secureRandomBytes } from '../crypto/random.js';
 import { StateError } from '../util/errors.js';
 import type { SavedState, StateKind } from '../node/host.js';
-
-const SECRET_MODE = 0o600;
 
 /** Writes via a temporary file and rename, so a crash never leaves a half-written file. */
 export function writeFileAtomic(path: string, data: Uint8Array | string, mode = 0o644): void {
@@ -30,33 +25,6 @@ export class HomeDir {
 
   path(...parts: string[]): string {
     return join(this.dir, ...parts);
-  }
-
-  /**
-   * identity.secret, created on first start (06 §1.3). Refuses a secret whose keys or
-   * address do not check out rather than running as somebody else.
-   */
-  loadOrCreateIdentity(onGenerate?: () => void): Identity {
-    const secretPath = this.path('identity.secret');
-    if (existsSync(secretPath)) {
-      let id: Identity;
-      try {
-        id = Identity.fromString(readFileSync(secretPath, 'utf8').trim());
-      } catch (e) {
-        throw new StateError(`${secretPath}: not a valid identity (${(e as Error).message})`, { cause: e });
-      }
-      if (!id.privateKey) throw new StateError(`${secretPath}: holds no private key`);
-      if (!keysMatch(id) || !validateIdentity(id)) throw new StateError(`${secretPath}: identity failed validation`);
-      chmodSync(secretPath, SECRET_MODE);
-      const pubPath = this.path('identity.public');
-      if (!existsSync(pubPath) || readFileSync(pubPath, 'utf8') !== id.toString(false)) writeFileAtomic(pubPath, id.toString(false));
-      return id;
-    }
-    onGenerate?.();
-    const id = generateIdentity(secureRandomBytes);
-    writeFileAtomic(secretPath, id.toString(true), SECRET_MODE);
-    writeFileAtomic(this.path('identity.public'), id.toString(false));
-    return id;
   }
 
   loadSaved(): SavedState {

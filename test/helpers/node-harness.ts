@@ -21,20 +21,29 @@ export interface Sent {
   ttl?: number;
 }
 
+/** What the recording host saw that breaks the core's contracts: a bug, never network input. */
+export class ContractViolation extends Error {}
+
 export class RecordingHost implements NodeHost {
   sent: Sent[] = [];
   events: NodeEvent[] = [];
   state = new Map<string, Uint8Array | null>();
   private rnd = new Prng(77);
+  /** Copies taken at send time: the node must never touch a datagram it handed over (host.ts). */
+  private readonly handedOver = new WeakMap<Sent, Uint8Array>();
   send(socket: SocketId, to: InetAddress, data: Uint8Array, ttl?: number): boolean {
-    this.sent.push({ socket, to, data: data.slice(), ttl });
+    const s: Sent = { socket, to, data, ttl };
+    this.handedOver.set(s, data.slice());
+    this.sent.push(s);
     return true;
   }
   putState(kind: StateKind, id: string, data: Uint8Array | null): void {
     this.state.set(`${kind}/${id}`, data);
   }
+  /** An internal_error drop is a bug in the core: it fails the test at once (STYLE §5). */
   event(e: NodeEvent): void {
     this.events.push(e);
+    if (e.type === 'drop' && e.reason === 'internal_error') throw new ContractViolation(`internal error in the node: ${e.detail ?? ''}`);
   }
   random(into: Uint8Array): void {
     into.set(this.rnd.bytes(into.length));
@@ -42,9 +51,14 @@ export class RecordingHost implements NodeHost {
   drops(reason: DropReason): number {
     return this.events.filter((e) => e.type === 'drop' && e.reason === reason).length;
   }
+  /** The datagrams sent since the last take(), checked to be as they were handed over. */
   take(): Sent[] {
     const s = this.sent;
     this.sent = [];
+    for (const x of s) {
+      const copy = this.handedOver.get(x)!;
+      if (copy.length !== x.data.length || copy.some((b, i) => b !== x.data[i])) throw new ContractViolation('the node changed a datagram after handing it to send()');
+    }
     return s;
   }
 }

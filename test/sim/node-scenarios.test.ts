@@ -64,7 +64,7 @@ test('leaves come online through the root and learn their external addresses', (
   assert.ok(zt.net.runUntil(() => zt.node('a').isOnline && zt.node('b').isOnline, 10_000), 'online within 10 s');
   assert.equal(directPath(zt, 'a', 'root'), '203.0.113.1/9993');
   assert.equal(zt.node('root').isOnline, true, 'a root is online by definition');
-  const surfaces = zt.node('a').awareness.surfaceAddresses().map(inetAddressToString);
+  const surfaces = zt.node('a').status().surfaceAddresses.map(inetAddressToString);
   assert.equal(surfaces.length, 1);
   assert.match(surfaces[0], /^198\.51\.100\.1\/\d+$/, 'a sees itself at its NAT address');
   const rootView = zt.node('root').peerInfo(zt.net.now).find((p) => p.address === zt.id('a').address)!;

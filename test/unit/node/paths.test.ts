@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseInetAddress, inetAddressToString } from '../../../src/protocol/inet-address.js';
-import { ipScope, IpScope, isScopeAcceptableForPaths } from '../../../src/node/ip-scope.js';
+import { ipScope, IpScope, isScopeAcceptableForPaths } from '../../../src/protocol/ip-scope.js';
 import { Path } from '../../../src/node/path.js';
 import { Peer } from '../../../src/node/peer.js';
 import { SelfAwareness } from '../../../src/node/self-awareness.js';
@@ -35,10 +35,10 @@ test('IP scopes follow 03 §5.2', () => {
 
 test('path liveness, heartbeat, latency smoothing and quality', () => {
   const p = new Path(1, ep('10.0.0.1/9993'));
-  p.lastIn = 1000;
+  p.lastInMs = 1000;
   assert.ok(p.isAlive(19_999));
   assert.ok(!p.isAlive(20_000));
-  p.lastOut = 1000;
+  p.lastOutMs = 1000;
   assert.ok(!p.needsHeartbeat(14_999));
   assert.ok(p.needsHeartbeat(15_000));
   p.addLatencySample(40);
@@ -47,7 +47,7 @@ test('path liveness, heartbeat, latency smoothing and quality', () => {
   assert.equal(p.latencyMs, 30, 'integer mean of old and new');
   assert.equal(p.quality(2000), 30 * 1, 'live private path: latency × 1');
   const g = new Path(1, ep('8.8.8.8/9993'));
-  g.lastIn = 1000;
+  g.lastInMs = 1000;
   g.latencyMs = 30;
   assert.equal(g.quality(2000), 30 * 4, 'global scope × 4');
   assert.equal(p.quality(100_000), (30 + 0xffff + 99_000) * 1, 'a silent path is penalised by its age');
@@ -60,7 +60,7 @@ test('best path: lowest quality, later entry on ties, expired ones only on reque
   const a = new Path(1, ep('10.0.0.1/1'));
   const b = new Path(1, ep('10.0.0.2/1'));
   for (const p of [a, b]) {
-    p.lastIn = now;
+    p.lastInMs = now;
     p.latencyMs = 10;
   }
   peer.learnPath(a, now);
@@ -68,9 +68,9 @@ test('best path: lowest quality, later entry on ties, expired ones only on reque
   assert.equal(peer.bestPath(now)!.path, b, 'tie → later entry');
   a.latencyMs = 5;
   assert.equal(peer.bestPath(now)!.path, a);
-  peer.paths[0].lr = now - 243_000;
+  peer.paths[0].lastReceiveMs = now - 243_000;
   assert.equal(peer.bestPath(now)!.path, b, 'expired entry skipped');
-  peer.paths[1].lr = now - 250_000;
+  peer.paths[1].lastReceiveMs = now - 250_000;
   assert.equal(peer.bestPath(now), null);
   assert.equal(peer.bestPath(now, true)!.path, a);
 });
@@ -79,16 +79,16 @@ test('learning replaces a dead path of the same IP and socket, and keeps at most
   const peer = new Peer(testIdentity('paths-peer'), derivePeerKeys(new Uint8Array(48)));
   const now = 1_000_000;
   const old = new Path(1, ep('198.51.100.1/4000'));
-  old.lastIn = now - 60_000;
+  old.lastInMs = now - 60_000;
   peer.learnPath(old, now - 60_000);
   const moved = new Path(1, ep('198.51.100.1/4001'));
-  moved.lastIn = now;
+  moved.lastInMs = now;
   peer.learnPath(moved, now);
   assert.equal(peer.paths.length, 1, 'same IP and socket, old one dead: overwritten');
   assert.equal(peer.paths[0].path, moved);
   for (let i = 0; i < 70; i++) {
     const p = new Path(2, ep(`10.1.${i}.1/1`));
-    p.lastIn = now - i;
+    p.lastInMs = now - i;
     peer.learnPath(p, now);
   }
   assert.equal(peer.paths.length, 64);

@@ -1,5 +1,5 @@
 // IP scopes (03 §5.2) and which remote addresses may carry ZeroTier traffic (03 §5.7).
-import type { InetAddress } from '../protocol/inet-address.js';
+import type { InetAddress } from './inet-address.js';
 
 export const IpScope = {
   NONE: 0,

@@ -1,0 +1,196 @@
+// The receive pipeline (02 §12): classify, relay or reassemble, authenticate, decompress,
+// dispatch through the verb table. Anything malformed throws DecodeError, which the node
+// turns into a drop at its edge.
+import { beaconAddress, classifyDatagram } from '../protocol/datagram.js';
+import { dearmor, trustedPathId } from '../protocol/armor.js';
+import { decompressPacket } from '../protocol/compression.js';
+import { CipherSuite, PACKET_IDX_VERB, REASSEMBLY_SLOTS, REASSEMBLY_TIMEOUT_MS, VERB_MASK, Verb } from '../protocol/constants.js';
+import { fragmentDestination } from '../protocol/fragment.js';
+import { cipherSuiteOf, isFragmented, packetDestination, packetHops, packetPayload, packetSource } from '../protocol/packet.js';
+import { Reassembler } from '../protocol/reassembler.js';
+import type { InetAddress } from '../protocol/inet-address.js';
+import type { SocketId } from './host.js';
+import type { Bookkeeping } from './bookkeeping.js';
+import type { Path } from './path.js';
+import type { Relay } from './relay.js';
+import type { VerbContext, VerbTable } from './verb-table.js';
+import { onHELLO } from './on-hello.js';
+import { BEACON_NOP_INTERVAL_MS, QUEUE_TIMEOUT_MS, RX_PARKED_MAX_PACKETS } from './constants.js';
+
+interface ParkedPacket {
+  /** The complete packet as received (still armored). */
+  packet: Uint8Array;
+  path: Path;
+  hops: number;
+  source: number;
+  createdMs: number;
+}
+
+export interface ReceiverParts {
+  verbs: VerbContext;
+  table: VerbTable;
+  bookkeeping: Bookkeeping;
+  relay: Relay;
+}
+
+export class Receiver {
+  private readonly v: VerbContext;
+  private readonly table: VerbTable;
+  private readonly bookkeeping: Bookkeeping;
+  private readonly relay: Relay;
+  private readonly reassembler = new Reassembler({ maxEntries: REASSEMBLY_SLOTS, timeoutMs: REASSEMBLY_TIMEOUT_MS });
+  /** Packets from sources whose identity a WHOIS is fetching (03 §7.5). */
+  private parked: ParkedPacket[] = [];
+  private lastBeaconNopMs = -Infinity;
+
+  constructor(parts: ReceiverParts) {
+    this.v = parts.verbs;
+    this.table = parts.table;
+    this.bookkeeping = parts.bookkeeping;
+    this.relay = parts.relay;
+  }
+
+  /** Parked packets or partial reassemblies need the 500 ms timer. */
+  get hasPending(): boolean {
+    return this.parked.length > 0 || this.reassembler.size > 0;
+  }
+
+  /** One datagram; `data` is the caller's during the call only. */
+  onDatagram(now: number, socket: SocketId, from: InetAddress, data: Uint8Array): void {
+    const node = this.v.node;
+    node.traffic.receivedTotal++;
+    const path = node.paths.get(socket, from);
+    path.lastInMs = now;
+    switch (classifyDatagram(data)) {
+      case 'beacon':
+        this.onBeacon(now, path, data);
+        return;
+      case 'fragment': {
+        if (fragmentDestination(data) !== node.address) {
+          this.relay.relayFragment(now, path, data);
+          return;
+        }
+        const whole = this.reassembler.addFragment(now, data);
+        if (this.reassembler.lastDropReason) node.report('bad_fragment', from, this.reassembler.lastDropReason);
+        if (whole) this.onPacket(now, path, whole);
+        return;
+      }
+      case 'packet': {
+        if (packetSource(data) === node.address) {
+          node.report('own_address', from);
+          return;
+        }
+        if (packetDestination(data) !== node.address) {
+          this.relay.relayHead(now, path, data);
+          return;
+        }
+        if (isFragmented(data)) {
+          const whole = this.reassembler.addHead(now, data);
+          if (this.reassembler.lastDropReason) node.report('bad_fragment', from, this.reassembler.lastDropReason);
+          if (whole) this.onPacket(now, path, whole);
+          return;
+        }
+        // Our own copy: de-armoring works in place and parked packets outlive the call.
+        this.onPacket(now, path, data.slice());
+        return;
+      }
+      case 'too_big':
+        node.report('too_big', from);
+        return;
+      case 'ignore':
+        // Mostly the 4-byte NAT-opening junk of 03 §12.1, which 1.14.1 ignores without a word.
+        node.traffic.ignoredTotal++;
+        return;
+    }
+  }
+
+  /** Retries parked packets whose source is now known (all, or one source's); drops the stale (03 §7.5). */
+  retryParked(now: number, onlySource?: number): void {
+    if (this.parked.length === 0) return;
+    const node = this.v.node;
+    const keep = [];
+    const ready = [];
+    for (const p of this.parked) {
+      if (now - p.createdMs >= QUEUE_TIMEOUT_MS) {
+        node.report('expired', p.path.address, 'waited too long for WHOIS');
+        continue;
+      }
+      if ((onlySource === undefined || p.source === onlySource) && node.topology.peers.has(p.source)) ready.push(p);
+      else keep.push(p);
+    }
+    this.parked = keep;
+    for (const p of ready) this.onPacket(now, p.path, p.packet);
+  }
+
+  /** Drops partial reassemblies that timed out. */
+  expireFragments(now: number): void {
+    this.reassembler.expire(now);
+  }
+
+  /** A complete packet addressed to us (`pkt` is the node's own). */
+  private onPacket(now: number, path: Path, pkt: Uint8Array): void {
+    const { node, sender } = this.v;
+    const source = packetSource(pkt);
+    const hops = packetHops(pkt);
+    const suite = cipherSuiteOf(pkt);
+    if (suite === CipherSuite.C25519_POLY1305_NONE && (pkt[PACKET_IDX_VERB] & VERB_MASK) === Verb.HELLO) {
+      onHELLO(this.v, this.bookkeeping, { now, path, packet: pkt, hops, isTrusted: false });
+      return;
+    }
+    const peer = sender.findPeer(now, source);
+    if (!peer) {
+      this.park({ packet: pkt, path, hops, source, createdMs: now });
+      sender.requestWhois(now, source);
+      return;
+    }
+    if (suite === CipherSuite.NO_CRYPTO_TRUSTED_PATH) {
+      // Authentic only from inside a physical network configured with the same ID (02 §5.4).
+      const id = trustedPathId(pkt);
+      if (id === 0n || node.physical.trustedPathIdFor(path.address) !== id) {
+        node.report('bad_cipher_suite', path.address, 'trusted path ID not configured for this address');
+        return;
+      }
+      if ((pkt[PACKET_IDX_VERB] & VERB_MASK) === Verb.HELLO) {
+        onHELLO(this.v, this.bookkeeping, { now, path, packet: pkt, hops, isTrusted: true });
+        return;
+      }
+    } else if (!dearmor(pkt, peer.keys)) {
+      node.report('bad_mac', path.address);
+      return;
+    }
+    let plain: Uint8Array;
+    try {
+      plain = decompressPacket(pkt);
+    } catch (e) {
+      node.report('decompress_failed', path.address, (e as Error).message);
+      return;
+    }
+    const verb = plain[PACKET_IDX_VERB] & VERB_MASK;
+    const handler = this.table.get(verb);
+    // Verbs nobody registered for (NOP, bonding, VL2 verbs without a network layer,
+    // unassigned codes) still count as traffic (02 §10.1).
+    const outcome = handler?.(this.v, { now, peer, path, hops, verb, packet: plain, payload: packetPayload(plain) });
+    if (outcome === 'not_counted') return;
+    this.bookkeeping.received(now, peer, path, { verb, hops });
+  }
+
+  private park(p: ParkedPacket): void {
+    if (this.parked.length >= RX_PARKED_MAX_PACKETS) {
+      this.parked.shift();
+      this.v.node.report('queue_full', p.path.address, 'receive queue');
+    }
+    this.parked.push(p);
+  }
+
+  /** Legacy 13-byte LAN beacon (02 §11): answer a known peer with a NOP, 1 per 2.5 s overall. */
+  private onBeacon(now: number, path: Path, data: Uint8Array): void {
+    const { node, sender } = this.v;
+    const addr = beaconAddress(data);
+    if (addr === node.address) return;
+    const peer = node.topology.peers.get(addr);
+    if (!peer || now - this.lastBeaconNopMs < BEACON_NOP_INTERVAL_MS) return;
+    if (!node.isPathAcceptable(addr, path.socket, path.address)) return;
+    this.lastBeaconNopMs = now;
+    sender.reply(now, peer, path, Verb.NOP, new Uint8Array(0));
+  }
+}

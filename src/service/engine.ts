@@ -1,0 +1,107 @@
+// The engine: one node, the host adapter that connects it to the edges, and the single
+// timer kept at the node's deadline (STYLE §1). It knows nothing of files, sockets or logs:
+// the daemon hands it a transport, a state sink and an event sink, and a clock.
+import type { Identity } from '../protocol/identity.js';
+import type { InetAddress } from '../protocol/inet-address.js';
+import { Node, type NodeOptions } from '../node/node.js';
+import type { NodeEvent, NodeHost, SavedState, SocketId, StateKind } from '../node/host.js';
+import { MonotonicNow, type Clock } from './clock.js';
+
+/** The UDP edge as the engine sees it. `send` takes ownership of `data` (node/host.ts). */
+export interface EngineTransport {
+  send(socket: SocketId, to: InetAddress, data: Uint8Array, ttl?: number): boolean;
+  localAddresses(): InetAddress[];
+}
+
+export interface EngineOptions {
+  clock: Clock;
+  transport: EngineTransport;
+  putState(kind: StateKind, id: string, data: Uint8Array | null): void;
+  onEvent(e: NodeEvent): void;
+  random(into: Uint8Array): void;
+  /** Addresses kept in contact like network anchors (03 §6.1). */
+  contact?: number[];
+  node?: NodeOptions;
+}
+
+export class Engine {
+  private readonly opts: EngineOptions;
+  private readonly time: MonotonicNow;
+  private readonly host: NodeHost;
+  private current: Node | null = null;
+  private timer: unknown = null;
+  private timerDeadline = Infinity;
+
+  constructor(opts: EngineOptions) {
+    this.opts = opts;
+    this.time = new MonotonicNow(opts.clock);
+    this.host = {
+      send: (socket, to, data, ttl) => opts.transport.send(socket, to, data, ttl),
+      putState: (kind, id, data) => opts.putState(kind, id, data),
+      event: (e) => opts.onEvent(e),
+      random: (into) => opts.random(into),
+      localAddresses: () => opts.transport.localAddresses(),
+    };
+  }
+
+  /** The running node (for status, peers and saving); throws when stopped or suspended. */
+  get node(): Node {
+    if (!this.current) throw new Error('the engine has no running node');
+    return this.current;
+  }
+
+  get isRunning(): boolean {
+    return this.current !== null;
+  }
+
+  now(): number {
+    return this.time.now();
+  }
+
+  /** Builds the node for `identity` and runs its first background pass. */
+  start(identity: Identity, saved: SavedState): void {
+    this.current = new Node(this.host, identity, saved, this.now(), this.opts.node);
+    for (const a of this.opts.contact ?? []) this.current.addAlwaysContact(a);
+    this.runTick();
+  }
+
+  /** A datagram from the UDP edge; ignored while no node runs. */
+  onDatagram(socket: SocketId, from: InetAddress, data: Uint8Array): void {
+    if (!this.current) return;
+    const want = this.current.onDatagram(this.now(), socket, from, data);
+    if (want < this.timerDeadline) this.arm(want);
+  }
+
+  /** Stops the node and its timer; start() may follow with another identity (03 §3.3). */
+  suspend(): void {
+    this.clearTimer();
+    this.current = null;
+  }
+
+  /** Saves the peers and stops. */
+  stop(): void {
+    this.current?.savePeers();
+    this.suspend();
+  }
+
+  private runTick(): void {
+    if (!this.current) return;
+    this.arm(this.current.tick(this.now()));
+  }
+
+  private arm(deadline: number): void {
+    this.clearTimer();
+    this.timerDeadline = deadline;
+    this.timer = this.opts.clock.setTimer(() => {
+      this.timer = null;
+      this.timerDeadline = Infinity;
+      this.runTick();
+    }, Math.max(0, deadline - this.now()));
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== null) this.opts.clock.clearTimer(this.timer);
+    this.timer = null;
+    this.timerDeadline = Infinity;
+  }
+}
