@@ -6,7 +6,8 @@
 //          /        |         \
 //   veth to ns     …          veth to ns
 //   <prefix>h0                <prefix>hN      each host: eth0-like "vz0" with 10.<net>.0.(i+1)/24
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { NamespaceSet, run } from './namespace-set.js';
 
 export interface LabHost {
   name: string;
@@ -21,10 +22,6 @@ export interface Lab {
   teardown(): void;
 }
 
-function ip(args: string[]): void {
-  execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
 export function hasNetns(): boolean {
   try {
     execFileSync('ip', ['netns', 'list'], { stdio: 'ignore' });
@@ -34,42 +31,18 @@ export function hasNetns(): boolean {
   }
 }
 
-/** Ends the processes a lab started (by PID) and deletes its namespaces, newest first. */
-export function teardownLab(children: ChildProcess[], namespaces: string[]): void {
-  for (const c of children) {
-    if (c.exitCode === null && c.signalCode === null && c.pid) {
-      try {
-        process.kill(c.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  }
-  for (const ns of [...namespaces].reverse()) {
-    try {
-      ip(['netns', 'del', ns]);
-    } catch {
-      // deleted already; deleting a namespace also removes its veth ends
-    }
-  }
-}
-
 /** Builds a switched LAN of `names.length` hosts on 10.<net>.0.0/24. */
 export function nsLab(names: string[], net = 200 + (process.pid % 50)): Lab {
   const prefix = `ztk${process.pid % 100000}`;
   const sw = `${prefix}sw`;
-  const made: string[] = [];
-  const children: ChildProcess[] = [];
-  const teardown = (): void => teardownLab(children, made);
+  const set = new NamespaceSet();
+  const ip = (args: string[]): void => run(['ip', ...args]);
   try {
-    ip(['netns', 'add', sw]);
-    made.push(sw);
+    set.add(sw);
     ip(['-n', sw, 'link', 'add', 'br0', 'type', 'bridge']);
     ip(['-n', sw, 'link', 'set', 'br0', 'up']);
     const hosts: LabHost[] = names.map((name, i) => {
-      const ns = `${prefix}h${i}`;
-      ip(['netns', 'add', ns]);
-      made.push(ns);
+      const ns = set.add(`${prefix}h${i}`);
       const inner = `vz${i}`;
       const outer = `${prefix}p${i}`.slice(-15);
       ip(['-n', ns, 'link', 'add', inner, 'type', 'veth', 'peer', 'name', outer, 'netns', sw]);
@@ -78,21 +51,16 @@ export function nsLab(names: string[], net = 200 + (process.pid % 50)): Lab {
       const addr = `10.${net}.0.${i + 1}`;
       ip(['-n', ns, 'addr', 'add', `${addr}/24`, 'dev', inner]);
       ip(['-n', ns, 'link', 'set', inner, 'up']);
-      ip(['-n', ns, 'link', 'set', 'lo', 'up']);
       return { name, ns, ip: addr };
     });
     return {
       hosts,
-      exec: (h, cmd, args) => execFileSync('ip', ['netns', 'exec', h.ns, cmd, ...args], { encoding: 'utf8' }),
-      spawn: (h, cmd, args, env) => {
-        const c = spawn('ip', ['netns', 'exec', h.ns, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ZTKUBE_SAFETY: 'test', ...env } });
-        children.push(c);
-        return c;
-      },
-      teardown,
+      exec: (h, cmd, args) => set.exec(h.ns, cmd, args),
+      spawn: (h, cmd, args, env) => set.spawn(h.ns, cmd, args, env),
+      teardown: () => set.teardown(),
     };
   } catch (e) {
-    teardown();
+    set.teardown();
     throw e;
   }
 }

@@ -12,8 +12,8 @@
 // Linux masquerade keeps the source port when it can and filters by address and port:
 // a port-restricted cone, the common home-router case. Names carry the pid; teardown
 // removes every namespace (and with them all links), also after a failure.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { teardownLab } from '../../src/demo/netns-lab.js';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { NamespaceSet, run } from '../../src/demo/namespace-set.js';
 
 export interface NatLabHost {
   name: string;
@@ -29,10 +29,6 @@ export interface NatLab {
   teardown(): void;
 }
 
-function run(args: string[]): void {
-  execFileSync(args[0], args.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
 export function hasNft(): boolean {
   try {
     execFileSync('nft', ['--version'], { stdio: 'ignore' });
@@ -46,14 +42,9 @@ export function natLab(opts: { publicHosts: string[]; natHosts: string[] }): Nat
   const p = `ztn${process.pid % 100000}`;
   const net = 60 + (process.pid % 60);
   const lanBase = net + 60;
-  const made: string[] = [];
-  const children: ChildProcess[] = [];
-  const teardown = (): void => teardownLab(children, made);
-  const addNs = (ns: string): void => {
-    run(['ip', 'netns', 'add', ns]);
-    made.push(ns);
-    run(['ip', '-n', ns, 'link', 'set', 'lo', 'up']);
-  };
+  const set = new NamespaceSet();
+  const teardown = (): void => set.teardown();
+  const addNs = (ns: string): void => void set.add(ns);
   /** A veth pair between two namespaces, addressed and up. */
   const link = (nsA: string, ifA: string, nsB: string, ifB: string): void => {
     run(['ip', '-n', nsA, 'link', 'add', ifA, 'type', 'veth', 'peer', 'name', ifB, 'netns', nsB]);
@@ -102,11 +93,7 @@ export function natLab(opts: { publicHosts: string[]; natHosts: string[] }): Nat
     });
     return {
       hosts,
-      spawn: (h, cmd, args, env) => {
-        const c = spawn('ip', ['netns', 'exec', h.ns, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ZTKUBE_SAFETY: 'test', ...env } });
-        children.push(c);
-        return c;
-      },
+      spawn: (h, cmd, args, env) => set.spawn(h.ns, cmd, args, env),
       teardown,
     };
   } catch (e) {
