@@ -61,7 +61,7 @@ test('two nodes find each other through a ztkube root and go direct', { skip: !h
   };
   start(rootHost, []);
   start(bHost, []);
-  start(aHost, ['--contact', addr('b')]);
+  start(aHost, ['--contact', addr('b'), '--log-level', 'debug']);
 
   const peersOf = (n: string): string => {
     const r = ztkube(['peers', '--home', homes[n]]);
@@ -83,6 +83,12 @@ test('two nodes find each other through a ztkube root and go direct', { skip: !h
     assert.equal(status.listeningOn.length, 2, 'primary and secondary port');
     assert.equal(status.online, true);
     assert.equal(status.drops.internal_error, undefined, 'no internal errors');
+    // --log-level debug tells a user how the connection came about.
+    const debug = logs.a.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: string; message: string; peer?: string });
+    const said = (m: string, peer: string): boolean => debug.some((l) => l.level === 'debug' && l.message === m && l.peer === peer);
+    assert.ok(said('whois sent', addr('b')), 'a asked the root who b is');
+    assert.ok(said('path learned', addr('b')), 'a learned a direct path to b');
+    assert.ok(said('path learned', addr('root')), 'and to the root');
   } catch (e) {
     for (const [n, l] of Object.entries(logs)) console.error(`--- ${n} log ---\n${l.slice(-3000)}`);
     throw e;
