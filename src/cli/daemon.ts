@@ -1,8 +1,11 @@
-// `ztkube daemon`: runs the node until SIGINT/SIGTERM (06 §1).
+// `ztkube daemon`: runs the node until SIGINT/SIGTERM (06 §1). The home directory is checked,
+// created and locked here before the daemon starts, so a bad --home or a second daemon on the
+// same home ends in one sentence (issue #6).
 import { ConfigError } from '../util/errors.js';
 import { parseIp } from '../protocol/inet-address.js';
 import { parseAddress, isReservedAddress } from '../protocol/address.js';
 import { Daemon } from '../service/daemon.js';
+import { lockHome, prepareHome } from '../service/home.js';
 import { createLogger, type LogFormat } from '../service/log.js';
 import type { CommandModule } from 'yargs';
 
@@ -36,12 +39,20 @@ export async function runDaemon(a: DaemonArgs): Promise<void> {
     return addr;
   });
   if (!['error', 'warn', 'info', 'debug'].includes(a.logLevel)) throw new ConfigError(`--log-level must be error, warn, info or debug, got ${JSON.stringify(a.logLevel)}`);
+  prepareHome(a.home);
+  const releaseHome = lockHome(a.home);
   const log = createLogger({ level: a.logLevel, format: a.logFormat });
   const daemon = new Daemon({ home: a.home, port, secondaryPort, bind: a.bind, contact, log });
-  await daemon.start();
+  try {
+    await daemon.start();
+  } catch (e) {
+    releaseHome();
+    throw e;
+  }
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       daemon.stop();
+      releaseHome();
       resolve();
     };
     process.once('SIGINT', stop);
