@@ -10,11 +10,27 @@ import { planetCommand } from '../src/cli/planet.js';
 import { daemonCommand } from '../src/cli/daemon.js';
 import { peersCommand } from '../src/cli/peers.js';
 import { demoCommand } from '../src/cli/demo.js';
-import { ZtkubeError } from '../src/util/errors.js';
+import { describeCliFailure } from '../src/cli/fail.js';
 
-if (basename(process.argv[1] ?? '') === 'zerotier-idtool') {
-  process.exitCode = runIdtool(processIo(), process.argv.slice(2));
-} else {
+/** Operator errors end as one line and an exit code; anything else is a bug and keeps its stack. */
+function exitOnError(e: unknown): never {
+  const f = describeCliFailure(e);
+  if (!f) throw e;
+  process.stderr.write(`ztkube: ${f.message}\n`);
+  process.exit(f.exitCode);
+}
+
+try {
+  if (basename(process.argv[1] ?? '') === 'zerotier-idtool') {
+    process.exitCode = runIdtool(processIo(), process.argv.slice(2));
+  } else {
+    await cli();
+  }
+} catch (e) {
+  exitOnError(e);
+}
+
+async function cli(): Promise<void> {
   await yargs(hideBin(process.argv))
     .scriptName('ztkube')
     .command(idtoolCommand)
@@ -25,11 +41,7 @@ if (basename(process.argv[1] ?? '') === 'zerotier-idtool') {
     .demandCommand(1, 'name a command')
     .strict()
     .fail((msg, err) => {
-      if (err instanceof ZtkubeError) {
-        process.stderr.write(`ztkube: ${err.message}\n`);
-        process.exit(2);
-      }
-      if (err) throw err;
+      if (err) exitOnError(err);
       process.stderr.write(`ztkube: ${msg}\nRun \`ztkube --help\` for usage.\n`);
       process.exit(2);
     })

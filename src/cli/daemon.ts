@@ -1,4 +1,6 @@
-// `ztkube daemon`: runs the node until SIGINT/SIGTERM (06 §1).
+// `ztkube daemon`: runs the node until SIGINT/SIGTERM (06 §1). The home directory is checked,
+// created and locked here before the daemon starts, so a bad --home or a second daemon on the
+// same home ends in one sentence (issue #6).
 import { ConfigError } from '../util/errors.js';
 import { parseIp } from '../protocol/inet-address.js';
 import { parseAddress, isReservedAddress } from '../protocol/address.js';

@@ -3,12 +3,12 @@
 // One deliberate difference: secret files are created with mode 0600 (1.14.1 uses the umask).
 import { join } from 'node:path';
 import { toHex, fromHexStrict } from '../util/hex.js';
-import { ConfigError } from '../util/errors.js';
+import { ConfigError, describeSystemError, fileError, ZtkubeError } from '../util/errors.js';
 import { sign, verify, generateC25519KeyPair } from '../crypto/c25519.js';
 import { generateIdentity, validateIdentity } from '../protocol/identity-crypto.js';
 import { encodeWorld, WorldType, worldIdToString } from '../protocol/world.js';
 import { addressToString } from '../protocol/address.js';
-import { buildWorldFromJson, formatWorldJson, parseWorldId, type WorldJson } from './world-json.js';
+import { buildWorldFromJson, formatWorldJson, jsonTypeOf, parseJsonText, parseWorldId, type WorldJson } from './world-json.js';
 import { loadIdentityArg } from './identity-arg.js';
 import type { CliIo } from './io.js';
 import type { CommandModule } from 'yargs';
@@ -175,18 +175,26 @@ const initmoon: Handler = (io, args) => {
 const genmoon: Handler = (io, args) => {
   if (args.length < 1) return help(io, 0);
   const file = args[0];
-  const text = readable(io, file);
-  if (!text) {
-    io.stderr(`cannot read ${file}\n`);
+  let bytes: Uint8Array;
+  try {
+    bytes = io.readFile(file);
+  } catch (e) {
+    io.stderr(`cannot read ${file}: ${describeSystemError(e)}\n`);
     return 1;
   }
+  // 1.14.1 says only "cannot read" for a file that does not parse; we say what is wrong.
   let json: Record<string, unknown>;
   try {
-    const parsed: unknown = JSON.parse(Buffer.from(text).toString('utf8'));
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+    const parsed = parseJsonText(bytes, file);
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new ConfigError(`${file}: expected a JSON object (as initmoon prints), got ${jsonTypeOf(parsed)}`);
+    }
     json = parsed as Record<string, unknown>;
-  } catch {
-    io.stderr(`cannot read ${file}\n`); // 1.14.1 reports unparsable JSON the same way
+    if (json.id === undefined) throw new ConfigError(`${file}: missing field "id" (the world ID in hex)`);
+    if (json.worldType === undefined) throw new ConfigError(`${file}: missing field "worldType" ("moon" or "planet")`);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    io.stderr(`${e.message}\n`);
     return 1;
   }
   const id = parseWorldId(json.id);
@@ -198,7 +206,7 @@ const genmoon: Handler = (io, args) => {
   if (json.worldType === 'moon') type = WorldType.MOON;
   else if (json.worldType === 'planet') type = WorldType.PLANET;
   else {
-    io.stderr('invalid worldType\n');
+    io.stderr(`invalid worldType in ${file}: must be "moon" or "planet", got ${JSON.stringify(json.worldType)}\n`);
     return 1;
   }
   const now = io.nowMs();
@@ -206,9 +214,13 @@ const genmoon: Handler = (io, args) => {
   try {
     const world = buildWorldFromJson({ type, id, timestampMs: now, json, src: file });
     out = `${worldIdToString(id)}.moon`;
-    io.writeFile(join(io.cwd(), out), encodeWorld(world));
+    try {
+      io.writeFile(join(io.cwd(), out), encodeWorld(world));
+    } catch (e) {
+      throw fileError(e, out, 'writing the moon');
+    }
   } catch (e) {
-    if (e instanceof ConfigError) {
+    if (e instanceof ZtkubeError) {
       io.stderr(`${e.message}\n`);
       return 1;
     }

@@ -8,6 +8,8 @@ export interface CliIo {
   readFile(path: string): Uint8Array;
   /** mode is applied even when the file already existed (secrets must end up 0600). */
   writeFile(path: string, data: Uint8Array | string, mode?: number): void;
+  /** Like writeFile, but fails with EEXIST instead of replacing a file that exists (keys). */
+  writeNewFile(path: string, data: Uint8Array | string, mode?: number): void;
   cwd(): string;
   nowMs(): number;
   random(n: number): Uint8Array;
@@ -20,6 +22,10 @@ export function processIo(): CliIo {
     readFile: (p) => readFileSync(p),
     writeFile: (p, d, mode) => {
       writeFileSync(p, d, mode === undefined ? undefined : { mode });
+      if (mode !== undefined) chmodSync(p, mode);
+    },
+    writeNewFile: (p, d, mode) => {
+      writeFileSync(p, d, { mode, flag: 'wx' });
       if (mode !== undefined) chmodSync(p, mode);
     },
     cwd: () => process.cwd(),

@@ -6,6 +6,7 @@ import { Identity } from '../protocol/identity.js';
 import { compareInetAddressZt, parseInetAddress, type InetAddress } from '../protocol/inet-address.js';
 import { WORLD_MAX_ROOTS, WORLD_MAX_STABLE_ENDPOINTS_PER_ROOT, WorldType, signWorld, type World, type WorldRoot } from '../protocol/world.js';
 import { publicFromPrivate } from '../crypto/c25519.js';
+import { jsonErrorOffset, lineAndColumn } from '../util/json-error-offset.js';
 
 export interface WorldJson {
   id: string;
@@ -31,15 +32,38 @@ export function formatWorldJson(j: WorldJson): string {
   return JSON.stringify(sorted(j), null, 1) + '\n';
 }
 
+/** Parses JSON text read from src; a syntax error names the file and Node's position. */
+export function parseJsonText(bytes: Uint8Array, src: string): unknown {
+  const text = Buffer.from(bytes).toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    // V8's message may quote the whole text; keep its first clause and say where ourselves.
+    const what = (e as Error).message.split(/, "|\n| (?:in|after) JSON at position/)[0];
+    const at = jsonErrorOffset(text);
+    const where = at < 0 ? '' : at >= text.length ? ' (it ends too early)' : ` at ${lineAndColumn(text, at)}`;
+    throw new ConfigError(`${src}: not valid JSON${where}: ${what}`, { cause: e });
+  }
+}
+
+/** The JSON type of v in words, for "expected X, got Y" messages. */
+export function jsonTypeOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`;
+}
+
 function key64(j: Record<string, unknown>, field: string, src: string): Uint8Array {
   const v = j[field];
-  if (typeof v !== 'string') throw new ConfigError(`${src}: ${field} must be a string of 128 hex digits`);
+  if (v === undefined) throw new ConfigError(`${src}: missing field "${field}" (128 hex digits)`);
+  if (typeof v !== 'string') throw new ConfigError(`${src}: ${field} must be a string of 128 hex digits, got ${jsonTypeOf(v)}`);
   const b = fromHexStrict(v.trim());
   if (!b || b.length !== 64) throw new ConfigError(`${src}: ${field} must be 128 hex digits, got ${JSON.stringify(v.slice(0, 20))}…`);
   return b;
 }
 
 function parseRoots(raw: unknown, src: string): WorldRoot[] {
+  if (raw === undefined) throw new ConfigError(`${src}: missing field "roots" (an array of {identity, stableEndpoints})`);
   if (!Array.isArray(raw)) throw new ConfigError(`${src}: roots must be an array`);
   if (raw.length === 0) throw new ConfigError(`${src}: roots must name at least one root`);
   if (raw.length > WORLD_MAX_ROOTS) throw new ConfigError(`${src}: roots holds at most ${WORLD_MAX_ROOTS} entries, got ${raw.length}`);
@@ -79,15 +103,25 @@ export interface BuildWorldOptions {
   src: string;
 }
 
+export interface SigningKeys {
+  signingKey: Uint8Array;
+  signingKeySecret: Uint8Array;
+}
+
+/** signingKey and signingKey_SECRET of idtool's world JSON, checked to be one key pair. */
+export function parseSigningKeys(json: Record<string, unknown>, src: string): SigningKeys {
+  const signingKey = key64(json, 'signingKey', src);
+  const signingKeySecret = key64(json, 'signingKey_SECRET', src);
+  if (toHex(publicFromPrivate(signingKeySecret)) !== toHex(signingKey)) {
+    throw new ConfigError(`${src}: signingKey is not the public half of signingKey_SECRET`);
+  }
+  return { signingKey, signingKeySecret };
+}
+
 /** Signs a world described by idtool's JSON fields (roots, signingKey*, updatesMustBeSignedBy). */
 export function buildWorldFromJson(o: BuildWorldOptions): World {
-  const signingPublic = key64(o.json, 'signingKey', o.src);
-  const signingSecret = key64(o.json, 'signingKey_SECRET', o.src);
+  const { signingKey: signingPublic, signingKeySecret: signingSecret } = parseSigningKeys(o.json, o.src);
   const updatesMustBeSignedBy = key64(o.json, 'updatesMustBeSignedBy', o.src);
-  const derived = publicFromPrivate(signingSecret);
-  if (toHex(derived) !== toHex(signingPublic)) {
-    throw new ConfigError(`${o.src}: signingKey is not the public half of signingKey_SECRET`);
-  }
   const roots = parseRoots(o.json.roots, o.src);
   return signWorld(
     { type: o.type, id: o.id, timestamp: BigInt(o.timestampMs), updatesMustBeSignedBy, roots },

@@ -1,11 +1,13 @@
 // The UDP edge (06 §4): binds every eligible local address × every port, hands received
 // datagrams to a callback with the receiving socket's id, and sends from one socket or, for
-// ALL_SOCKETS (or a stale id), from every bound socket of the destination's family.
+// ALL_SOCKETS (or a stale id), from every bound socket of the destination's family. A primary
+// port taken by another socket is a PortInUseError, as zerotier-one fails start-up on it.
 import dgram from 'node:dgram';
 import { networkInterfaces } from 'node:os';
 import { ALL_SOCKETS, type SocketId } from '../util/socket-id.js';
 import { ipScope, IpScope } from '../protocol/ip-scope.js';
 import { inetAddressToString, ipToString, parseIp, type InetAddress } from '../protocol/inet-address.js';
+import { errnoCode, PortInUseError } from '../util/errors.js';
 
 /** The slice of dgram.Socket the binder uses (tests substitute a fake). */
 export type UdpSocketLike = Pick<dgram.Socket, 'send' | 'setTTL' | 'bind' | 'close' | 'on' | 'once' | 'removeAllListeners' | 'setRecvBufferSize' | 'setSendBufferSize'>;
@@ -30,6 +32,7 @@ export interface BoundSocket {
 }
 
 export interface UdpBinderOptions {
+  /** ports[0] is the primary port: refresh() rejects when another socket holds it. */
   ports: number[];
   /** Exact IPs to bind (local.conf settings.bind, or --bind); otherwise interfaces are enumerated. */
   bind?: string[];
@@ -76,7 +79,12 @@ export class UdpBinder {
     return [...this.sockets.values()];
   }
 
-  /** Binds what is eligible and not bound yet; closes what vanished. Resolves when binds settle. */
+  /**
+   * Binds what is eligible and not bound yet; closes what vanished. Settles when every bind
+   * has. Rejects with PortInUseError when the primary port (ports[0]) is taken on an address
+   * (the other binds stay: the caller decides, and close() releases them); any other bind
+   * failure goes to onError and the rest carry on.
+   */
   async refresh(): Promise<void> {
     const wanted = new Map<string, InetAddress>();
     for (const ipText of eligibleAddresses(this.opts)) {
@@ -93,12 +101,14 @@ export class UdpBinder {
         b.socket.close();
       }
     }
-    const pending: Array<Promise<void>> = [];
+    const pending: Array<Promise<PortInUseError | null>> = [];
     for (const [k, local] of wanted) if (!this.sockets.has(k)) pending.push(this.bindOne(k, local));
-    await Promise.all(pending);
+    const busy = (await Promise.all(pending)).find((e) => e !== null);
+    if (busy) throw busy;
   }
 
-  private bindOne(key: string, local: InetAddress): Promise<void> {
+  /** Resolves with a PortInUseError when the primary port is taken there, otherwise null. */
+  private bindOne(key: string, local: InetAddress): Promise<PortInUseError | null> {
     return new Promise((resolve) => {
       const socket: UdpSocketLike = this.opts.createSocket
         ? this.opts.createSocket(local.family)
@@ -110,9 +120,13 @@ export class UdpBinder {
         this.opts.onDatagram(id, { ...ip, port: rinfo.port }, new Uint8Array(msg.buffer, msg.byteOffset, msg.length));
       });
       socket.once('error', (e) => {
-        this.opts.onError?.(e, `bind ${key}`);
         socket.close();
-        resolve();
+        if (errnoCode(e) === 'EADDRINUSE' && local.port === this.opts.ports[0]) {
+          resolve(new PortInUseError(local.port, ipToString(local), { cause: e }));
+          return;
+        }
+        this.opts.onError?.(e, `bind ${key}`);
+        resolve(null);
       });
       socket.bind({ address: ipToString(local), port: local.port, exclusive: true }, () => {
         socket.removeAllListeners('error');
@@ -129,7 +143,7 @@ export class UdpBinder {
           if (b.held.length > 0) this.pump(b);
         };
         this.sockets.set(key, b);
-        resolve();
+        resolve(null);
       });
     });
   }

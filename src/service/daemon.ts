@@ -11,7 +11,7 @@ import type { NodeEvent } from '../node/host.js';
 import { StateError } from '../util/errors.js';
 import { UdpBinder } from '../net/udp-binder.js';
 import { chooseSecondaryPort } from '../net/ports.js';
-import { HomeDir, writeFileAtomic } from './home.js';
+import { HomeDir, lockHome, writeFileAtomic } from './home.js';
 import { readIdentity, retireIdentity, writeIdentity } from './identity-files.js';
 import { generateIdentityInWorker } from './identity-worker.js';
 import { Engine } from './engine.js';
@@ -49,6 +49,7 @@ export class Daemon {
   private binder: UdpBinder | null = null;
   private readonly intervals: NodeJS.Timeout[] = [];
   private isStopped = false;
+  private releaseHome: (() => void) | null = null;
 
   constructor(opts: DaemonOptions) {
     this.opts = opts;
@@ -75,9 +76,28 @@ export class Daemon {
     });
   }
 
+  /**
+   * Checks and locks the home, loads or makes the identity, binds the ports and starts the
+   * node. On any failure what was taken is given back (lock, sockets) and the error
+   * propagates: a busy primary port is a PortInUseError, as zerotier-one refuses to start.
+   */
   async start(): Promise<void> {
-    const safety = this.opts.safety ?? NO_SAFETY;
     this.home.ensure();
+    this.releaseHome = lockHome(this.home.dir);
+    try {
+      await this.startLocked();
+    } catch (e) {
+      this.binder?.close();
+      this.binder = null;
+      this.engine.suspend();
+      this.releaseHome();
+      this.releaseHome = null;
+      throw e;
+    }
+  }
+
+  private async startLocked(): Promise<void> {
+    const safety = this.opts.safety ?? NO_SAFETY;
     const identity = await this.loadOrCreateIdentity();
     const saved = this.home.loadSaved();
     if (!saved.planet) {
@@ -124,6 +144,8 @@ export class Daemon {
     this.binder?.close();
     const statusPath = this.home.path(STATUS_FILE);
     if (existsSync(statusPath)) rmSync(statusPath, { force: true });
+    this.releaseHome?.();
+    this.releaseHome = null;
     this.log.info('stopped');
   }
 

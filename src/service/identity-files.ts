@@ -1,10 +1,10 @@
 // identity.secret and identity.public in the home (06 §1.3). A secret whose keys or address
 // do not check out is refused rather than run as somebody else; a retired secret is kept.
-import { chmodSync, existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, renameSync, rmSync } from 'node:fs';
 import { Identity } from '../protocol/identity.js';
 import { keysMatch, validateIdentity } from '../protocol/identity-crypto.js';
-import { StateError } from '../util/errors.js';
-import { writeFileAtomic, type HomeDir } from './home.js';
+import { fileError, StateError } from '../util/errors.js';
+import { readHomeFile, writeFileAtomic, type HomeDir } from './home.js';
 
 const SECRET_MODE = 0o600;
 
@@ -14,15 +14,19 @@ export function readIdentity(home: HomeDir): Identity | null {
   if (!existsSync(secretPath)) return null;
   let id: Identity;
   try {
-    id = Identity.fromString(readFileSync(secretPath, 'utf8').trim());
+    id = Identity.fromString(readHomeFile(secretPath).toString('utf8').trim());
   } catch (e) {
     throw new StateError(`${secretPath}: not a valid identity (${(e as Error).message})`, { cause: e });
   }
   if (!id.privateKey) throw new StateError(`${secretPath}: holds no private key`);
   if (!keysMatch(id) || !validateIdentity(id)) throw new StateError(`${secretPath}: identity failed validation`);
-  chmodSync(secretPath, SECRET_MODE);
+  try {
+    chmodSync(secretPath, SECRET_MODE);
+  } catch (e) {
+    throw fileError(e, secretPath, 'making it private (mode 0600)');
+  }
   const pubPath = home.path('identity.public');
-  if (!existsSync(pubPath) || readFileSync(pubPath, 'utf8') !== id.toString(false)) writeFileAtomic(pubPath, id.toString(false));
+  if (!existsSync(pubPath) || readHomeFile(pubPath).toString('utf8') !== id.toString(false)) writeFileAtomic(pubPath, id.toString(false));
   return id;
 }
 
@@ -43,7 +47,11 @@ export function retireIdentity(home: HomeDir): string {
   const secretPath = home.path('identity.secret');
   let target = `${secretPath}.saved_after_collision`;
   for (let n = 1; existsSync(target); n++) target = `${secretPath}.saved_after_collision.${n}`;
-  renameSync(secretPath, target);
-  rmSync(home.path('identity.public'), { force: true });
+  try {
+    renameSync(secretPath, target);
+    rmSync(home.path('identity.public'), { force: true });
+  } catch (e) {
+    throw fileError(e, secretPath, `keeping it as ${target}`);
+  }
   return target;
 }

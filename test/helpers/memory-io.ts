@@ -26,6 +26,10 @@ export class MemoryIo implements CliIo {
     if (path.startsWith('/readonly/')) throw Object.assign(new Error(`EACCES: ${path}`), { code: 'EACCES' });
     this.files.set(path, { data: typeof data === 'string' ? new TextEncoder().encode(data) : data, mode });
   }
+  writeNewFile(path: string, data: Uint8Array | string, mode?: number): void {
+    if (this.files.has(path)) throw Object.assign(new Error(`EEXIST: file already exists, open '${path}'`), { code: 'EEXIST' });
+    this.writeFile(path, data, mode);
+  }
   text(path: string): string {
     return new TextDecoder().decode(this.readFile(path));
   }

@@ -137,7 +137,21 @@ test('initmoon then genmoon make a signed moon; worldType planet makes a planet'
 test('genmoon errors name the problem', () => {
   const io = new MemoryIo();
   assert.equal(runIdtool(io, ['genmoon', 'absent.json']), 1);
-  assert.equal(io.err, 'cannot read absent.json\n');
+  assert.equal(io.err, 'cannot read absent.json: no such file or directory (ENOENT)\n');
+  for (const [text, expected] of [
+    ['{"id": "abcd",', /^broken\.json: not valid JSON \(it ends too early\): .*\n$/],
+    ['{"id": "abcd" "x"}', /^broken\.json: not valid JSON at line 1 column 15: Expected ',' or '}' after property value\n$/],
+    ['[1]', /^broken\.json: expected a JSON object \(as initmoon prints\), got an array\n$/],
+    ['{"worldType": "moon"}', /^broken\.json: missing field "id"/],
+    ['{"id": "abcd"}', /^broken\.json: missing field "worldType" \("moon" or "planet"\)\n$/],
+    ['{"id": "abcd", "worldType": "moon"}', /^broken\.json: missing field "signingKey"/],
+    ['{"id": "abcd", "worldType": "moon", "signingKey": 5}', /^broken\.json: signingKey must be a string of 128 hex digits, got number 5\n$/],
+  ] as Array<[string, RegExp]>) {
+    io.reset();
+    io.put('broken.json', text);
+    assert.equal(runIdtool(io, ['genmoon', 'broken.json']), 1, text);
+    assert.match(io.err, expected, text);
+  }
   io.reset();
   io.put('bad-id.json', JSON.stringify({ id: 'zz', worldType: 'moon' }));
   assert.equal(runIdtool(io, ['genmoon', 'bad-id.json']), 1);
@@ -145,11 +159,11 @@ test('genmoon errors name the problem', () => {
   io.reset();
   io.put('bad-type.json', JSON.stringify({ id: 'abcd', worldType: 'galaxy' }));
   assert.equal(runIdtool(io, ['genmoon', 'bad-type.json']), 1);
-  assert.equal(io.err, 'invalid worldType\n');
+  assert.equal(io.err, 'invalid worldType in bad-type.json: must be "moon" or "planet", got "galaxy"\n');
   io.reset();
   io.put('no-key.json', JSON.stringify({ id: 'abcd', worldType: 'moon', roots: [] }));
   assert.equal(runIdtool(io, ['genmoon', 'no-key.json']), 1);
-  assert.match(io.err, /^no-key\.json: signingKey must be/);
+  assert.match(io.err, /^no-key\.json: missing field "signingKey" \(128 hex digits\)\n$/);
   io.reset();
   assert.equal(runIdtool(io, ['initmoon', 'not-an-identity']), 1);
   assert.equal(io.err, 'not-an-identity is not a valid identity\n');

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { planetCreate, EARTH_PLANET_ID } from '../../../src/cli/planet.js';
-import { decodeWorld, verifyWorldSignature, WorldType } from '../../../src/protocol/world.js';
+import { decodeWorld, shouldReplaceWorld, verifyWorldSignature, worldIdToString, WorldType } from '../../../src/protocol/world.js';
 import { addressToString } from '../../../src/protocol/address.js';
 import { inetAddressToString } from '../../../src/protocol/inet-address.js';
 import { fromHexStrict } from '../../../src/util/hex.js';
@@ -71,7 +71,134 @@ test('planet create names the bad field', () => {
     assert.ok(io.err.startsWith('x.json: '));
   }
   io.reset();
-  io.put('broken.json', '{');
+  io.put('broken.json', '{"roots": [}');
   assert.equal(planetCreate(io, 'broken.json'), 1);
-  assert.match(io.err, /^broken\.json: cannot read planet description/);
+  assert.equal(io.err, "broken.json: not valid JSON at line 1 column 12: Unexpected token '}'\n");
+  io.reset();
+  assert.equal(planetCreate(io, 'absent.json'), 1);
+  assert.equal(io.err, 'absent.json: no such file or directory (ENOENT) reading the planet description\n');
+  io.reset();
+  io.put('x.json', JSON.stringify({ id: 'abcd' }));
+  assert.equal(planetCreate(io, 'x.json', 'out'), 1);
+  assert.match(io.err, /^x\.json: missing field "roots"/);
+});
+
+test('planet create names the file it cannot write, and writes nothing else', () => {
+  const io = new MemoryIo(13);
+  io.put('r.json', JSON.stringify([{ identity: A_PUB, stableEndpoints: ['10.99.0.2/9993'] }]));
+  assert.equal(planetCreate(io, 'r.json', '/readonly/planet'), 1);
+  assert.equal(io.err, '/readonly/planet.signing.json: permission denied (EACCES) writing the signing key\n');
+  assert.equal(io.files.has('/readonly/planet'), false, 'no planet without its saved key');
+});
+
+/** A first planet in `out` (with out.signing.json) from one root; returns its id. */
+function firstPlanet(io: MemoryIo): bigint {
+  io.put('r.json', JSON.stringify([{ identity: A_PUB, stableEndpoints: ['10.99.0.2/9993'] }]));
+  assert.equal(planetCreate(io, 'r.json', 'out'), 0, io.err);
+  io.reset();
+  return decodeWorld(io.readFile('out')).id;
+}
+
+test('re-running planet create reuses out.signing.json: same id and key, a newer revision', () => {
+  const io = new MemoryIo(21);
+  const firstId = firstPlanet(io);
+  const first = decodeWorld(io.readFile('out'));
+  const keyText = io.text('out.signing.json');
+  io.put('r.json', JSON.stringify([{ identity: A_PUB, stableEndpoints: ['10.99.0.2/9993', '10.99.0.7/9993'] }]));
+  // Same clock: the revision must still be newer than the planet it replaces.
+  assert.equal(planetCreate(io, 'r.json', 'out'), 0, io.err);
+  const second = decodeWorld(io.readFile('out'));
+  assert.equal(second.id, firstId);
+  assert.equal(second.timestamp, first.timestamp + 1n);
+  assert.ok(shouldReplaceWorld(first, second), 'a node holding the first planet accepts the second');
+  assert.ok(verifyWorldSignature(second, first.updatesMustBeSignedBy));
+  assert.equal(second.roots[0].stableEndpoints.length, 2);
+  assert.equal(io.text('out.signing.json'), keyText, 'the signing file is never rewritten');
+  assert.match(io.out, /^reused out\.signing\.json \(signing key of planet [0-9a-f]{16}\)\nwrote out /);
+  // A later clock gives a later timestamp; the id given again is fine when it is the same.
+  io.now += 60_000;
+  io.reset();
+  io.put('r.json', JSON.stringify({ id: worldIdToString(firstId), roots: [{ identity: B_PUB }] }));
+  assert.equal(planetCreate(io, 'r.json', 'out'), 0, io.err);
+  const third = decodeWorld(io.readFile('out'));
+  assert.equal(third.timestamp, BigInt(io.now));
+  assert.ok(shouldReplaceWorld(second, third));
+});
+
+test('an unusable signing file is refused with the way to start over; nothing is written', () => {
+  for (const [text, re] of [
+    ['{"id": "abcd", "signingKey": ', /^out\.signing\.json: not valid JSON/],
+    ['[]', /^out\.signing\.json: expected a JSON object, got an array/],
+    ['{"signingKey": "00"}', /^out\.signing\.json: id must be 1-16 hex digits/],
+  ] as Array<[string, RegExp]>) {
+    const io = new MemoryIo(22);
+    firstPlanet(io);
+    const planet = io.text('out');
+    io.put('out.signing.json', text);
+    assert.equal(planetCreate(io, 'r.json', 'out'), 1, text);
+    assert.match(io.err, re);
+    assert.match(io.err, /cannot be reused; to start a new planet .* move out\.signing\.json and out aside first\n$/);
+    assert.equal(io.text('out'), planet, 'the planet is untouched');
+    assert.equal(io.text('out.signing.json'), text, 'the signing file is untouched');
+  }
+  const io = new MemoryIo(23);
+  firstPlanet(io);
+  const key = JSON.parse(io.text('out.signing.json'));
+  key.signingKey_SECRET = key.signingKey_SECRET.replace(/^./, (c: string) => (c === '0' ? '1' : '0'));
+  io.put('out.signing.json', JSON.stringify(key));
+  assert.equal(planetCreate(io, 'r.json', 'out'), 1);
+  assert.match(io.err, /^out\.signing\.json: signingKey is not the public half of signingKey_SECRET, so the signing key .* cannot be reused/);
+});
+
+test('an id in the input that conflicts with the signing file is refused', () => {
+  const io = new MemoryIo(24);
+  const id = firstPlanet(io);
+  const planet = io.text('out');
+  io.put('r.json', JSON.stringify({ id: '000000000000beef', roots: [{ identity: A_PUB }] }));
+  assert.equal(planetCreate(io, 'r.json', 'out'), 1);
+  assert.equal(
+    io.err.split(';')[0],
+    `r.json: id 000000000000beef conflicts with id ${worldIdToString(id)} in out.signing.json`,
+  );
+  assert.match(io.err, /leave id out to publish a new revision .* move out\.signing\.json and out aside first\n$/);
+  assert.equal(io.text('out'), planet);
+});
+
+test('a planet file is never silently replaced by another planet, an older revision or another key', () => {
+  const io = new MemoryIo(25);
+  const id = firstPlanet(io);
+  const planet = io.text('out');
+  const key = JSON.parse(io.text('out.signing.json'));
+  // The signing file was lost: a new key and id would be made, which the planet in out forbids.
+  io.files.delete('out.signing.json');
+  assert.equal(planetCreate(io, 'r.json', 'out'), 1);
+  assert.match(io.err, new RegExp(`^out: holds planet ${worldIdToString(id)}, and this would replace it with planet [0-9a-f]{16}, which nodes holding`));
+  assert.match(io.err, /remove out to start over\n$/);
+  assert.equal(io.text('out'), planet);
+  assert.equal(io.files.has('out.signing.json'), false, 'no key made for a planet that was not written');
+  // An explicit timestamp that is not newer.
+  io.reset();
+  io.put('rev.json', JSON.stringify({ ...key, timestamp: io.now }));
+  assert.equal(planetCreate(io, 'rev.json', 'out'), 1);
+  assert.match(io.err, /^rev\.json: timestamp \d+ is not newer than \d+ of the planet in out, so nodes would keep the old one/);
+  // Same id, another key.
+  io.reset();
+  const other = new MemoryIo(99);
+  other.put('r.json', JSON.stringify([{ identity: A_PUB }]));
+  assert.equal(planetCreate(other, 'r.json', 'o'), 0);
+  const otherKey = JSON.parse(other.text('o.signing.json'));
+  io.put('rev.json', JSON.stringify({ ...otherKey, id: key.id }));
+  assert.equal(planetCreate(io, 'rev.json', 'out'), 1);
+  assert.match(io.err, /^rev\.json: signingKey is not the key planet [0-9a-f]{16} in out names for updates/);
+  // Something that is not a planet at all.
+  io.reset();
+  io.put('notes', 'my notes');
+  assert.equal(planetCreate(io, 'r.json', 'notes'), 1);
+  assert.match(io.err, /^notes: exists and is not a planet file \(.*\); choose another output file or remove it\n$/);
+  assert.equal(io.text('notes'), 'my notes');
+  // The real key file as input makes the next revision in place.
+  io.reset();
+  io.put('rev.json', JSON.stringify(key));
+  assert.equal(planetCreate(io, 'rev.json', 'out'), 0, io.err);
+  assert.equal(decodeWorld(io.readFile('out')).timestamp, BigInt(io.now) + 1n);
 });

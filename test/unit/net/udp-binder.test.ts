@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { UdpBinder, type UdpSocketLike } from '../../../src/net/udp-binder.js';
 import { ALL_SOCKETS } from '../../../src/node/host.js';
-import { parseInetAddress } from '../../../src/protocol/inet-address.js';
+import { inetAddressToString, parseInetAddress } from '../../../src/protocol/inet-address.js';
+import { PortInUseError } from '../../../src/util/errors.js';
+import { waitFor } from '../../helpers/netns.js';
 
 class FakeSocket {
   calls: string[] = [];
@@ -113,4 +115,71 @@ test('real sockets on loopback: a datagram goes out and comes back in with its s
   assert.deepEqual(got, [{ socket: binder.bound()[0].id, data: [5, 6, 7] }]);
   peer.close();
   binder.close();
+});
+
+/** A real UDP socket bound on loopback (port 0: the kernel picks one). */
+async function boundSocket(address = '127.0.0.1', port = 0): Promise<dgram.Socket> {
+  const s = dgram.createSocket({ type: 'udp4', reuseAddr: false });
+  await new Promise<void>((resolve, reject) => {
+    s.once('error', reject);
+    s.bind({ address, port, exclusive: true }, () => resolve());
+  });
+  return s;
+}
+
+async function freePort(): Promise<number> {
+  const s = await boundSocket();
+  const port = s.address().port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+test('a primary port taken by another socket is a PortInUseError naming the port (real loopback sockets)', async () => {
+  for (const busyOn of ['127.0.0.1', '0.0.0.0']) {
+    const other = await boundSocket(busyOn);
+    const busyPort = other.address().port;
+    const secondary = await freePort();
+    const errors: string[] = [];
+    const binder = new UdpBinder({ ports: [busyPort, secondary], bind: ['127.0.0.1'], onDatagram: () => undefined, onError: (e) => errors.push(e.message) });
+    try {
+      await assert.rejects(binder.refresh(), (e: unknown) => {
+        assert.ok(e instanceof PortInUseError, String(e));
+        assert.equal(e.code, 'port_in_use');
+        assert.equal(e.port, busyPort);
+        assert.equal(e.address, '127.0.0.1');
+        assert.match(e.message, new RegExp(`^UDP port ${busyPort} is already in use on 127\\.0\\.0\\.1 \\(EADDRINUSE\\)`));
+        return true;
+      });
+      assert.deepEqual(errors, [], 'reported once, as the rejection');
+      assert.deepEqual(binder.bound().map((b) => b.local.port), [secondary], 'the secondary bound; close() is the caller’s');
+    } finally {
+      binder.close();
+      other.close();
+    }
+  }
+});
+
+test('a busy secondary port is reported and the primary carries on, receiving datagrams', async () => {
+  const other = await boundSocket();
+  const busyPort = other.address().port;
+  const primary = await freePort();
+  const errors: Array<[string, string]> = [];
+  const received: string[] = [];
+  const binder = new UdpBinder({
+    ports: [primary, busyPort],
+    bind: ['127.0.0.1'],
+    onDatagram: (_s, from, data) => received.push(`${inetAddressToString(from)} ${Buffer.from(data).toString()}`),
+    onError: (e, where) => errors.push([where, (e as NodeJS.ErrnoException).code ?? '']),
+  });
+  try {
+    await binder.refresh();
+    assert.deepEqual(errors, [[`bind 127.0.0.1/${busyPort}`, 'EADDRINUSE']]);
+    assert.deepEqual(binder.bound().map((b) => b.local.port), [primary]);
+    await new Promise<void>((r) => other.send('hello', primary, '127.0.0.1', () => r()));
+    await waitFor('the datagram on the primary port', () => received.length > 0, 5_000, 10);
+    assert.deepEqual(received, [`127.0.0.1/${busyPort} hello`]);
+  } finally {
+    binder.close();
+    other.close();
+  }
 });
