@@ -67,12 +67,6 @@ export class Background {
     return Math.min(this.lastPingCheckMs + PING_CHECK_PERIOD_MS, this.lastHousekeepingMs + HOUSEKEEPING_PERIOD_MS);
   }
 
-  /** Writes every peer but the upstreams to the cache (at shutdown, 03 §3.4). */
-  saveAllPeers(): void {
-    const topo = this.ctx.topology;
-    for (const peer of topo.peers.values()) if (!topo.isUpstream(peer.address)) this.ctx.peerCache.store(peer, false);
-  }
-
   private timerTasks(now: number): void {
     this.prober.runDue(now);
     if (this.sender.hasQueued) this.sender.retryQueued(now);
@@ -177,7 +171,7 @@ export class Background {
     const topo = ctx.topology;
     for (const peer of [...topo.peers.values()]) {
       if (peer.isAlive(now) || topo.isUpstream(peer.address)) continue;
-      ctx.peerCache.store(peer, true);
+      ctx.peerCache.evict(peer);
       topo.peers.delete(peer.address);
       ctx.trace('peer_evicted', peer.address);
     }

@@ -174,7 +174,8 @@ export class Node {
 
   /** Writes every peer to the cache, as the service does at shutdown (03 §3.4). */
   savePeers(): void {
-    this.background.saveAllPeers();
+    const { topology, peerCache } = this.ctx;
+    peerCache.saveAll(topology.peers.values(), (a) => topology.isUpstream(a));
   }
 
   /** A peer in memory, for inspection (tests, diagnostics); undefined when not known. */

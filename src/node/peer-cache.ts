@@ -44,6 +44,12 @@ export function decodeCachedPeer(bytes: Uint8Array): CachedPeer {
   return { identity: identity.toPublic(), version, addresses };
 }
 
+type CacheablePeer = { address: number; identity: Identity; version: RemoteVersion; paths: ReadonlyArray<{ path: { address: InetAddress } }> };
+
+function toCached(peer: CacheablePeer): CachedPeer {
+  return { identity: peer.identity, version: { ...peer.version }, addresses: peer.paths.map((e) => e.path.address) };
+}
+
 /**
  * Peers evicted from memory or saved at shutdown (03 §3.4). The node restores one when a
  * packet names it again; every change leaves through the host's state store.
@@ -77,10 +83,15 @@ export class PeerCache {
     this.byAddress.delete(address);
   }
 
-  /** Writes a peer's record and keeps it for a later restore. */
-  store(peer: { address: number; identity: Identity; version: RemoteVersion; paths: ReadonlyArray<{ path: { address: InetAddress } }> }, isKept: boolean): void {
-    const cached: CachedPeer = { identity: peer.identity, version: { ...peer.version }, addresses: peer.paths.map((e) => e.path.address) };
-    if (isKept) this.byAddress.set(peer.address, cached);
+  /** An idle peer leaves memory (03 §3.4): its record is written and kept for a later restore. */
+  evict(peer: CacheablePeer): void {
+    const cached = toCached(peer);
+    this.byAddress.set(peer.address, cached);
     this.putState(peer.address, encodeCachedPeer(cached));
+  }
+
+  /** At shutdown: every peer but the upstreams is written (03 §3.4); the node stops anyway. */
+  saveAll(peers: Iterable<CacheablePeer>, isUpstream: (address: number) => boolean): void {
+    for (const p of peers) if (!isUpstream(p.address)) this.putState(p.address, encodeCachedPeer(toCached(p)));
   }
 }

@@ -76,12 +76,21 @@ export class Peer {
     return this.paths.find((e) => e.path === path);
   }
 
-  /** Best path (03 §5.5): lowest quality/priority; ties go to the later entry. */
-  bestPath(nowMs: number, includeExpired = false): PeerPath | null {
+  /** Best path (03 §5.5): lowest quality/priority among the unexpired; ties go to the later entry. */
+  bestPath(nowMs: number): PeerPath | null {
+    return this.best(nowMs, false);
+  }
+
+  /** The same choice among all paths, expired ones too (the last resort of 03 §7.1). */
+  bestPathIncludingExpired(nowMs: number): PeerPath | null {
+    return this.best(nowMs, true);
+  }
+
+  private best(nowMs: number, isExpiredAllowed: boolean): PeerPath | null {
     let best: PeerPath | null = null;
     let bestQ = Infinity;
     for (const e of this.paths) {
-      if (!includeExpired && Peer.isExpired(e, nowMs)) continue;
+      if (!isExpiredAllowed && Peer.isExpired(e, nowMs)) continue;
       const q = e.path.quality(nowMs) / e.priority;
       if (q <= bestQ) {
         bestQ = q;

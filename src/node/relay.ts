@@ -46,7 +46,7 @@ export class Relay {
       return;
     }
     const up = ctx.topology.bestUpstream(now);
-    const via = up && up.address !== source ? up.bestPath(now, true) : null;
+    const via = up && up.address !== source ? up.bestPathIncludingExpired(now) : null;
     if (up && via) {
       this.sender.emit(now, via.path.socket, via.path.address, out);
       // 1.14.1 introduces the upstream and the source here, without the 30 s limit.
@@ -67,7 +67,7 @@ export class Relay {
     const out = data.slice();
     incrementFragmentHops(out);
     const dest = ctx.topology.peers.get(fragmentDestination(data));
-    const target = dest?.bestPath(now) ?? ctx.topology.bestUpstream(now)?.bestPath(now, true) ?? null;
+    const target = dest?.bestPath(now) ?? ctx.topology.bestUpstream(now)?.bestPathIncludingExpired(now) ?? null;
     if (!target) {
       ctx.report('unknown_peer', path.address, 'no route for relayed fragment');
       return;

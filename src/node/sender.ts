@@ -221,7 +221,7 @@ export class Sender {
       const via = up.bestPath(now);
       if (via) return via.path;
     }
-    return peer.bestPath(now, true)?.path ?? null;
+    return peer.bestPathIncludingExpired(now)?.path ?? null;
   }
 
   /**

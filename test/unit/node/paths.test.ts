@@ -72,7 +72,7 @@ test('best path: lowest quality, later entry on ties, expired ones only on reque
   assert.equal(peer.bestPath(now)!.path, b, 'expired entry skipped');
   peer.paths[1].lastReceiveMs = now - 250_000;
   assert.equal(peer.bestPath(now), null);
-  assert.equal(peer.bestPath(now, true)!.path, a);
+  assert.equal(peer.bestPathIncludingExpired(now)!.path, a);
 });
 
 test('learning replaces a dead path of the same IP and socket, and keeps at most 64', () => {
