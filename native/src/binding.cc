@@ -8,8 +8,11 @@
 //   write(handle, frame: Uint8Array) → boolean          false = dropped (EAGAIN/ENOBUFS/EIO)
 //   writeBatch(handle, frames: Uint8Array[], count) → number written
 //   close(handle)                                       idempotent
-//   setMtu(name, mtu) / setMac(name, mac: Uint8Array(6)) / setUp(name, up: boolean)
-//   getInfo(name) → { mtu, flags, index, mac: number }
+//   setMtuByName(name, mtu) / setMacByName(name, mac: Uint8Array(6)) / setUpByName(name, up)
+//   getInfoByName(name) → { mtu, flags, index, mac: number }
+//
+// The *ByName calls find the interface by name in the calling process's network namespace
+// (that is where the kernel resolves SIOCxIF names); their ENODEV says so.
 #include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -23,44 +26,90 @@ static void finalize_handle(napi_env /*env*/, void* data, void* /*hint*/) {
 }
 
 static TapHandle* get_handle(napi_env env, napi_value v) {
+  napi_valuetype type;
   void* p = NULL;
-  if (napi_unwrap(env, v, &p) != napi_ok || p == NULL) {
-    napi_throw_type_error(env, "EINVAL", "not a TAP handle");
+  if (napi_typeof(env, v, &type) != napi_ok || type != napi_object || napi_unwrap(env, v, &p) != napi_ok || p == NULL) {
+    napi_throw_type_error(env, "EINVAL", "handle must be a TAP handle returned by open");
     return NULL;
   }
   return (TapHandle*)p;
+}
+
+// What to tell the operator about a failed open, beyond the errno.
+static const char* open_hint(const char* step, int err) {
+  bool at_open = strcmp(step, "open /dev/net/tun") == 0;
+  if (at_open && (err == ENOENT || err == ENODEV || err == ENXIO))
+    return "/dev/net/tun is missing or has no driver: load the tun module, or give the container /dev/net/tun";
+  if (err == EPERM || err == EACCES) return "creating a TAP needs CAP_NET_ADMIN and read-write access to /dev/net/tun";
+  if (err == EBUSY) return "the name is taken by another TAP or a device of another kind";
+  return NULL;
 }
 
 static napi_value js_open(napi_env env, napi_callback_info info) {
   size_t argc = 7;
   napi_value argv[7];
   NAPI_OK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 7) {
-    napi_throw_type_error(env, "EINVAL", "open needs 7 arguments");
-    return NULL;
-  }
+  if (!arg_count(env, "open", argc, 7)) return NULL;
   char name[IFNAMSIZ];
   uint32_t batch, slot, headroom;
-  if (!arg_name(env, argv[0], name, sizeof(name)) || !arg_u32(env, argv[1], "batch must be a uint32", &batch) ||
-      !arg_u32(env, argv[2], "slot must be a uint32", &slot) ||
-      !arg_u32(env, argv[3], "headroom must be a uint32", &headroom))
+  if (!arg_name(env, argv[0], name, sizeof(name)) || !arg_uint(env, argv[1], "batch", UINT32_MAX, &batch) ||
+      !arg_uint(env, argv[2], "slot", UINT32_MAX, &slot) || !arg_uint(env, argv[3], "headroom", UINT32_MAX, &headroom))
     return NULL;
   if (batch == 0 || headroom >= slot) {
     napi_throw_range_error(env, "EINVAL", "need batch > 0 and headroom < slot");
     return NULL;
   }
-  void* slab = NULL;
-  size_t slab_len = 0;
-  if (napi_get_arraybuffer_info(env, argv[4], &slab, &slab_len) != napi_ok || slab_len < (size_t)batch * slot) {
-    napi_throw_type_error(env, "EINVAL", "slab must be an ArrayBuffer of batch * slot bytes");
+  char msg[200];
+  bool is_ab = false, detached = false;
+  NAPI_OK(env, napi_is_arraybuffer(env, argv[4], &is_ab));
+  if (!is_ab) {
+    napi_throw_type_error(env, "EINVAL", "slab must be an ArrayBuffer (not a view, not a SharedArrayBuffer)");
     return NULL;
   }
+  // A resizable slab could shrink under the reader; the read path checks every batch anyway,
+  // but refusing it here gives the error at the call that made the mistake. (`resizable` is
+  // a getter JS could replace, so the detached check comes after it.)
+  napi_value resizable_v;
+  bool resizable = false;
+  NAPI_OK(env, napi_get_named_property(env, argv[4], "resizable", &resizable_v));
+  napi_valuetype rt;
+  NAPI_OK(env, napi_typeof(env, resizable_v, &rt));
+  if (rt == napi_boolean) NAPI_OK(env, napi_get_value_bool(env, resizable_v, &resizable));
+  if (resizable) {
+    napi_throw_type_error(env, "EINVAL", "slab must not be a resizable ArrayBuffer");
+    return NULL;
+  }
+  NAPI_OK(env, napi_is_detached_arraybuffer(env, argv[4], &detached));
+  if (detached) {
+    napi_throw_type_error(env, "EINVAL", "slab must not be a detached ArrayBuffer");
+    return NULL;
+  }
+  void* slab = NULL;
+  size_t slab_len = 0;
+  NAPI_OK(env, napi_get_arraybuffer_info(env, argv[4], &slab, &slab_len));
+  if (slab_len < (size_t)batch * slot) {
+    snprintf(msg, sizeof(msg), "slab must hold batch * slot = %zu bytes, got %zu", (size_t)batch * slot, slab_len);
+    napi_throw_range_error(env, "EINVAL", msg);
+    return NULL;
+  }
+  bool is_typed = false;
   napi_typedarray_type lt;
   size_t lengths_count = 0;
-  void* lengths = NULL;
-  if (napi_get_typedarray_info(env, argv[5], &lt, &lengths_count, &lengths, NULL, NULL) != napi_ok ||
-      lt != napi_uint32_array || lengths_count < batch) {
-    napi_throw_type_error(env, "EINVAL", "lengths must be a Uint32Array of batch entries");
+  napi_value lengths_ab;
+  NAPI_OK(env, napi_is_typedarray(env, argv[5], &is_typed));
+  if (!is_typed || napi_get_typedarray_info(env, argv[5], &lt, &lengths_count, NULL, &lengths_ab, NULL) != napi_ok ||
+      lt != napi_uint32_array) {
+    napi_throw_type_error(env, "EINVAL", "lengths must be a Uint32Array");
+    return NULL;
+  }
+  NAPI_OK(env, napi_is_detached_arraybuffer(env, lengths_ab, &detached));
+  if (detached) {
+    napi_throw_type_error(env, "EINVAL", "lengths must not be on a detached ArrayBuffer");
+    return NULL;
+  }
+  if (lengths_count < batch) {
+    snprintf(msg, sizeof(msg), "lengths must have batch = %u entries, got %zu", batch, lengths_count);
+    napi_throw_range_error(env, "EINVAL", msg);
     return NULL;
   }
   napi_valuetype cb_type;
@@ -72,25 +121,30 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
 
   int fd = -1;
   char actual[IFNAMSIZ];
-  int err = tap_open(name, &fd, actual);
+  const char* step = "TUNSETIFF";
+  int err = tap_open(name, &fd, actual, &step);
   if (err) {
-    throw_errno(env, "TUNSETIFF", err);
+    throw_errno_hint(env, step, err, open_hint(step, err));
     return NULL;
   }
-  TapHandle* t = tap_handle_new(env, fd, (uint8_t*)slab, (uint32_t*)lengths, batch, slot, headroom, argv[4],
-                                argv[5], argv[6]);
-  if (!t) {
-    close(fd);
-    throw_errno(env, "uv_poll_init", ENOMEM);
+  TapHandle* t = NULL;
+  int st = tap_handle_new(env, fd, batch, slot, headroom, argv[4], argv[5], argv[6], &t, &step);
+  if (st != 0) {
+    close(fd);  // the device goes away with it
+    if (st > 0) {
+      throw_errno(env, step, st);
+    } else {
+      throw_napi_failure(env, step);
+    }
     return NULL;
   }
   napi_value obj, name_v;
-  if (napi_create_object(env, &obj) != napi_ok ||
+  if (tap_test_fail("wrap") || napi_create_object(env, &obj) != napi_ok ||
       napi_create_string_utf8(env, actual, NAPI_AUTO_LENGTH, &name_v) != napi_ok ||
       napi_set_named_property(env, obj, "name", name_v) != napi_ok ||
       napi_wrap(env, obj, t, finalize_handle, NULL, NULL) != napi_ok) {
-    tap_handle_finalize(t);  // closes the fd
-    napi_throw_error(env, "ENAPI", "could not wrap the TAP handle");
+    tap_handle_finalize(t);  // closes the fd; freed once libuv has closed the poll handle
+    throw_napi_failure(env, "napi_wrap");
     return NULL;
   }
   return obj;
@@ -100,10 +154,10 @@ static napi_value js_set_reading(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   NAPI_OK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (!arg_count(env, "setReading", argc, 2)) return NULL;
   TapHandle* t = get_handle(env, argv[0]);
-  if (!t) return NULL;
   bool on = false;
-  NAPI_OK(env, napi_get_value_bool(env, argv[1], &on));
+  if (!t || !arg_bool(env, argv[1], "on", &on)) return NULL;
   int err = tap_handle_set_reading(t, on);
   if (err) throw_errno(env, "uv_poll", err);
   return NULL;
@@ -113,10 +167,11 @@ static napi_value js_write(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   NAPI_OK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (!arg_count(env, "write", argc, 2)) return NULL;
   TapHandle* t = get_handle(env, argv[0]);
   uint8_t* data;
   size_t len;
-  if (!t || !arg_bytes(env, argv[1], "frame must be a Uint8Array", &data, &len)) return NULL;
+  if (!t || !arg_bytes(env, argv[1], "frame", &data, &len)) return NULL;
   bool dropped = false;
   int err = tap_handle_write(t, data, len, &dropped);
   if (err) {
@@ -132,16 +187,25 @@ static napi_value js_write_batch(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
   NAPI_OK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (!arg_count(env, "writeBatch", argc, 3)) return NULL;
   TapHandle* t = get_handle(env, argv[0]);
-  uint32_t count;
-  if (!t || !arg_u32(env, argv[2], "count must be a uint32", &count)) return NULL;
+  if (!t) return NULL;
+  bool is_array = false;
+  uint32_t have = 0, count;
+  NAPI_OK(env, napi_is_array(env, argv[1], &is_array));
+  if (!is_array) {
+    napi_throw_type_error(env, "EINVAL", "frames must be an array of Uint8Arrays");
+    return NULL;
+  }
+  NAPI_OK(env, napi_get_array_length(env, argv[1], &have));
+  if (!arg_uint(env, argv[2], "count", have, &count)) return NULL;
   uint32_t written = 0;
   for (uint32_t i = 0; i < count; i++) {
     napi_value frame;
     NAPI_OK(env, napi_get_element(env, argv[1], i, &frame));
     uint8_t* data;
     size_t len;
-    if (!arg_bytes(env, frame, "frames must be Uint8Arrays", &data, &len)) return NULL;
+    if (!arg_bytes(env, frame, "frames[i]", &data, &len)) return NULL;
     bool dropped = false;
     int err = tap_handle_write(t, data, len, &dropped);
     if (err) {
@@ -159,22 +223,35 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   NAPI_OK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (!arg_count(env, "close", argc, 1)) return NULL;
   TapHandle* t = get_handle(env, argv[0]);
-  if (t) tap_handle_close(t);
+  if (t && !tap_handle_close(t)) throw_napi_failure(env, "napi_delete_reference (the fd is closed)");
   return NULL;
 }
 
-// setMtu / setUp / setMac / getInfo address the interface by name in our namespace.
+// The *ByName calls: an ENODEV means the name is not in *our* namespace, which is the
+// mistake worth naming (the device may well exist, moved into a pod's namespace).
+static void throw_by_name(napi_env env, const char* syscall, int err, const char* name) {
+  if (err != ENODEV) {
+    throw_errno(env, syscall, err);
+    return;
+  }
+  char hint[200];
+  snprintf(hint, sizeof(hint),
+           "no interface %s here: the device must be in the calling process's network namespace", name);
+  throw_errno_hint(env, syscall, err, hint);
+}
+
 static napi_value js_set_mtu(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   NAPI_OK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (!arg_count(env, "setMtuByName", argc, 2)) return NULL;
   char name[IFNAMSIZ];
   uint32_t mtu;
-  if (!arg_name(env, argv[0], name, sizeof(name)) || !arg_u32(env, argv[1], "mtu must be a uint32", &mtu))
-    return NULL;
+  if (!arg_name(env, argv[0], name, sizeof(name)) || !arg_uint(env, argv[1], "mtu", INT32_MAX, &mtu)) return NULL;
   int err = tap_set_mtu(name, (int)mtu);
-  if (err) throw_errno(env, "SIOCSIFMTU", err);
+  if (err) throw_by_name(env, "SIOCSIFMTU", err, name);
   return NULL;
 }
 
@@ -182,17 +259,19 @@ static napi_value js_set_mac(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   NAPI_OK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (!arg_count(env, "setMacByName", argc, 2)) return NULL;
   char name[IFNAMSIZ];
   uint8_t* mac;
   size_t len;
-  if (!arg_name(env, argv[0], name, sizeof(name)) || !arg_bytes(env, argv[1], "mac must be a Uint8Array", &mac, &len))
-    return NULL;
+  if (!arg_name(env, argv[0], name, sizeof(name)) || !arg_bytes(env, argv[1], "mac", &mac, &len)) return NULL;
   if (len != 6) {
-    napi_throw_range_error(env, "EINVAL", "mac must be 6 bytes");
+    char msg[80];
+    snprintf(msg, sizeof(msg), "mac must be 6 bytes, got %zu", len);
+    napi_throw_range_error(env, "EINVAL", msg);
     return NULL;
   }
   int err = tap_set_mac(name, mac);
-  if (err) throw_errno(env, "SIOCSIFHWADDR", err);
+  if (err) throw_by_name(env, "SIOCSIFHWADDR", err, name);
   return NULL;
 }
 
@@ -200,12 +279,12 @@ static napi_value js_set_up(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   NAPI_OK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (!arg_count(env, "setUpByName", argc, 2)) return NULL;
   char name[IFNAMSIZ];
   bool up = false;
-  if (!arg_name(env, argv[0], name, sizeof(name))) return NULL;
-  NAPI_OK(env, napi_get_value_bool(env, argv[1], &up));
+  if (!arg_name(env, argv[0], name, sizeof(name)) || !arg_bool(env, argv[1], "up", &up)) return NULL;
   int err = tap_set_up(name, up ? 1 : 0);
-  if (err) throw_errno(env, "SIOCSIFFLAGS", err);
+  if (err) throw_by_name(env, "SIOCSIFFLAGS", err, name);
   return NULL;
 }
 
@@ -213,12 +292,13 @@ static napi_value js_get_info(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   NAPI_OK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (!arg_count(env, "getInfoByName", argc, 1)) return NULL;
   char name[IFNAMSIZ];
   if (!arg_name(env, argv[0], name, sizeof(name))) return NULL;
   struct tap_info ti;
   int err = tap_get_info(name, &ti);
   if (err) {
-    throw_errno(env, "SIOCGIFHWADDR", err);
+    throw_by_name(env, "SIOCGIFMTU", err, name);
     return NULL;
   }
   int64_t mac = 0;
@@ -243,10 +323,10 @@ NAPI_MODULE_INIT() {
       {"write", NULL, js_write, NULL, NULL, NULL, napi_enumerable, NULL},
       {"writeBatch", NULL, js_write_batch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"setMtu", NULL, js_set_mtu, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"setMac", NULL, js_set_mac, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"setUp", NULL, js_set_up, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"getInfo", NULL, js_get_info, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setMtuByName", NULL, js_set_mtu, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setMacByName", NULL, js_set_mac, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setUpByName", NULL, js_set_up, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"getInfoByName", NULL, js_get_info, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
   return exports;

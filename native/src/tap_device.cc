@@ -19,13 +19,20 @@ static int fill_ifreq(struct ifreq* ifr, const char* name) {
   return 0;
 }
 
-int tap_open(const char* name, int* fd_out, char actual[IFNAMSIZ]) {
+int tap_open(const char* name, int* fd_out, char actual[IFNAMSIZ], const char** step) {
   struct ifreq ifr;
+  *step = "TUNSETIFF";
   int err = fill_ifreq(&ifr, name);
   if (err) return err;
+  *step = "open /dev/net/tun";
   int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) fd = open("/dev/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) return errno;
+  if (fd < 0) {
+    err = errno;
+    // Old systems had the node at /dev/tun; the first errno is the one worth reporting.
+    fd = open("/dev/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return err;
+  }
+  *step = "TUNSETIFF";
   ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
   if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
     err = errno;
@@ -33,6 +40,7 @@ int tap_open(const char* name, int* fd_out, char actual[IFNAMSIZ]) {
     return err;
   }
   // Not persistent: if the process dies the kernel removes the device with the last fd.
+  *step = "TUNSETPERSIST";
   if (ioctl(fd, TUNSETPERSIST, 0) < 0) {
     err = errno;
     close(fd);

@@ -9,11 +9,15 @@
 
 // Opens /dev/net/tun (falling back to /dev/tun) non-blocking and close-on-exec, attaches a
 // single-queue TAP named `name` (IFF_TAP | IFF_NO_PI, not persistent, so the device goes
-// away with the fd). The name the kernel gave is copied to `actual` (IFNAMSIZ bytes).
-int tap_open(const char* name, int* fd_out, char actual[IFNAMSIZ]);
+// away with the fd). The name the kernel gave is copied to `actual` (IFNAMSIZ bytes). On
+// failure `*step` says what failed ("open /dev/net/tun", "TUNSETIFF", "TUNSETPERSIST").
+// The device is created in the caller's network namespace.
+int tap_open(const char* name, int* fd_out, char actual[IFNAMSIZ], const char** step);
 
 // Interface ioctls through a throwaway AF_INET datagram socket, which is what the kernel
-// needs to address an interface by name. They act in the caller's network namespace.
+// needs to address an interface by name. The socket, and so the name lookup, belong to the
+// calling process's network namespace: a device moved to another namespace (or never in
+// ours) is not found, and these return ENODEV.
 int tap_set_mtu(const char* name, int mtu);
 int tap_set_mac(const char* name, const uint8_t mac[6]);
 // Up sets IFF_UP | IFF_MULTICAST as ZeroTier does; down clears IFF_UP only.

@@ -6,20 +6,25 @@
 // callback ONCE with (count, errno name or null). No allocation per frame, no threadpool. If the batch
 // filled up, libuv's level-triggered poll simply wakes us again on the next loop turn.
 //
+// The slab and lengths pointers are fetched again from their references at every wakeup:
+// JavaScript can detach an ArrayBuffer (structuredClone with transfer, postMessage) or shrink
+// a resizable one, which frees or moves the memory, and N-API has no way to forbid that up
+// front. A buffer found detached or too small stops reading with onRead(0, "EDETACHED").
+//
 // Writing: one non-blocking write() per frame. EAGAIN/ENOBUFS (queue full) and EIO (the
 // interface is down) mean "dropped", reported as false / a smaller count, never an
 // exception: losing a frame is normal for a link.
 //
 // Lifetime: the struct lives until both the JS wrapper was collected and libuv finished
 // closing the poll handle. close() is idempotent and releases the fd and all references.
+// Once uv_poll_init has succeeded the loop links the handle into its queue, so from then
+// on every path, failures included, frees the struct only in the uv_close callback.
 #include "tap_io.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <uv.h>
-
-#include "napi_util.h"
 
 struct TapHandle {
   napi_env env;
@@ -28,13 +33,17 @@ struct TapHandle {
   bool polling;
   bool closed;     // fd closed and references released
   bool uv_closed;  // libuv has finished with `poll`
-  bool finalized;  // the JS wrapper was collected
-  uint8_t* slab;
-  uint32_t* lengths;
+  bool finalized;  // the JS wrapper was collected (or never existed)
+  bool has_async_ctx;
   uint32_t batch, slot, headroom;
   napi_ref slab_ref, lengths_ref, cb_ref;
   napi_async_context async_ctx;
 };
+
+bool tap_test_fail(const char* step) {
+  const char* want = getenv("ZTKUBE_TAP_TEST_FAIL");
+  return want != NULL && strcmp(want, step) == 0;
+}
 
 static void free_if_done(TapHandle* t) {
   if (t->finalized && t->uv_closed) free(t);
@@ -46,95 +55,204 @@ static void on_uv_closed(uv_handle_t* h) {
   free_if_done(t);
 }
 
-// Stops polling, closes the fd and drops the references to the slab and callback.
-static void release(TapHandle* t) {
-  if (t->closed) return;
-  t->closed = true;
-  t->polling = false;
-  uv_close((uv_handle_t*)&t->poll, on_uv_closed);  // also stops the poll
-  close(t->fd);
-  t->fd = -1;
-  napi_delete_reference(t->env, t->slab_ref);
-  napi_delete_reference(t->env, t->lengths_ref);
-  napi_delete_reference(t->env, t->cb_ref);
-  napi_async_destroy(t->env, t->async_ctx);
-  t->slab = NULL;
-  t->lengths = NULL;
+// Drops the references and the async context; false if N-API refused any of them.
+static bool drop_js(TapHandle* t) {
+  bool ok = true;
+  napi_ref* refs[] = {&t->slab_ref, &t->lengths_ref, &t->cb_ref};
+  for (napi_ref* r : refs) {
+    if (*r != NULL && napi_delete_reference(t->env, *r) != napi_ok) ok = false;
+    *r = NULL;
+  }
+  if (t->has_async_ctx && napi_async_destroy(t->env, t->async_ctx) != napi_ok) ok = false;
+  t->has_async_ctx = false;
+  return ok;
 }
 
-static void call_js(TapHandle* t, uint32_t count, int err) {
+// Stops polling, closes the fd and drops the references to the slab and callback.
+static bool release(TapHandle* t) {
+  if (t->closed) return true;
+  t->closed = true;
+  t->polling = false;
+  uv_close((uv_handle_t*)&t->poll, on_uv_closed);  // also stops the poll, synchronously
+  // close() on Linux releases the fd even when it reports an error, so there is nothing to retry.
+  close(t->fd);
+  t->fd = -1;
+  return drop_js(t);
+}
+
+// A failed N-API call inside a libuv callback has no JS caller to throw to; it goes to
+// 'uncaughtException', as an exception from any other I/O callback would.
+static void raise_uncaught(napi_env env, const char* what) {
+  napi_value ex, code, msg;
+  bool pending = false;
+  if (napi_is_exception_pending(env, &pending) == napi_ok && pending &&
+      napi_get_and_clear_last_exception(env, &ex) == napi_ok && napi_fatal_exception(env, ex) == napi_ok)
+    return;
+  char text[160];
+  snprintf(text, sizeof(text), "ztkube_tap: N-API call failed in the read callback: %s", what);
+  if (napi_create_string_utf8(env, "ENAPI", NAPI_AUTO_LENGTH, &code) == napi_ok &&
+      napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &msg) == napi_ok &&
+      napi_create_error(env, code, msg, &ex) == napi_ok && napi_fatal_exception(env, ex) == napi_ok)
+    return;
+  napi_fatal_error("ztkube_tap", NAPI_AUTO_LENGTH, text, NAPI_AUTO_LENGTH);
+}
+
+static void stop_polling(TapHandle* t) {
+  if (!t->polling) return;
+  uv_poll_stop(&t->poll);  // cannot fail for an initialised poll handle
+  t->polling = false;
+}
+
+// Fetches the slab and lengths memory as it is now. NULL when both are usable, else the
+// error name to report (TAP_EDETACHED, or "ENAPI" after a failed call).
+static const char* fetch_buffers(TapHandle* t, uint8_t** slab, uint32_t** lengths) {
   napi_env env = t->env;
-  napi_handle_scope scope;
-  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value slab_v, lengths_v;
+  bool detached = true;
+  void* p = NULL;
+  size_t len = 0;
+  if (napi_get_reference_value(env, t->slab_ref, &slab_v) != napi_ok || slab_v == NULL ||
+      napi_is_detached_arraybuffer(env, slab_v, &detached) != napi_ok ||
+      napi_get_reference_value(env, t->lengths_ref, &lengths_v) != napi_ok || lengths_v == NULL)
+    return "ENAPI";
+  if (detached) return TAP_EDETACHED;
+  if (napi_get_arraybuffer_info(env, slab_v, &p, &len) != napi_ok) return "ENAPI";
+  if (p == NULL || len < (size_t)t->batch * t->slot) return TAP_EDETACHED;
+  *slab = (uint8_t*)p;
+  napi_typedarray_type type;
+  napi_value lengths_ab;
+  size_t count = 0;
+  if (napi_get_typedarray_info(env, lengths_v, &type, &count, &p, &lengths_ab, NULL) != napi_ok ||
+      napi_is_detached_arraybuffer(env, lengths_ab, &detached) != napi_ok)
+    return "ENAPI";
+  // A detached buffer's typed array reports length 0; checked both ways all the same.
+  if (detached || p == NULL || count < t->batch) return TAP_EDETACHED;
+  *lengths = (uint32_t*)p;
+  return NULL;
+}
+
+// Calls onRead(count, err_name or null) inside the caller's handle scope.
+static void call_js(TapHandle* t, uint32_t count, const char* err_name) {
+  napi_env env = t->env;
   napi_value cb, global, argv[2], result;
-  if (napi_get_reference_value(env, t->cb_ref, &cb) == napi_ok && cb != NULL) {
-    napi_get_global(env, &global);
-    napi_create_uint32(env, count, &argv[0]);
-    if (err) {
-      napi_create_string_utf8(env, errno_name(err), NAPI_AUTO_LENGTH, &argv[1]);
-    } else {
-      napi_get_null(env, &argv[1]);
-    }
-    // make_callback (not call_function) so microtasks and nextTicks run after it, as for
-    // any other I/O callback.
-    if (napi_make_callback(env, t->async_ctx, global, cb, 2, argv, &result) == napi_pending_exception) {
-      napi_value ex;
-      napi_get_and_clear_last_exception(env, &ex);
-      napi_fatal_exception(env, ex);  // to process 'uncaughtException', as Node does for I/O
-    }
+  if (napi_get_reference_value(env, t->cb_ref, &cb) != napi_ok || cb == NULL || napi_get_global(env, &global) != napi_ok ||
+      napi_create_uint32(env, count, &argv[0]) != napi_ok ||
+      (err_name ? napi_create_string_utf8(env, err_name, NAPI_AUTO_LENGTH, &argv[1]) : napi_get_null(env, &argv[1])) !=
+          napi_ok) {
+    stop_polling(t);
+    raise_uncaught(env, "building the onRead arguments");
+    return;
   }
-  napi_close_handle_scope(env, scope);
+  // make_callback (not call_function) so microtasks and nextTicks run after it, as for
+  // any other I/O callback.
+  napi_status st = napi_make_callback(env, t->async_ctx, global, cb, 2, argv, &result);
+  if (st == napi_pending_exception) {
+    napi_value ex;
+    if (napi_get_and_clear_last_exception(env, &ex) == napi_ok && napi_fatal_exception(env, ex) == napi_ok) return;
+    raise_uncaught(env, "forwarding an exception from onRead");
+  } else if (st != napi_ok) {
+    raise_uncaught(env, "napi_make_callback");
+  }
 }
 
 static void on_readable(uv_poll_t* h, int status, int /*events*/) {
   TapHandle* t = (TapHandle*)h->data;
   if (t->closed) return;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(t->env, &scope) != napi_ok) {
+    stop_polling(t);  // without a scope no JS can be told; at least do not spin on the fd
+    raise_uncaught(t->env, "napi_open_handle_scope");
+    return;
+  }
   uint32_t n = 0;
-  int err = status < 0 ? -status : 0;
-  while (!err && n < t->batch) {
-    uint8_t* at = t->slab + (size_t)n * t->slot + t->headroom;
+  const char* err_name = NULL;
+  uint8_t* slab = NULL;
+  uint32_t* lengths = NULL;
+  if (status < 0) {
+    err_name = errno_name(-status);
+  } else {
+    err_name = fetch_buffers(t, &slab, &lengths);
+  }
+  while (err_name == NULL && n < t->batch) {
+    uint8_t* at = slab + (size_t)n * t->slot + t->headroom;
     ssize_t r = read(t->fd, at, t->slot - t->headroom);
     if (r > 0) {
-      t->lengths[n++] = (uint32_t)r;
+      lengths[n++] = (uint32_t)r;
     } else if (r < 0 && errno == EINTR) {
       continue;
     } else if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       break;
     } else {
-      err = r == 0 ? EIO : errno;  // e.g. EBADFD when the device was deleted under us
+      err_name = errno_name(r == 0 ? EIO : errno);  // e.g. EBADFD when the device was deleted under us
     }
   }
-  if (err) {
-    uv_poll_stop(&t->poll);
-    t->polling = false;
-  }
-  if (n > 0 || err) call_js(t, n, err);
+  if (err_name) stop_polling(t);
+  if (n > 0 || err_name) call_js(t, n, err_name);
+  napi_close_handle_scope(t->env, scope);  // fails only for a scope that is not the innermost, which it is
 }
 
-TapHandle* tap_handle_new(napi_env env, int fd, uint8_t* slab, uint32_t* lengths, uint32_t batch, uint32_t slot,
-                          uint32_t headroom, napi_value slab_v, napi_value lengths_v, napi_value cb_v) {
-  TapHandle* t = (TapHandle*)calloc(1, sizeof(TapHandle));
-  if (!t) return NULL;
-  uv_loop_t* loop = NULL;
-  napi_value resource_name;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok || uv_poll_init(loop, &t->poll, fd) != 0 ||
-      napi_create_string_utf8(env, "ztkube.tap", NAPI_AUTO_LENGTH, &resource_name) != napi_ok ||
-      napi_async_init(env, NULL, resource_name, &t->async_ctx) != napi_ok) {
-    free(t);  // uv_poll_init leaves nothing to close on failure; callers treat NULL as ENOMEM-like
-    return NULL;
+// Undoes a handle that was never handed to JS.
+static void abandon(TapHandle* t, bool poll_inited) {
+  // Nothing to report to here: the caller already reports the first failure.
+  drop_js(t);
+  if (!poll_inited) {
+    free(t);
+    return;
   }
+  t->closed = true;
+  t->finalized = true;  // no JS wrapper will ever own it; on_uv_closed frees it
+  uv_close((uv_handle_t*)&t->poll, on_uv_closed);
+}
+
+int tap_handle_new(napi_env env, int fd, uint32_t batch, uint32_t slot, uint32_t headroom, napi_value slab_v,
+                   napi_value lengths_v, napi_value cb_v, TapHandle** out, const char** step) {
+  *out = NULL;
+  *step = "calloc";
+  TapHandle* t = (TapHandle*)calloc(1, sizeof(TapHandle));
+  if (!t) return ENOMEM;
   t->env = env;
   t->fd = fd;
-  t->poll.data = t;
-  t->slab = slab;
-  t->lengths = lengths;
   t->batch = batch;
   t->slot = slot;
   t->headroom = headroom;
-  napi_create_reference(env, slab_v, 1, &t->slab_ref);
-  napi_create_reference(env, lengths_v, 1, &t->lengths_ref);
-  napi_create_reference(env, cb_v, 1, &t->cb_ref);
-  return t;
+  uv_loop_t* loop = NULL;
+  *step = "napi_get_uv_event_loop";
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == NULL) {
+    abandon(t, false);
+    return -1;
+  }
+  *step = "uv_poll_init";
+  int r = tap_test_fail(*step) ? UV_ENOMEM : uv_poll_init(loop, &t->poll, fd);
+  if (r != 0) {
+    abandon(t, false);  // a failed uv_poll_init leaves nothing in the loop
+    return -r;
+  }
+  t->poll.data = t;
+  napi_value resource_name;
+  *step = "napi_async_init";
+  if (tap_test_fail(*step) || napi_create_string_utf8(env, "ztkube.tap", NAPI_AUTO_LENGTH, &resource_name) != napi_ok ||
+      napi_async_init(env, NULL, resource_name, &t->async_ctx) != napi_ok) {
+    abandon(t, true);
+    return -1;
+  }
+  t->has_async_ctx = true;
+  struct {
+    const char* step;
+    napi_value v;
+    napi_ref* ref;
+  } refs[] = {{"ref_slab", slab_v, &t->slab_ref},
+              {"ref_lengths", lengths_v, &t->lengths_ref},
+              {"ref_callback", cb_v, &t->cb_ref}};
+  for (auto& ref : refs) {
+    *step = ref.step;
+    if (tap_test_fail(ref.step) || napi_create_reference(env, ref.v, 1, ref.ref) != napi_ok) {
+      *ref.ref = NULL;
+      abandon(t, true);
+      return -1;
+    }
+  }
+  *out = t;
+  return 0;
 }
 
 int tap_handle_set_reading(TapHandle* t, bool on) {
@@ -162,12 +280,14 @@ int tap_handle_write(TapHandle* t, const uint8_t* data, size_t len, bool* droppe
   }
 }
 
-void tap_handle_close(TapHandle* t) { release(t); }
+bool tap_handle_close(TapHandle* t) { return release(t); }
 
 bool tap_handle_closed(const TapHandle* t) { return t->closed; }
 
 void tap_handle_finalize(TapHandle* t) {
   t->finalized = true;
-  if (!t->closed) release(t);  // only reached when JS dropped an open tap (or at exit)
+  // Only reached open when JS dropped an open tap (or at exit); a finalizer has nobody to
+  // report a failed reference release to.
+  if (!t->closed) release(t);
   free_if_done(t);
 }

@@ -10,15 +10,28 @@
 
 struct TapHandle;
 
-// Takes ownership of `fd`'s polling (not of the fd on failure). Keeps strong references to
-// the slab, the lengths array and the callback until close.
-TapHandle* tap_handle_new(napi_env env, int fd, uint8_t* slab, uint32_t* lengths, uint32_t batch, uint32_t slot,
-                          uint32_t headroom, napi_value slab_v, napi_value lengths_v, napi_value cb_v);
+// The error name onRead reports when the slab or the lengths array no longer has the memory
+// it was opened with (detached by transfer/structuredClone, or a resizable buffer shrunk).
+#define TAP_EDETACHED "EDETACHED"
+
+// Builds the handle that polls `fd`. Keeps strong references to the slab (an ArrayBuffer of
+// at least batch * slot bytes), the lengths Uint32Array (at least batch entries) and the
+// callback until close. On success returns 0 and sets *out. On failure the fd is NOT
+// closed (the caller owns it) and the return is a positive errno (uv_poll_init) or -1 (an
+// N-API call), with *step naming what failed; nothing is left for the caller to free.
+int tap_handle_new(napi_env env, int fd, uint32_t batch, uint32_t slot, uint32_t headroom, napi_value slab_v,
+                   napi_value lengths_v, napi_value cb_v, TapHandle** out, const char** step);
 int tap_handle_set_reading(TapHandle* t, bool on);
 // 0 with *dropped=false: written; 0 with *dropped=true: EAGAIN/ENOBUFS/EIO (down); else errno.
 int tap_handle_write(TapHandle* t, const uint8_t* data, size_t len, bool* dropped);
-void tap_handle_close(TapHandle* t);
+// Idempotent. False if an N-API reference could not be released (the fd is closed anyway).
+bool tap_handle_close(TapHandle* t);
 bool tap_handle_closed(const TapHandle* t);
+// The JS wrapper is gone (or was never made): close if open, free once libuv is done too.
 void tap_handle_finalize(TapHandle* t);
+
+// Test hook: true when $ZTKUBE_TAP_TEST_FAIL names `step`, so the addon tests can walk every
+// failure path of open() (under valgrind in `make check-native`); nothing else reaches them.
+bool tap_test_fail(const char* step);
 
 #endif

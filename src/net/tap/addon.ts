@@ -15,10 +15,25 @@ export interface NativeTapHandle {
   readonly name: string;
 }
 
+/**
+ * The addon's functions. Argument mistakes throw TypeError/RangeError (code EINVAL) before
+ * any system call; system errors throw an Error with `code` (errno name), `errno`, `syscall`.
+ *
+ * The handle functions use the TAP's fd and work wherever the device is. The `…ByName`
+ * functions find the interface by name in the calling process's network namespace, so they
+ * only work while the device is there: a device moved into another namespace (or one that
+ * does not exist) gives code ENODEV, and the message says the device must be in the calling
+ * process's network namespace.
+ */
 export interface NativeTapAddon {
   /**
-   * Opens and attaches the TAP. onRead(count, errno) runs once per readable wakeup; errno is
-   * null, or the errno name of a read error, after which the addon has stopped reading.
+   * Creates the TAP in the calling process's network namespace and attaches it. onRead(count,
+   * errno) runs once per readable wakeup with frame i at slab[i * slotBytes + headroom] and
+   * its length in lengths[i]; errno is null, or the errno name of a read error, after which
+   * the addon has stopped reading. "EDETACHED" means JS detached (transferred) the slab or
+   * the lengths' buffer: the addon checks both before every batch and never writes to them
+   * after that. The slab must be a plain (not resizable, not shared) ArrayBuffer of at least
+   * batch * slotBytes bytes, lengths a Uint32Array of at least batch entries.
    */
   open(
     name: string,
@@ -32,13 +47,18 @@ export interface NativeTapAddon {
   setReading(h: NativeTapHandle, on: boolean): void;
   /** false: dropped (EAGAIN, ENOBUFS, or EIO because the interface is down). */
   write(h: NativeTapHandle, frame: Uint8Array): boolean;
-  /** Writes frames[0 … count); returns how many the device accepted. */
+  /** Writes frames[0 … count), count ≤ frames.length; returns how many the device accepted. */
   writeBatch(h: NativeTapHandle, frames: readonly Uint8Array[], count: number): number;
+  /** Idempotent; the interface disappears with the fd. */
   close(h: NativeTapHandle): void;
-  setMtu(name: string, mtu: number): void;
-  setMac(name: string, mac: Uint8Array): void;
-  setUp(name: string, up: boolean): void;
-  getInfo(name: string): { mtu: number; flags: number; index: number; mac: number };
+  /** SIOCSIFMTU on the interface of this name in the calling process's network namespace. */
+  setMtuByName(name: string, mtu: number): void;
+  /** SIOCSIFHWADDR (6 bytes) by name, in the calling process's network namespace. */
+  setMacByName(name: string, mac: Uint8Array): void;
+  /** Up sets IFF_UP | IFF_MULTICAST, down clears IFF_UP; by name, in the calling process's namespace. */
+  setUpByName(name: string, up: boolean): void;
+  /** MTU, flags, ifindex and MAC by name, in the calling process's network namespace. */
+  getInfoByName(name: string): { mtu: number; flags: number; index: number; mac: number };
 }
 
 const ADDON_RELATIVE = join('native', 'build', 'Release', 'ztkube_tap.node');

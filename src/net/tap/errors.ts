@@ -6,8 +6,8 @@ import { ZtkubeError } from '../../util/errors.js';
 export class TapError extends ZtkubeError {
   readonly op: string;
   readonly errno: string;
-  constructor(op: string, device: string, errno: string, detail: string, options?: { cause?: unknown }) {
-    super('tap_failed', `TAP ${device}: ${op} failed: ${detail}`, options);
+  constructor(op: string, device: string, errno: string, detail: string, options?: { cause?: unknown; code?: string }) {
+    super(options?.code ?? 'tap_failed', `TAP ${device}: ${op} failed: ${detail}`, options);
     this.op = op;
     this.errno = errno;
   }
@@ -20,10 +20,22 @@ export class TapClosedError extends ZtkubeError {
   }
 }
 
+/**
+ * A by-name device call (setMtu, setUp, the MAC/MTU set-up in open) did not find the
+ * interface in the calling process's network namespace (errno ENODEV): the device was moved
+ * to another namespace or deleted. Reads and writes go through the fd and still work.
+ */
+export class TapNotInNamespaceError extends TapError {
+  constructor(op: string, device: string, detail: string, options?: { cause?: unknown }) {
+    super(op, device, 'ENODEV', detail, { ...options, code: 'tap_not_in_namespace' });
+  }
+}
+
 /** Wraps an error thrown by the addon (which carries `code`, the errno name). */
-export function tapErrorFrom(op: string, device: string, e: unknown): TapError {
+export function tapErrorFrom(op: string, device: string, e: unknown, isByName = false): TapError {
   const err = e as { code?: unknown; message?: unknown };
   const errno = typeof err.code === 'string' ? err.code : 'EUNKNOWN';
   const detail = typeof err.message === 'string' ? err.message : String(e);
+  if (isByName && errno === 'ENODEV') return new TapNotInNamespaceError(op, device, detail, { cause: e });
   return new TapError(op, device, errno, detail, { cause: e });
 }

@@ -1,6 +1,6 @@
 // LinuxTap: the Tap interface (tap.ts) over a real Linux TAP device through the native addon
-// (spec 06 §8.2–8.4). Opening creates the interface in the current network namespace;
-// closing removes it. Reads arrive in batches, one callback per event-loop wakeup, written
+// (spec 06 §8.2–8.4). Opening creates the interface in the calling process's network
+// namespace, and it must stay there (see "Network namespace" in tap.ts); closing removes it. Reads arrive in batches, one callback per event-loop wakeup, written
 // by the addon straight into this object's slab (STYLE §4).
 //
 // Set-up order: attach (TUNSETIFF, not persistent) → MAC → MTU → up. ZeroTier 1.14.1 sets
@@ -67,17 +67,17 @@ export class LinuxTap implements Tap {
       if (o.mac !== undefined) {
         const mac = new Uint8Array(6);
         writeMac(mac, 0, o.mac);
-        this.addon.setMac(this.name, mac);
+        this.addon.setMacByName(this.name, mac);
       }
-      this.addon.setMtu(this.name, o.mtu);
-      if (o.up) this.addon.setUp(this.name, true);
-      const info = this.addon.getInfo(this.name);
+      this.addon.setMtuByName(this.name, o.mtu);
+      if (o.up) this.addon.setUpByName(this.name, true);
+      const info = this.addon.getInfoByName(this.name);
       this.macNow = info.mac;
       this.mtuNow = info.mtu;
       this.up = (info.flags & IFF_UP) !== 0;
     } catch (e) {
       this.addon.close(this.handle);
-      throw tapErrorFrom('configure', this.name, e);
+      throw tapErrorFrom('configure', this.name, e, true);
     }
   }
 
@@ -144,9 +144,9 @@ export class LinuxTap implements Tap {
     this.assertOpen('setMtu');
     checkMtu(mtu, this.maxMtu);
     try {
-      this.addon.setMtu(this.name, mtu);
+      this.addon.setMtuByName(this.name, mtu);
     } catch (e) {
-      throw tapErrorFrom('setMtu', this.name, e);
+      throw tapErrorFrom('setMtu', this.name, e, true);
     }
     this.mtuNow = mtu;
   }
@@ -154,9 +154,9 @@ export class LinuxTap implements Tap {
   setUp(up: boolean): void {
     this.assertOpen('setUp');
     try {
-      this.addon.setUp(this.name, up);
+      this.addon.setUpByName(this.name, up);
     } catch (e) {
-      throw tapErrorFrom('setUp', this.name, e);
+      throw tapErrorFrom('setUp', this.name, e, true);
     }
     this.up = up;
   }
@@ -187,7 +187,9 @@ export class LinuxTap implements Tap {
       }
     }
     if (errno !== null && !this.isClosed) {
-      const err = tapErrorFrom('read', this.name, { code: errno, message: `read ${errno}; reading stopped` });
+      // EDETACHED is the addon's own name: JS transferred the slab, so it stopped rather than write into it.
+      const why = errno === 'EDETACHED' ? 'the read slab was detached (transferred) by JavaScript' : `read ${errno}`;
+      const err = tapErrorFrom('read', this.name, { code: errno, message: `${why}; reading stopped` });
       if (this.errorCb) this.errorCb(err);
       else throw err;
     }

@@ -33,6 +33,12 @@
 //   callback; with no callback they are thrown as an uncaught exception, as an
 //   EventEmitter does with an unhandled 'error'. An exception thrown by the onFrames
 //   callback is likewise an uncaught exception, as from any other I/O callback.
+// * Network namespace: a Tap's interface is created in the network namespace of the process
+//   that opens it and must stay there. `setMtu`, `setUp` and the MAC/MTU/up set-up in open
+//   find the interface BY NAME in the calling process's namespace; reads and writes use the
+//   device's fd and keep working anywhere. Moving the interface away (`ip link set … netns`)
+//   makes those by-name calls throw TapNotInNamespaceError (errno ENODEV). This is why the
+//   Kubernetes agent keeps TAPs in the host namespace and moves veths, not TAPs, into pods.
 // * One consumer: the node's frame handler. Callbacks run on the event loop, never inside a
 //   Tap method call (FakeTap.deliver() being the test's explicit exception).
 import { DEFAULT_VIRTUAL_MTU_BYTES, MAX_FRAME_BYTES } from '../../protocol/constants.js';
@@ -72,7 +78,11 @@ export interface FrameBatch {
 }
 
 export interface TapOptions {
-  /** Interface name, 1–15 bytes (ZeroTier's are `zt` + 8 characters, see names.ts). */
+  /**
+   * Interface name, 1–15 bytes (ZeroTier's are `zt` + 8 characters, see names.ts). The
+   * interface is created under this name in the calling process's network namespace, where
+   * later by-name calls (setMtu, setUp) look for it.
+   */
   name: string;
   /** Initial MTU; default 2800 (06 §8.2). */
   mtu?: number;
@@ -115,8 +125,12 @@ export interface Tap {
   write(frame: Uint8Array): boolean;
   /** Writes frames in order; returns how many the device accepted. */
   writeBatch(frames: readonly Uint8Array[]): number;
-  /** MIN_TAP_MTU … maxMtu, else RangeError. */
+  /**
+   * MIN_TAP_MTU … maxMtu, else RangeError. Finds the device by name in the calling
+   * process's network namespace: TapNotInNamespaceError if it is not there.
+   */
   setMtu(mtu: number): void;
+  /** Brings the interface up or down; by name, like setMtu (TapNotInNamespaceError). */
   setUp(up: boolean): void;
   close(): void;
 }
