@@ -17,7 +17,7 @@ import { createInterface } from 'node:readline';
 import { hasNetns } from '../helpers/netns.js';
 import { findTapAddon } from '../../src/net/tap/addon.js';
 import { LinuxTap } from '../../src/net/tap/linux-tap.js';
-import { buildUdpFrame, ipv4FromString, parseUdpFrame } from '../../src/net/tap/ipv4-frames.js';
+import { buildUdpFrame, ipv4FromString, parseUdpFrame } from '../helpers/tap/ipv4-frames.js';
 import { formatMac } from '../../src/protocol/member-mac.js';
 
 const FLOOD_FRAMES = 200_000;

@@ -16,8 +16,8 @@ import { pathToFileURL, fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { hasNetns } from '../helpers/netns.js';
 import { findTapAddon } from '../../src/net/tap/addon.js';
-import type { EchoHostOptions } from '../../src/net/tap/echo-host.js';
-import { DISCARD_PORT } from '../../src/net/tap/echo-responder.js';
+import type { EchoHostOptions } from '../helpers/tap/echo-host.js';
+import { DISCARD_PORT } from '../helpers/tap/echo-responder.js';
 import { formatMac, macForMember } from '../../src/protocol/member-mac.js';
 import { tapNameForNetwork } from '../../src/net/tap/names.js';
 
@@ -31,12 +31,12 @@ const name = tapNameForNetwork(nwid);
 const tapMac = macForMember(nwid, 0x0102030405);
 const hostMac = macForMember(nwid, 0x0a0b0c0d0e);
 const BATCH = 16;
-const echoHostUrl = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), '../../src/net/tap/echo-host.js')).href;
+const echoHostUrl = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), '../helpers/tap/echo-host.js')).href;
 const children: ChildProcess[] = [];
 
 type Event = { event: string; [k: string]: unknown };
 
-/** The echo host child (src/net/tap/echo-host.ts) and its line protocol. */
+/** The echo host child (test/helpers/tap/echo-host.ts) and its line protocol. */
 class EchoHost {
   private readonly events: Event[] = [];
   private waiter: (() => void) | null = null;

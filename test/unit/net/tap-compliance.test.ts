@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { pathToFileURL } from 'node:url';
 import { FakeTap } from '../../../src/net/tap/fake-tap.js';
 import { TapClosedError } from '../../../src/net/tap/errors.js';
-import { buildUdpFrame, ipv4FromString, parseUdpFrame, udpFrameBytes } from '../../../src/net/tap/ipv4-frames.js';
+import { buildUdpFrame, ipv4FromString, parseUdpFrame, udpFrameBytes } from '../../helpers/tap/ipv4-frames.js';
 import type { FrameBatch, Tap } from '../../../src/net/tap/tap.js';
 
 export const HOST_IP = ipv4FromString('10.77.0.1');

@@ -11,8 +11,8 @@ import {
   isIcmpEchoRequestTo,
   parseArpRequestFor,
   parseUdpFrame,
-} from '../../../src/net/tap/ipv4-frames.js';
-import { DISCARD_PORT, EchoResponder } from '../../../src/net/tap/echo-responder.js';
+} from '../../helpers/tap/ipv4-frames.js';
+import { DISCARD_PORT, EchoResponder } from '../../helpers/tap/echo-responder.js';
 import { hex, toHex } from '../../../src/util/hex.js';
 
 const HOST = ipv4FromString('10.9.0.2');

@@ -9,7 +9,7 @@
 //             checksum(2) src(4) dst(4)
 //   UDP       sport(2) dport(2) len(2) checksum(2)                    8 bytes, checksum over a pseudo header
 //   ICMP echo type(8 req / 0 reply) code(0) checksum(2) id(2) seq(2)  then data
-import { readMac, writeMac } from '../../protocol/member-mac.js';
+import { readMac, writeMac } from '../../../src/protocol/member-mac.js';
 
 export const ETHERTYPE_IPV4 = 0x0800;
 export const ETHERTYPE_ARP = 0x0806;

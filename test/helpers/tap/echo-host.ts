@@ -11,8 +11,8 @@
 import { createInterface } from 'node:readline';
 import { EchoResponder } from './echo-responder.js';
 import { ipv4FromString } from './ipv4-frames.js';
-import { LinuxTap } from './linux-tap.js';
-import type { FrameBatch } from './tap.js';
+import { LinuxTap } from '../../../src/net/tap/linux-tap.js';
+import type { FrameBatch } from '../../../src/net/tap/tap.js';
 
 export interface EchoHostOptions {
   name: string;
