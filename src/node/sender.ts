@@ -69,7 +69,8 @@ export class Sender {
     if (!ctx.host.send(socket, to, data, ttl)) return;
     ctx.traffic.sentTotal++;
     if (socket === ALL_SOCKETS) {
-      for (const p of ctx.paths.values()) if (inetAddressEquals(p.address, to)) p.lastOutMs = now;
+      // The port test first: this runs over every path for each HELLO sent from all sockets.
+      for (const p of ctx.paths.values()) if (p.address.port === to.port && inetAddressEquals(p.address, to)) p.lastOutMs = now;
     } else {
       ctx.paths.get(socket, to).lastOutMs = now;
     }

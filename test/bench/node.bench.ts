@@ -77,7 +77,8 @@ async function startToOnline(): Promise<void> {
 /**
  * Brings peers into a node the way the protocol does, with no back door: each is restored
  * from a cached record, speaks once (an authenticated NOP), and answers the node's
- * confirming HELLO with an OK, which teaches the node a direct path (03 §5.3).
+ * confirming HELLO with an OK, which teaches the node a direct path (03 §5.3), then sends a
+ * frame so that it counts as active.
  */
 function connectPeers(node: Node, sent: Map<string, Uint8Array>, self: Identity, peers: Array<{ id: Identity; at: InetAddress }>, now: number): void {
   for (const { id, at } of peers) {
@@ -92,22 +93,28 @@ function connectPeers(node: Node, sent: Map<string, Uint8Array>, self: Identity,
     armor(ok, keys, 1);
     node.onDatagram(now, 1, at, ok);
     if (!node.getPeer(id.address)?.bestPath(now)) throw new Error('bench: peer did not get a direct path');
+    // A FRAME-verb packet makes the peer "active" (03 §6.3: keepalives go to active peers only).
+    const frame = buildPacket({ id8: secureRandomBytes(8), dest: self.address, source: id.address, verb: Verb.FRAME, payload: new Uint8Array(32) });
+    armor(frame, keys, 1);
+    node.onDatagram(now, 1, at, frame);
   }
 }
 
 /** A host that keeps the last datagram sent to each address (the bench reads packet IDs from it). */
-function lastSentHost(onEvent: NodeHost['event'] = () => undefined): { host: NodeHost; sent: Map<string, Uint8Array> } {
+function lastSentHost(onEvent: NodeHost['event'] = () => undefined): { host: NodeHost; sent: Map<string, Uint8Array>; stopRecording(): void } {
   const sent = new Map<string, Uint8Array>();
+  let isRecording = true;
   const host: NodeHost = {
+    // Recording costs a string per datagram: it stops before anything is measured.
     send: (_s, to, d) => {
-      sent.set(inetAddressToString(to), d);
+      if (isRecording) sent.set(inetAddressToString(to), d);
       return true;
     },
     putState: () => undefined,
     event: onEvent,
     random: secureRandomFill,
   };
-  return { host, sent };
+  return { host, sent, stopRecording: () => ((isRecording = false), sent.clear()) };
 }
 
 function thousandPeers(): void {
@@ -127,12 +134,12 @@ function thousandPeers(): void {
   const addUs = Number(process.hrtime.bigint() - t0) / 1e3 / peers.length;
 
   const saved = peers.map((p) => encodeCachedPeer({ identity: p.id.toPublic(), version: { protocol: 12, major: 1, minor: 14, revision: 1 }, addresses: [p.at] }));
-  const { host, sent } = lastSentHost();
+  const { host, sent, stopRecording } = lastSentHost();
   (globalThis as { gc?: () => void }).gc?.();
   const before = process.memoryUsage().heapUsed;
   const node = new Node(host, self, { planet, peers: saved }, now, { defaultPlanet: null });
   connectPeers(node, sent, self, peers, now);
-  sent.clear();
+  stopRecording();
   (globalThis as { gc?: () => void }).gc?.();
   const after = process.memoryUsage().heapUsed;
   console.log(`bench node 1000 peers: ${((after - before) / 1000 / 1024).toFixed(1)} KiB heap per peer (${((after - before) / 1048576).toFixed(1)} MiB), ${addUs.toFixed(1)} µs to create each (key agreement included)`);
@@ -155,12 +162,13 @@ function receivePath(): void {
   const self = testIdentity('bench-root');
   const peerId = testIdentity('bench-leaf');
   let delivered = 0;
-  const { host, sent } = lastSentHost((e) => void (e.type === 'user_message' && delivered++));
+  const { host, sent, stopRecording } = lastSentHost((e) => void (e.type === 'user_message' && delivered++));
   const now = 1_700_000_000_000;
   const from = parseInetAddress('10.1.1.1/9993')!;
   const cached = encodeCachedPeer({ identity: peerId.toPublic(), version: { protocol: 12, major: 1, minor: 14, revision: 1 }, addresses: [from] });
   const node = new Node(host, self, { planet: planetFor(testIdentity('bench-other-root'), '10.0.0.1/9993'), peers: [cached] }, now, { defaultPlanet: null });
   connectPeers(node, sent, self, [{ id: peerId, at: from }], now);
+  stopRecording();
   const keys = derivePeerKeys(agree(peerId.privateKey!, self.publicKey));
   for (const suite of [1, 3] as const) {
     const packets: Uint8Array[] = [];
