@@ -1,7 +1,7 @@
 // PUSH_DIRECT_PATHS (03 §12.2, §12.3): a peer tells us where else it can be reached; we
 // probe what is new and acceptable, at most 8 per scope and family, and stop listening
 // to a peer that pushes too often.
-import type { InetAddress } from '../protocol/inet-address.js';
+import { inetAddressEquals, type InetAddress } from '../protocol/inet-address.js';
 import { ipScope } from '../protocol/ip-scope.js';
 import { decodePushDirectPaths, PUSH_DIRECT_PATHS_FLAG_CLUSTER_REDIRECT, PUSH_DIRECT_PATHS_FLAG_FORGET_PATH } from '../protocol/verbs/push-direct-paths.js';
 import { ALL_SOCKETS } from './host.js';
@@ -40,11 +40,5 @@ export function onPUSH_DIRECT_PATHS(v: VerbContext, rx: InboundPacket): void {
 }
 
 function hasLivePathTo(peer: Peer, a: InetAddress, now: number): boolean {
-  return peer.paths.some((e) => !Peer.isExpired(e, now) && sameEndpoint(e.path.address, a));
-}
-
-function sameEndpoint(a: InetAddress, b: InetAddress): boolean {
-  if (a.family !== b.family || a.port !== b.port) return false;
-  for (let i = 0; i < a.ip.length; i++) if (a.ip[i] !== b.ip[i]) return false;
-  return true;
+  return peer.paths.some((e) => !Peer.isExpired(e, now) && inetAddressEquals(e.path.address, a));
 }

@@ -225,17 +225,21 @@ export class Sender {
     return peer.bestPathIncludingExpired(now)?.path ?? null;
   }
 
+  /** A new packet for `peer`, compressed where 1.14.1 compresses that verb (02 §6). */
+  private build(peer: Peer, verb: number, payload: Uint8Array): Uint8Array {
+    const pkt = buildPacket({ id8: this.ctx.randomBytes(8), dest: peer.address, source: this.ctx.address, verb, payload });
+    return COMPRESSED_VERBS.has(verb) ? compressPacket(pkt) : pkt;
+  }
+
   /**
    * Builds, compresses (where 1.14.1 does) and armors a packet for one datagram (no
    * fragmentation), registering its ID when a reply is expected.
    */
   private seal(now: number, peer: Peer, verb: number, payload: Uint8Array, isExpectingReply: boolean): Uint8Array {
-    const ctx = this.ctx;
-    let pkt = buildPacket({ id8: ctx.randomBytes(8), dest: peer.address, source: ctx.address, verb, payload });
-    if (COMPRESSED_VERBS.has(verb)) pkt = compressPacket(pkt);
+    const pkt = this.build(peer, verb, payload);
     armor(pkt, peer.keys, chooseSuite(verb, peer.version.protocol || undefined));
     // The ID that replies carry is the transmitted one (suite 3 rewrites it, 02 §4).
-    if (isExpectingReply) ctx.expected.expect(packetId(pkt), now);
+    if (isExpectingReply) this.ctx.expected.expect(packetId(pkt), now);
     return pkt;
   }
 
@@ -244,10 +248,7 @@ export class Sender {
    * remote address apply, and the packet is fragmented at that MTU.
    */
   private sendViaPath(now: number, peer: Peer, path: Path, verb: number, payload: Uint8Array): boolean {
-    const ctx = this.ctx;
-    let pkt = buildPacket({ id8: ctx.randomBytes(8), dest: peer.address, source: ctx.address, verb, payload });
-    if (COMPRESSED_VERBS.has(verb)) pkt = compressPacket(pkt);
-    return this.armorAndEmit(now, peer, path, pkt, verb);
+    return this.armorAndEmit(now, peer, path, this.build(peer, verb, payload), verb);
   }
 
   /**

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { Engine } from '../../../src/service/engine.js';
 import type { Clock } from '../../../src/service/clock.js';
 import type { NodeEvent } from '../../../src/node/host.js';
-import { forgeHello } from '../../helpers/node-harness.js';
+import { forge } from '../../helpers/node-harness.js';
+import { Verb } from '../../../src/protocol/constants.js';
 import { testIdentity } from '../../sim/zt-net.js';
 import { parseInetAddress, type InetAddress } from '../../../src/protocol/inet-address.js';
 import { encodeWorld, signWorld, WorldType } from '../../../src/protocol/world.js';
@@ -92,10 +93,11 @@ test('a datagram that makes the node want an earlier run re-arms the timer; data
   const [before] = [...clock.timers.values()];
   // A packet from an unknown source is parked for a WHOIS: the node wants its 500 ms timer.
   const stranger = testIdentity('engine-stranger');
-  engine.onDatagram(1, parseInetAddress('10.9.0.7/9993')!, forgeHello(stranger, self, clock.t, null));
+  engine.onDatagram(1, parseInetAddress('10.9.0.7/9993')!, forge(stranger, self, Verb.NOP, new Uint8Array(0)));
   assert.equal(clock.timers.size, 1);
   const [after] = [...clock.timers.values()];
-  assert.ok(after.at <= before.at, 'the deadline never moves later on a datagram');
+  assert.ok(after.at < before.at, `re-armed earlier (${after.at - clock.t} ms instead of ${before.at - clock.t} ms)`);
+  assert.ok(after.at - clock.t <= 500, 'at the 500 ms timer of parked packets');
   engine.suspend();
   assert.equal(clock.timers.size, 0);
   assert.throws(() => engine.node, /no running node/);
