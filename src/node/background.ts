@@ -8,6 +8,7 @@ import type { Prober } from './prober.js';
 import type { Receiver } from './receiver.js';
 import type { Relay } from './relay.js';
 import type { Sender } from './sender.js';
+import type { Networks } from './networks.js';
 import {
   HOUSEKEEPING_PERIOD_MS,
   LEAF_TIMER_SCALE,
@@ -24,6 +25,7 @@ export interface BackgroundParts {
   prober: Prober;
   receiver: Receiver;
   relay: Relay;
+  networks: Networks;
 }
 
 interface Sent {
@@ -37,6 +39,7 @@ export class Background {
   private readonly prober: Prober;
   private readonly receiver: Receiver;
   private readonly relay: Relay;
+  private readonly networks: Networks;
   private lastPingCheckMs = -Infinity;
   private lastHousekeepingMs: number;
 
@@ -46,6 +49,7 @@ export class Background {
     this.prober = parts.prober;
     this.receiver = parts.receiver;
     this.relay = parts.relay;
+    this.networks = parts.networks;
     this.lastHousekeepingMs = nowMs;
   }
 
@@ -131,6 +135,7 @@ export class Background {
       }
     }
     ctx.setOnline(isOnline);
+    this.networks.periodic(now);
   }
 
   /** 03 §6.2 for one always-contact peer; returns true when it was handled (removed from the set). */

@@ -23,6 +23,14 @@ export const DROP_REASONS = [
   'path_not_acceptable',
   'queue_full',
   'expired',
+  // VL2 (04): networks, credentials, rules.
+  'unknown_network',
+  'not_controller',
+  'bad_signature',
+  'invalid_config',
+  'credential_rejected',
+  'not_member',
+  'filtered',
   'internal_error',
 ] as const;
 

@@ -55,8 +55,12 @@ export interface NodeHost {
   random(into: Uint8Array): void;
   /** An ethernet frame for a joined network's TAP (VL2). The frame is the host's only during the call. */
   deliverFrame?(nwid: bigint, frame: VirtualFrame): void;
-  /** A joined network came up, changed its configuration, went down or was left (VL2). */
-  networkChanged?(nwid: bigint, op: NetworkPortOp, config: VirtualNetworkConfig | null): void;
+  /**
+   * A joined network came up, changed its configuration, went down or was left (VL2). For
+   * up and config_update the host may return a non-zero port error (the TAP could not be
+   * made or configured); the network then reports PORT_ERROR (04 §1.2).
+   */
+  networkChanged?(nwid: bigint, op: NetworkPortOp, config: VirtualNetworkConfig | null): number | void;
   /** The service's path policy (06 §4.5): may this socket talk to this remote address? Absent = yes. */
   pathCheck?(address: number, socket: SocketId, remote: InetAddress): boolean;
   /** A static/memorized address hint for a peer (03 §12.4), or null. */

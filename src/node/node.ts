@@ -25,14 +25,23 @@ import { Receiver } from './receiver.js';
 import { Background } from './background.js';
 import { VerbTable, type VerbContext } from './verb-table.js';
 import { registerVl1Verbs } from './vl1-verbs.js';
+import { registerVl2Verbs } from './vl2-verbs.js';
+import { Networks } from './networks.js';
+import type { ControllerLink, NetworkControllerPort } from './controller-link.js';
+import type { NetworkConfig } from '../protocol/netconf/network-config.js';
+import { encodeRequestMetadata, memberMetadata } from '../protocol/netconf/request-metadata.js';
+import type { VirtualNetworkConfig } from './virtual-network.js';
 import { PhysicalSettings, type PhysicalNetwork } from './physical.js';
-import { MIN_BACKGROUND_SPACING_MS, PEER_PATH_EXPIRATION_MS, TIMER_TASK_PERIOD_MS } from './constants.js';
+import { MIN_BACKGROUND_SPACING_MS, PEER_PATH_EXPIRATION_MS, SOFTWARE_VERSION, TIMER_TASK_PERIOD_MS } from './constants.js';
+import { PROTOCOL_VERSION } from '../protocol/constants.js';
 
 export interface NodeOptions {
   /** Planet used when none was saved (1.14.1 uses the public one, 03 §8.5). */
   defaultPlanet?: Uint8Array | null;
   /** Physical-network MTUs and trusted paths (03 §14; local.conf `physical`). */
   physical?: PhysicalNetwork[];
+  /** `<platform>/<arch>` sent to controllers in config requests (04 §3.1); default linux/x86_64. */
+  platform?: string;
 }
 
 /** What the service needs to show a peer (06 §5.8); formatting is the service's job. */
@@ -70,6 +79,7 @@ export class Node {
   private readonly receiver: Receiver;
   private readonly prober: Prober;
   private readonly background: Background;
+  private readonly vl2: Networks;
   private nowMs: number;
 
   constructor(host: NodeHost, identity: Identity, saved: SavedState, nowMs: number, opts: NodeOptions = {}) {
@@ -80,11 +90,14 @@ export class Node {
     this.sender = new Sender(ctx);
     this.prober = new Prober(ctx, this.sender);
     const relay = new Relay(ctx, this.sender);
+    const metadata = encodeRequestMetadata(memberMetadata({ protocol: PROTOCOL_VERSION, ...SOFTWARE_VERSION }, opts.platform ?? 'linux/x86_64'));
+    this.vl2 = new Networks(ctx, this.sender, metadata);
     const table = new VerbTable();
     registerVl1Verbs(table);
-    const verbs: VerbContext = { node: ctx, sender: this.sender, prober: this.prober };
+    registerVl2Verbs(table);
+    const verbs: VerbContext = { node: ctx, sender: this.sender, prober: this.prober, networks: this.vl2 };
     this.receiver = new Receiver({ verbs, table, bookkeeping: new Bookkeeping(ctx, this.sender), relay });
-    this.background = new Background({ ctx, sender: this.sender, prober: this.prober, receiver: this.receiver, relay }, nowMs);
+    this.background = new Background({ ctx, sender: this.sender, prober: this.prober, receiver: this.receiver, relay, networks: this.vl2 }, nowMs);
     ctx.peerKnown = (now, address) => {
       this.sender.retryQueued(now, address);
       this.receiver.retryParked(now, address);
@@ -170,6 +183,57 @@ export class Node {
   deorbit(nowMs: number, worldId: bigint): void {
     this.advance(nowMs);
     if (this.ctx.topology.deorbit(worldId)) this.ctx.host.putState('moon', worldIdToString(worldId), null);
+  }
+
+  /**
+   * Joins a network (04 §1.4). `saved` is its networks.d/<nwid>.conf as read by the service
+   * (null when there is none): a saved config is used until the controller answers. Joining
+   * a network already joined changes nothing. The port comes up through networkChanged.
+   */
+  join(nowMs: number, nwid: bigint, saved: Uint8Array | null = null): VirtualNetworkConfig {
+    this.advance(nowMs);
+    return this.vl2.join(nwid, saved).view();
+  }
+
+  /** Leaves a network: its port is destroyed and its saved config deleted. False when not joined. */
+  leave(nowMs: number, nwid: bigint): boolean {
+    this.advance(nowMs);
+    return this.vl2.leave(nwid);
+  }
+
+  /** The joined networks, by ID. */
+  networks(): VirtualNetworkConfig[] {
+    return this.vl2.views();
+  }
+
+  network(nwid: bigint): VirtualNetworkConfig | undefined {
+    return this.vl2.get(nwid)?.view();
+  }
+
+  /** The config held for a network (for inspection and the API), or null. */
+  networkConfig(nwid: bigint): NetworkConfig | null {
+    return this.vl2.get(nwid)?.config ?? null;
+  }
+
+  /** The host's port error for a network (0 = none); non-zero reports PORT_ERROR. */
+  setPortError(nwid: bigint, code: number): void {
+    this.vl2.get(nwid)?.setPortError(code);
+  }
+
+  /** Attaches (or detaches) the controller for networks whose IDs start with our address (05 §1.1). */
+  setNetworkController(port: NetworkControllerPort | null): void {
+    this.vl2.controller.port = port;
+  }
+
+  /** Where the local controller answers: signed config chunks, errors, revocations (05 §2.8). */
+  get controllerLink(): ControllerLink {
+    return this.vl2.controller;
+  }
+
+  /** The service stops: every network's port goes DOWN; saved configs stay. */
+  shutdown(nowMs: number): void {
+    this.advance(nowMs);
+    this.vl2.shutdown();
   }
 
   /** Writes every peer to the cache, as the service does at shutdown (03 §3.4). */

@@ -6,6 +6,7 @@ import { decodeError } from '../protocol/verbs/error.js';
 import { decodeUserMessage } from '../protocol/verbs/user-message.js';
 import type { InboundPacket, VerbContext } from './verb-table.js';
 import { ECHO_ANSWER_INTERVAL_MS } from './constants.js';
+import { onNetworkError } from './on-network-config.js';
 
 export function onECHO(v: VerbContext, rx: InboundPacket): void {
   const { now, peer, path } = rx;
@@ -22,7 +23,7 @@ export function onERROR(v: VerbContext, rx: InboundPacket): void {
   if (err.code === ErrorCode.IDENTITY_COLLISION && err.inReVerb === Verb.HELLO && v.node.topology.isUpstream(rx.peer.address)) {
     v.node.host.event({ type: 'identity_collision' });
   }
-  // Network-related codes belong to the VL2 layer (issue #7).
+  onNetworkError(v, rx, err);
 }
 
 export function onUSER_MESSAGE(v: VerbContext, rx: InboundPacket): void {

@@ -6,12 +6,15 @@ import type { Path } from './path.js';
 import type { Peer } from './peer.js';
 import type { Prober } from './prober.js';
 import type { Sender } from './sender.js';
+import type { Networks } from './networks.js';
 
 /** What a handler may use: the shared state, the send path and the path prober. */
 export interface VerbContext {
   readonly node: NodeContext;
   readonly sender: Sender;
   readonly prober: Prober;
+  /** Joined networks and the local controller link (VL2). */
+  readonly networks: Networks;
 }
 
 /** An authenticated, decompressed packet addressed to us. Its buffers are the handler's only during the call. */

@@ -45,6 +45,8 @@ export interface VirtualNetworkConfig {
   routes: ManagedRoute[];
   dns: { domain: string; servers: Uint8Array[] } | null;
   multicastLimit: number;
+  /** SSO: where the user authenticates (empty when none). */
+  authenticationUrl: string;
 }
 
 /** One ethernet frame on a virtual network. */

@@ -11,6 +11,7 @@
 // host throws after the call returns, out of the clock run, so the test fails (STYLE §5).
 import { ALL_SOCKETS } from '../../src/node/host.js';
 import type { DropReason, NodeEvent, NodeHost, SavedState, SocketId, StateKind } from '../../src/node/host.js';
+import type { NetworkPortOp, VirtualNetworkConfig } from '../../src/node/virtual-network.js';
 import type { InetAddress } from './endpoint.js';
 import type { SimTimer } from './clock.js';
 import type { SimNetwork, InterfaceOptions } from './network.js';
@@ -114,6 +115,13 @@ export class SimHost implements NodeHost {
     let isSent = false;
     for (const s of mine) if (this.net.send(this.name, s, to, data, ttl)) isSent = true;
     return isSent;
+  }
+
+  /** Port operations the node asked for, in order (VL2). */
+  readonly portOps: Array<{ atMs: number; nwid: bigint; op: NetworkPortOp; config: VirtualNetworkConfig | null }> = [];
+
+  networkChanged(nwid: bigint, op: NetworkPortOp, config: VirtualNetworkConfig | null): void {
+    this.portOps.push({ atMs: this.now, nwid, op, config });
   }
 
   putState(kind: StateKind, id: string, data: Uint8Array | null): void {

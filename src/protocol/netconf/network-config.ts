@@ -130,6 +130,35 @@ export function isActiveBridge(c: NetworkConfig, address: Address): boolean {
   return false;
 }
 
+/** A config with 1.14.1's defaults (NetworkConfig's constructor), for a controller to fill in. */
+export function blankNetworkConfig(networkId: bigint, issuedTo: Address): NetworkConfig {
+  return {
+    networkId,
+    timestampMs: 0n,
+    credentialTimeMaxDeltaMs: 0n,
+    revision: 0n,
+    issuedTo,
+    remoteTraceTarget: 0,
+    remoteTraceLevel: 0,
+    flags: 0n,
+    multicastLimit: 0,
+    type: NETWORK_TYPE_PRIVATE,
+    nameBytes: new Uint8Array(0),
+    mtu: DEFAULT_MTU,
+    com: null,
+    capabilities: [],
+    tags: [],
+    certificatesOfOwnership: [],
+    specialists: [],
+    routes: [],
+    staticIps: [],
+    rules: new Uint8Array(0),
+    ruleCount: 0,
+    dns: emptyDns(),
+    sso: emptySso(),
+  };
+}
+
 export function emptySso(): ConfigSso {
   return {
     version: 0n,
