@@ -74,4 +74,6 @@ export interface SavedState {
   planet?: Uint8Array | null;
   moons?: Uint8Array[];
   peers?: Uint8Array[];
+  /** Joined networks with their saved configs (networks.d/<nwid>.conf; "\n" when never configured). */
+  networks?: Array<{ nwid: bigint; saved: Uint8Array }>;
 }

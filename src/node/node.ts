@@ -325,6 +325,7 @@ export class Node {
         this.ctx.report('malformed', undefined, `saved moon: ${(e as Error).message}`);
       }
     }
+    for (const n of saved.networks ?? []) this.vl2.join(n.nwid, n.saved);
     for (const p of saved.peers ?? []) {
       try {
         peerCache.load(p, this.address);

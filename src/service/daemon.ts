@@ -71,6 +71,9 @@ export class Daemon {
         }
       },
       onEvent: (e) => this.onEvent(e),
+      networkChanged: (nwid, op, config) => {
+        this.log.info('network', { nwid: nwid.toString(16).padStart(16, '0'), op, status: config?.status, name: config?.name });
+      },
       random: secureRandomFill,
       contact: opts.contact,
     });

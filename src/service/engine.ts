@@ -5,6 +5,7 @@ import type { Identity } from '../protocol/identity.js';
 import type { InetAddress } from '../protocol/inet-address.js';
 import { Node, type NodeOptions } from '../node/node.js';
 import type { NodeEvent, NodeHost, SavedState, SocketId, StateKind } from '../node/host.js';
+import type { NetworkPortOp, VirtualNetworkConfig } from '../node/virtual-network.js';
 import { MonotonicNow, type Clock } from './clock.js';
 
 /** The UDP edge as the engine sees it. `send` takes ownership of `data` (node/host.ts). */
@@ -19,6 +20,8 @@ export interface EngineOptions {
   putState(kind: StateKind, id: string, data: Uint8Array | null): void;
   onEvent(e: NodeEvent): void;
   random(into: Uint8Array): void;
+  /** A network's port op (the TAP edge); returns a port error code, or nothing when fine. */
+  networkChanged?(nwid: bigint, op: NetworkPortOp, config: VirtualNetworkConfig | null): number | void;
   /** Addresses kept in contact like network anchors (03 §6.1). */
   contact?: number[];
   node?: NodeOptions;
@@ -41,6 +44,7 @@ export class Engine {
       event: (e) => opts.onEvent(e),
       random: (into) => opts.random(into),
       localAddresses: () => opts.transport.localAddresses(),
+      networkChanged: (nwid, op, config) => opts.networkChanged?.(nwid, op, config),
     };
   }
 
@@ -78,8 +82,9 @@ export class Engine {
     this.current = null;
   }
 
-  /** Saves the peers and stops. */
+  /** Saves the peers, takes the networks' ports down and stops. */
   stop(): void {
+    this.current?.shutdown(this.now());
     this.current?.savePeers();
     this.suspend();
   }

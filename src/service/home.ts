@@ -256,7 +256,31 @@ export class HomeDir {
       }
       for (const f of names) if (f.endsWith(suffix)) list.push(readHomeFile(join(d, f)));
     }
+    saved.networks = this.loadNetworks();
     return saved;
+  }
+
+  /**
+   * The joined networks: networks.d/<nwid>.conf, each with its saved config (a file of one
+   * byte or less means joined but never configured, 04 §3.5). Names that are not 16 hex
+   * digits are not networks and are skipped, as zerotier-one skips them.
+   */
+  loadNetworks(): Array<{ nwid: bigint; saved: Uint8Array }> {
+    const d = this.path('networks.d');
+    if (!existsSync(d)) return [];
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch (e) {
+      throw fileError(e, d, 'listing it');
+    }
+    const out: Array<{ nwid: bigint; saved: Uint8Array }> = [];
+    for (const f of names.sort()) {
+      const m = /^([0-9a-fA-F]{16})\.conf$/.exec(f);
+      if (!m) continue;
+      out.push({ nwid: BigInt('0x' + m[1]), saved: readHomeFile(join(d, f)) });
+    }
+    return out;
   }
 
   /** The service side of NodeHost.putState (06 §2.3). */
@@ -273,6 +297,11 @@ export class HomeDir {
       case 'peer':
         this.ensureSubdir('peers.d');
         file = this.path('peers.d', `${id}.peer`);
+        break;
+      case 'network':
+        if (!/^[0-9a-f]{16}$/.test(id)) throw new StateError(`unexpected network state id ${id}`);
+        this.ensureSubdir('networks.d');
+        file = this.path('networks.d', `${id}.conf`);
         break;
       default:
         throw new StateError(`unexpected state object ${kind}`);
