@@ -101,6 +101,17 @@ for (const kind of identified) {
   });
 }
 
+test('order of checks as 1.14.1: an identical credential is redundant even once revoked; older is rejected before verifying', () => {
+  const m = record();
+  const t = tagFor(B, 1, 1);
+  assert.equal(m.addTag(ctx, t, lookupAll), 'accepted_new');
+  m.addRevocation(ctx, revocationFor(B, CredentialType.TAG, T0, { credentialId: 1 }), lookupAll);
+  assert.equal(m.addTag(ctx, t, lookupAll), 'accepted_redundant');
+  assert.equal(m.tagValue(1, ctx), undefined, 'but it is not valid at use');
+  assert.equal(m.addTag(ctx, { ...tagFor(B, 1, 1, T0 - 1n), value: 7 }, lookupNone), 'rejected', 'older: no WHOIS for it');
+  assert.equal(m.addTag(ctx, tagFor(B, 1, 1, T0 + 1n), lookupNone), 'deferred_for_whois', 'newer and not revoked: verified');
+});
+
 test('add tag/capability/COO: invalid, unknown signer, another network, another member', () => {
   const m = record();
   const t = tagFor(B, 1, 1);
