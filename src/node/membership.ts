@@ -176,7 +176,7 @@ export class Membership {
 
   /** Membership::recentlyAssociated: we hold a COM of the peer younger than 500 s. */
   recentlyAssociated(nowMs: number): boolean {
-    return this.com !== null && BigInt(nowMs) - comTimestamp(this.com) < BigInt(RECENT_ASSOCIATION_MS);
+    return this.com !== null && BigInt(Math.floor(nowMs)) - comTimestamp(this.com) < BigInt(RECENT_ASSOCIATION_MS);
   }
 
   /** Before a FRAME/EXT_FRAME/MULTICAST_FRAME to this peer (Network::pushCredentialsIfNeeded). */

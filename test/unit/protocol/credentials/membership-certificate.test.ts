@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { toHex } from '../../../../src/util/hex.js';
-import { encodeCom, type CertificateOfMembership } from '../../../../src/protocol/verbs/com.js';
+import { hex, toHex } from '../../../../src/util/hex.js';
+import { decodeCom, encodeCom, type CertificateOfMembership } from '../../../../src/protocol/verbs/com.js';
+import { DecodeError } from '../../../../src/util/errors.js';
+import { fuzzDecoder } from '../../../helpers/property.js';
 import {
   comAgrees,
   comEquals,
@@ -164,4 +166,26 @@ test('comEquals: 1.14.1 operator== over signer, qualifiers and signature', () =>
   const sig = com.signature!.slice();
   sig[0] ^= 1;
   assert.equal(comEquals(com, { ...com, signature: sig }), false);
+});
+
+test('hostile COMs: more than 8 qualifiers or decreasing ids do not decode; decode-verify-agree throws only DecodeError', () => {
+  const com = comFor(MEMBER_A);
+  const b = encodeCom(com);
+  const nineQualifiers = Array.from({ length: 9 }, (_, i) => ({ id: BigInt(i), value: 0n, maxDelta: 0n }));
+  const ninth = hex('010009' + nineQualifiers.map((q) => q.id.toString(16).padStart(16, '0') + '0'.repeat(32)).join('') + '0000000000');
+  assert.throws(() => decodeCom(ninth), (e: unknown) => e instanceof DecodeError && e.code === 'decode_too_many');
+  const swapped = b.slice();
+  swapped[3 + 7] = 9; // qualifier 0 now has id 9, and qualifier 1 (id 1) comes after it
+  assert.throws(() => decodeCom(swapped), (e: unknown) => e instanceof DecodeError && e.code === 'decode_not_sorted');
+  const ours = comFor(MEMBER_B);
+  fuzzDecoder(
+    'COM decode, verify, agree',
+    (x) => {
+      const c = decodeCom(x);
+      verifyCom(c, lookupAll);
+      comAgrees(ours, c, MEMBER_A);
+      comAgrees(c, ours, MEMBER_B);
+    },
+    { seeds: [b], iterations: 800 },
+  );
 });
