@@ -12,7 +12,8 @@ import { encodeNetworkConfig } from '../protocol/netconf/config-dictionary.js';
 import type { NetworkConfig } from '../protocol/netconf/network-config.js';
 import { configChunkSigningInput, encodeNetworkConfig as encodeConfigChunk, CONFIG_CHUNK_SIGNATURE_BYTES } from '../protocol/verbs/network-config.js';
 import { encodeError } from '../protocol/verbs/error.js';
-import { encodeNetworkCredentials } from '../protocol/verbs/network-credentials.js';
+import type { Revocation } from '../protocol/credentials/revocation.js';
+import { buildRevocationPushPayload } from './credential-push.js';
 import { Writer } from '../protocol/writer.js';
 import type { NodeContext } from './context.js';
 import type { Sender } from './sender.js';
@@ -110,14 +111,13 @@ export class ControllerLink {
     this.sender.sendToAddress(now, dest, Verb.ERROR, payload);
   }
 
-  /** Node::ncSendRevocation: a NETWORK_CREDENTIALS carrying one revocation (or handled locally). */
-  sendRevocation(now: number, dest: Address, revocation: Uint8Array, applyLocally: (revocation: Uint8Array) => void): void {
+  /** Node::ncSendRevocation: a NETWORK_CREDENTIALS carrying one revocation, or applied to our own network. */
+  sendRevocation(now: number, dest: Address, revocation: Revocation): void {
     if (dest === this.ctx.address) {
-      applyLocally(revocation);
+      this.network(revocation.networkId)?.applyLocalRevocation(now, revocation);
       return;
     }
-    const payload = encodeNetworkCredentials({ coms: [], capabilities: [], tags: [], revocations: [revocation], certificatesOfOwnership: [] });
-    this.sender.sendToAddress(now, dest, Verb.NETWORK_CREDENTIALS, payload);
+    this.sender.sendToAddress(now, dest, Verb.NETWORK_CREDENTIALS, buildRevocationPushPayload(revocation));
   }
 
   private randomNonZeroU64(): bigint {

@@ -16,6 +16,18 @@ import {
 } from '../protocol/netconf/network-config.js';
 import { macForMember } from '../protocol/member-mac.js';
 import { DecodeError } from '../util/errors.js';
+import { Verb as V } from '../protocol/constants.js';
+import type { Identity } from '../protocol/identity.js';
+import { decodeCapability } from '../protocol/credentials/capability.js';
+import { decodeTag } from '../protocol/credentials/tag.js';
+import { decodeCertificateOfOwnership } from '../protocol/credentials/certificate-of-ownership.js';
+import type { Revocation } from '../protocol/credentials/revocation.js';
+import { NETCONF_FLAG_ENABLE_IPV6_NDP_EMULATION } from '../protocol/netconf/network-config.js';
+import { rfc4193Ip, sixPlaneIp } from '../protocol/zt-ipv6.js';
+import { bytesEqual } from '../util/bytes.js';
+import { NetworkMemberships, type GateDecision } from './network-memberships.js';
+import { buildCredentialPushPayloads, buildRevocationPushPayload, type OwnCredentials } from './credential-push.js';
+import type { MembershipContext } from './membership.js';
 import { ConfigAssembler, type ChunkOrigin } from './config-assembler.js';
 import type { NodeContext } from './context.js';
 import type { Sender } from './sender.js';
@@ -46,12 +58,30 @@ export function controllerOf(nwid: bigint): Address {
   return Number(nwid >> 24n);
 }
 
+/** Credentials the config's length scan passed but the decoder refuses are left out (never pushed). */
+function decodeAll<T>(list: Uint8Array[], decode: (b: Uint8Array) => T): T[] {
+  const out: T[] = [];
+  for (const b of list) {
+    try {
+      out.push(decode(b));
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
+    }
+  }
+  return out;
+}
+
 export class Network {
   readonly id: bigint;
   readonly controller: Address;
   private readonly parts: NetworkParts;
   private readonly assembler = new ConfigAssembler();
+  /** What we know of every peer's credentials on this network (04 §5.7). */
+  readonly memberships: NetworkMemberships;
   private held: NetworkConfig | null = null;
+  /** Our own credentials from the held config, decoded once, for pushes. */
+  private own: OwnCredentials | null = null;
+  private membershipCtx: MembershipContext | null = null;
   private failure: NetconfFailure = 'none';
   private authenticationUrl = '';
   private portInitialized = false;
@@ -68,6 +98,7 @@ export class Network {
     this.parts = parts;
     this.id = nwid;
     this.controller = controllerOf(nwid);
+    this.memberships = new NetworkMemberships(nwid);
     let restored: NetworkConfig | null = null;
     if (saved && saved.length > 1) {
       try {
@@ -80,7 +111,7 @@ export class Network {
       }
     }
     if (restored) {
-      this.held = restored;
+      this.hold(restored);
     } else if (!saved) {
       parts.ctx.host.putState('network', networkIdToString(nwid), Uint8Array.of(0x0a));
     }
@@ -172,7 +203,7 @@ export class Network {
     const ctx = this.parts.ctx;
     if (config.issuedTo !== ctx.address || config.networkId !== this.id) return 0;
     if (this.held && isSameNetworkConfig(this.held, config)) return 1;
-    this.held = config;
+    this.hold(config);
     this.lastConfigUpdateMs = now;
     this.failure = 'none';
     const op: NetworkPortOp = this.portInitialized ? 'config_update' : 'up';
@@ -181,6 +212,77 @@ export class Network {
     this.notify(op);
     if (isSaved) ctx.host.putState('network', networkIdToString(this.id), encodeNetworkConfig(config));
     return 2;
+  }
+
+  /** The config's parts the membership decisions read; null without a config. */
+  membershipContext(): MembershipContext | null {
+    return this.membershipCtx;
+  }
+
+  /** Network::gate: may this peer's frames and multicast subscriptions in (04 §5.7)? */
+  gate(peer: Identity, now: number): GateDecision {
+    return this.memberships.gate(this.membershipCtx, peer, now);
+  }
+
+  /** Pushes our credentials to a peer when due (04 §5.8): after a new config or every 500 s. */
+  pushCredentialsIfNeeded(now: number, to: Address): void {
+    if (!this.own || to === this.parts.ctx.address) return;
+    const m = this.memberships.getOrCreate(to);
+    if (!m.shouldPushCredentials(now, this.lastConfigUpdateMs)) return;
+    this.pushCredentials(now, to);
+  }
+
+  /** ERROR(NEED_MEMBERSHIP_CERTIFICATE) from a peer: answer with our credentials, at most every second. */
+  peerRequestedCredentials(now: number, to: Address): void {
+    if (!this.own || !this.held?.com) return;
+    const m = this.memberships.getOrCreate(to);
+    if (!m.shouldAnswerCredentialRequest(now, this.lastConfigUpdateMs)) return;
+    this.pushCredentials(now, to);
+  }
+
+  /**
+   * A revocation from our own controller, applied without a packet (Node::ncSendRevocation
+   * to ourselves); a new fast-propagate one is forwarded to the members we know.
+   */
+  applyLocalRevocation(now: number, rev: Revocation): void {
+    const ctx = this.membershipCtx;
+    if (!ctx || this.destroyed) return;
+    const lookup = (a: Address): Identity | undefined => (a === this.parts.ctx.address ? this.parts.ctx.identity : this.parts.ctx.topology.peers.get(a)?.identity);
+    const { propagateTo } = this.memberships.addRevocation(ctx, rev, this.parts.ctx.address, lookup);
+    if (propagateTo.length === 0) return;
+    const payload = buildRevocationPushPayload(rev);
+    for (const to of propagateTo) if (to !== this.parts.ctx.address) this.parts.sender.sendToAddress(now, to, V.NETWORK_CREDENTIALS, payload);
+  }
+
+  private pushCredentials(now: number, to: Address): void {
+    this.memberships.getOrCreate(to).recordCredentialsPushed(now);
+    for (const payload of buildCredentialPushPayloads(this.own!)) this.parts.sender.sendToAddress(now, to, V.NETWORK_CREDENTIALS, payload);
+  }
+
+  private hold(config: NetworkConfig): void {
+    this.held = config;
+    const self = this.parts.ctx.address;
+    this.own = {
+      com: config.com,
+      capabilities: decodeAll(config.capabilities, decodeCapability),
+      tags: decodeAll(config.tags, decodeTag),
+      coos: decodeAll(config.certificatesOfOwnership, decodeCertificateOfOwnership),
+    };
+    let ndpEmulation: MembershipContext['ndpEmulation'] = null;
+    if ((config.flags & NETCONF_FLAG_ENABLE_IPV6_NDP_EMULATION) !== 0n) {
+      const has = (ip: Uint8Array): boolean => config.staticIps.some((a) => a !== null && a.family === 6 && bytesEqual(a.ip, ip));
+      const six = sixPlaneIp(this.id, self);
+      const rfc = rfc4193Ip(this.id, self);
+      ndpEmulation = { sixPlane: has(six) ? six : null, rfc4193: has(rfc) ? rfc : null };
+    }
+    this.membershipCtx = {
+      networkId: this.id,
+      isPublic: isPublic(config),
+      timestamp: config.timestampMs,
+      credentialTimeMaxDelta: config.credentialTimeMaxDeltaMs,
+      com: config.com,
+      ndpEmulation,
+    };
   }
 
   setFailure(failure: Exclude<NetconfFailure, 'none'>, authenticationUrl?: string): void {

@@ -11,6 +11,8 @@ export class Networks {
   private readonly sender: Sender;
   private readonly metadata: Uint8Array;
   private readonly map = new Map<bigint, Network>();
+  /** Per peer: when its last NETWORK_CREDENTIALS was accepted (1 per second, 04 §10). */
+  private readonly credentialsReceivedAt = new Map<Address, number>();
   readonly controller: ControllerLink;
 
   constructor(ctx: NodeContext, sender: Sender, metadata: Uint8Array) {
@@ -75,6 +77,14 @@ export class Networks {
   controlledBy(nwid: bigint, peer: Address): Network | undefined {
     const n = this.map.get(nwid);
     return n && n.controller === peer ? n : undefined;
+  }
+
+  /** Peer::rateGateCredentialsReceived. */
+  credentialsRateGate(peer: Address, now: number, intervalMs: number): boolean {
+    const last = this.credentialsReceivedAt.get(peer);
+    if (last !== undefined && now - last < intervalMs) return false;
+    this.credentialsReceivedAt.set(peer, now);
+    return true;
   }
 
   describe(nwid: bigint): string {

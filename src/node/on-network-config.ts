@@ -8,6 +8,7 @@ import { decodeNetworkConfig as decodeChunk, decodeNetworkConfigRequest } from '
 import { encodeError, type ERROR } from '../protocol/verbs/error.js';
 import { Writer } from '../protocol/writer.js';
 import type { InboundPacket, VerbContext } from './verb-table.js';
+import { onNeedMembershipCertificate } from './on-network-credentials.js';
 
 export function onNETWORK_CONFIG_REQUEST(v: VerbContext, rx: InboundPacket): void {
   const req = decodeNetworkConfigRequest(rx.payload);
@@ -59,6 +60,9 @@ export function onNetworkError(v: VerbContext, rx: InboundPacket, err: ERROR): v
     case ErrorCode.OBJ_NOT_FOUND:
     case ErrorCode.UNSUPPORTED_OPERATION:
       if (err.inReVerb === Verb.NETWORK_CONFIG_REQUEST) network?.setFailure('not_found');
+      return;
+    case ErrorCode.NEED_MEMBERSHIP_CERTIFICATE:
+      onNeedMembershipCertificate(v, rx, err.networkId);
       return;
     case ErrorCode.NETWORK_ACCESS_DENIED:
       network?.setFailure('access_denied');
