@@ -45,13 +45,17 @@ function parseLog(text: string): Exchange[] {
 
 const TIME_KEYS = new Set(['creationTime', 'lastAuthorizedTime', 'lastDeauthorizedTime', 'clock']);
 
-/** Times become 0 / "t"; member IDs lower case; rules dropped unless the real normalizer is wired. */
+/** Times become 0 / "t"; member IDs lower case; rules reduced to their types unless the real normalizer is wired. */
 function normalize(v: Json, strictRules: boolean, key = ''): Json {
   if (Array.isArray(v)) return v.map((x) => normalize(x, strictRules));
   if (isObject(v)) {
     const out: JsonObject = {};
     for (const [k, x] of Object.entries(v)) {
-      if (!strictRules && k === 'rules') continue;
+      // By shape: the same rules survive in the same order (the stored form is rules-json's).
+      if (!strictRules && k === 'rules' && Array.isArray(x)) {
+        out[k] = x.map((r) => (isObject(r) ? r.type ?? null : null));
+        continue;
+      }
       const lk = /^[0-9A-F]{10}$/i.test(k) ? k.toLowerCase() : k;
       out[lk] = normalize(x, strictRules, k);
     }
