@@ -6,7 +6,7 @@
 // returned member (ControllerDb.saveMember only writes when something changed) and turns
 // the decision into a config or an ERROR.
 import { Identity } from '../protocol/identity.js';
-import { asBool, asInt, asU64, cloneJson, isObject, type Json } from './json-read.js';
+import { asBool, asInt, asString, asU64, cloneJson, isObject, type Json } from './json-read.js';
 import { assignIps, type Assignment } from './ip-assignment.js';
 import { cleanMember, forceMemberIds, initMember, type MemberRecord } from './member-record.js';
 import type { NetworkRecord } from './network-record.js';
@@ -74,7 +74,8 @@ export function admitMember(network: NetworkRecord | null, member: MemberRecord 
   const m = initMember(isNewMember ? {} : cloneJson(member!), nowMs);
 
   // Step 5: a known member's key pair must match; an unknown one is learned (public part only).
-  const stored = typeof m.identity === 'string' ? m.identity : '';
+  // Read "as a string" like 1.14.1: a non-string identity is non-empty text that does not parse.
+  const stored = asString(m.identity, '');
   if (stored.length > 0) {
     if (!sameIdentity(stored, req.identity)) return { decision: 'identity-collision' };
   } else {
