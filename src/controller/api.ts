@@ -3,7 +3,7 @@
 // or an already parsed value) and the time, and writes back `status` and `body` (compact
 // sorted JSON via dumpJson, or `text` verbatim; no body at all when both are absent —
 // 1.14.1's own 400/404/503 answers are empty). JSONP and authentication are the server's.
-import { ApiError } from '../util/errors.js';
+import { ApiError, StateError } from '../util/errors.js';
 import { addressToString } from '../protocol/address.js';
 import { asBool, asInt, asString, type Json, type JsonObject } from './json-read.js';
 import { applyMemberPost } from './member-record.js';
@@ -53,6 +53,8 @@ export class ControllerApi {
         return await this.route(method === 'PUT' ? 'POST' : method, path, body, nowMs);
       } catch (e) {
         if (e instanceof ApiError) return e.status === 500 ? serverError(e.message) : { status: e.status };
+        // A store that could not write (StateError): the service answers any exception this way.
+        if (e instanceof StateError) return serverError(e.message);
         throw e;
       }
     });

@@ -13,6 +13,7 @@ import { ControllerDb } from '../../../src/controller/controller-db.js';
 import { ControllerApi } from '../../../src/controller/api.js';
 import { dumpJson, type JsonObject } from '../../../src/controller/json-read.js';
 import { sharedDir } from '../../helpers/shared.js';
+import { M1_ID, configRequest } from './session.js';
 import { CRASH_MEMBER, CRASH_NWID, padding } from '../../helpers/controller-file-writer.js';
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
@@ -133,4 +134,22 @@ test('crash safety: a writer killed with SIGKILL mid-write leaves every record w
     assert.equal(n.name, `v${String(n.gen)}`);
     assert.ok((m.gen as number) === (n.gen as number) || (m.gen as number) === (n.gen as number) - 1, 'the member is the same generation or the one before');
   }
+});
+
+test('stability across restarts: a pool address is stored in the member record and served again after reopening', async (t) => {
+  const dir = join(tempDir(t), 'controller.d');
+  let db = new ControllerDb(await FileStore.open(dir));
+  const api = new ControllerApi({ db, controllerAddress: 0x16ef05e548, random: () => new Uint8Array(8) });
+  await api.handle('POST', ['controller', 'network', '16ef05e5485ec5d4'], { private: false, v4AssignMode: { zt: true }, ipAssignmentPools: [{ ipRangeStart: '10.147.20.1', ipRangeEnd: '10.147.20.254' }], routes: [{ target: '10.147.20.0/24' }] }, 1);
+  const first = await configRequest(db, '16ef05e5485ec5d4', M1_ID, 2);
+  assert.ok(first.decision === 'ok' && first.assignment.added[0] === '10.147.20.103');
+  // A pool change would move a fresh pick; the stored address stays.
+  await api.handle('POST', ['controller', 'network', '16ef05e5485ec5d4'], { ipAssignmentPools: [{ ipRangeStart: '10.147.20.200', ipRangeEnd: '10.147.20.210' }] }, 3);
+  db = new ControllerDb(await FileStore.open(dir));
+  const again = await configRequest(db, '16ef05e5485ec5d4', M1_ID, 4);
+  assert.ok(again.decision === 'ok');
+  if (again.decision !== 'ok') return;
+  assert.deepEqual(again.assignment.added, []);
+  assert.deepEqual(again.member.ipAssignments, ['10.147.20.103']);
+  assert.equal((await db.saveMember('16ef05e5485ec5d4', again.member)).changed, false, 'a repeated request writes nothing');
 });
