@@ -32,6 +32,8 @@ export class FileStore implements ControllerStore {
   private readonly networksDir: string;
   private readonly memory = new MemoryStore();
   private tempCounter = 0;
+  /** Disk changes run one at a time, so the memory copy always follows the last rename. */
+  private writes: Promise<unknown> = Promise.resolve();
 
   private constructor(dir: string) {
     this.dir = dir;
@@ -109,17 +111,28 @@ export class FileStore implements ControllerStore {
     return this.memory.getNetwork(nwid);
   }
 
-  async putNetwork(rec: NetworkRecord): Promise<void> {
-    const nwid = networkKey(rec.id);
-    if (!nwid) throw new StateError('network record without a network ID');
-    await this.writeAtomically(this.networksDir, `${nwid}.json`, rec);
-    await this.memory.putNetwork(rec);
+  private serially(fn: () => Promise<void>): Promise<void> {
+    const next = this.writes.then(fn, fn);
+    this.writes = next.catch(() => undefined);
+    return next;
   }
 
-  async deleteNetwork(nwid: string): Promise<void> {
-    await removePath(join(this.networksDir, `${nwid}.json`), false);
-    await removePath(join(this.networksDir, nwid), true);
-    await this.memory.deleteNetwork(nwid);
+  putNetwork(rec: NetworkRecord): Promise<void> {
+    const nwid = networkKey(rec.id);
+    if (!nwid) return Promise.reject(new StateError('network record without a network ID'));
+    const copy = cloneJson(rec);
+    return this.serially(async () => {
+      await this.writeAtomically(this.networksDir, `${nwid}.json`, copy);
+      await this.memory.putNetwork(copy);
+    });
+  }
+
+  deleteNetwork(nwid: string): Promise<void> {
+    return this.serially(async () => {
+      await removePath(join(this.networksDir, `${nwid}.json`), false);
+      await removePath(join(this.networksDir, nwid), true);
+      await this.memory.deleteNetwork(nwid);
+    });
   }
 
   listMembers(nwid: string): Promise<MemberRecord[]> {
@@ -130,27 +143,32 @@ export class FileStore implements ControllerStore {
     return this.memory.getMember(nwid, memberId);
   }
 
-  async putMember(nwid: string, rec: MemberRecord): Promise<void> {
+  putMember(nwid: string, rec: MemberRecord): Promise<void> {
     const id = memberKey(rec.id);
-    if (!id) throw new StateError('member record without an address');
+    if (!id) return Promise.reject(new StateError('member record without an address'));
+    const copy = cloneJson(rec);
     const dir = join(this.networksDir, nwid, 'member');
-    await fsp.mkdir(dir, { recursive: true }).catch((e: unknown) => {
-      throw new StateError(`${dir}: ${describeSystemError(e)} creating the member directory`, { cause: e });
+    return this.serially(async () => {
+      await fsp.mkdir(dir, { recursive: true }).catch((e: unknown) => {
+        throw new StateError(`${dir}: ${describeSystemError(e)} creating the member directory`, { cause: e });
+      });
+      await this.writeAtomically(dir, `${id}.json`, copy);
+      await this.memory.putMember(nwid, copy);
     });
-    await this.writeAtomically(dir, `${id}.json`, rec);
-    await this.memory.putMember(nwid, rec);
   }
 
-  async deleteMember(nwid: string, memberId: string): Promise<void> {
-    await removePath(join(this.networksDir, nwid, 'member', `${memberId}.json`), false);
-    await this.memory.deleteMember(nwid, memberId);
+  deleteMember(nwid: string, memberId: string): Promise<void> {
+    return this.serially(async () => {
+      await removePath(join(this.networksDir, nwid, 'member', `${memberId}.json`), false);
+      await this.memory.deleteMember(nwid, memberId);
+    });
   }
 
   /** Temp file, fsync, rename over `name`, fsync the directory (the rename's durability). */
   private async writeAtomically(dir: string, name: string, rec: Json): Promise<void> {
     const final = join(dir, name);
     const temp = join(dir, `.${name}.${process.pid}-${++this.tempCounter}.tmp`);
-    const text = dumpJson(cloneJson(rec));
+    const text = dumpJson(rec);
     try {
       const fh = await fsp.open(temp, 'w', 0o644);
       try {

@@ -153,3 +153,13 @@ test('stability across restarts: a pool address is stored in the member record a
   assert.deepEqual(again.member.ipAssignments, ['10.147.20.103']);
   assert.equal((await db.saveMember('16ef05e5485ec5d4', again.member)).changed, false, 'a repeated request writes nothing');
 });
+
+test('concurrent puts of one record without the database lock: the disk and the memory copy agree on the last one', async (t) => {
+  const dir = join(tempDir(t), 'controller.d');
+  const store = await FileStore.open(dir);
+  await Promise.all(Array.from({ length: 20 }, (_, i) => store.putNetwork({ id: '16ef05e5485ec5d4', gen: i })));
+  const onDisk = JSON.parse(readFileSync(join(dir, 'network', '16ef05e5485ec5d4.json'), 'utf8')) as JsonObject;
+  assert.deepEqual(onDisk, await store.getNetwork('16ef05e5485ec5d4'));
+  assert.equal(onDisk.gen, 19);
+  assert.deepEqual(readdirSync(join(dir, 'network')), ['16ef05e5485ec5d4.json'], 'no temporary file left');
+});
