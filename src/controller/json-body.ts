@@ -9,13 +9,18 @@ import type { Json } from './json-read.js';
 /** The JSON value of a request body: text is parsed (500 on failure), a parsed value passes through. */
 export function parseJsonBody(body: unknown): Json {
   if (body !== undefined && typeof body !== 'string') return body as Json;
-  // c_str(): the parser stops at the first NUL.
-  const text = (body ?? '').split('\0')[0];
+  // c_str(): the parser stops at the first NUL; a UTF-8 byte order mark is skipped.
+  const text = (body ?? '').split('\0')[0].replace(/^\uFEFF/, '');
+  let value: Json;
   try {
-    return JSON.parse(text) as Json;
+    value = JSON.parse(text) as Json;
   } catch {
     throw new ApiError(500, nlohmannParseError(text) ?? '[json.exception.parse_error.101] parse error');
   }
+  // JSON.parse takes a few things nlohmann refuses (an escaped lone surrogate): refuse them too.
+  const refusal = /\\u[dD][89a-fA-F]/.test(text) ? nlohmannParseError(text) : null;
+  if (refusal) throw new ApiError(500, refusal);
+  return value;
 }
 
 const EOF = -1;
