@@ -1,0 +1,107 @@
+// The controller's database layer over a ControllerStore (spec 05 §7.3, §3.1, §2.9): saves
+// write only when a record changed in anything but `revision`, then bump `revision` and
+// tell the listeners — the request handler turns those calls into config pushes and
+// revocations. Operations run one at a time (run()), so an API merge and a request's save
+// never interleave their read and write of the same record.
+import { asInt, cloneJson, isObject, jsonEquals } from './json-read.js';
+import { allocatedIps } from './ip-assignment.js';
+import type { MemberRecord } from './member-record.js';
+import type { NetworkRecord } from './network-record.js';
+import { memberKey, networkKey, type ControllerStore } from './store.js';
+
+/**
+ * Told after every effective change. `before`/`after` are copies; null means absent
+ * (created / deleted). A member going from authorized to not (or deleted while authorized)
+ * is the revocation trigger of §3.1; a deleted network revokes every member in
+ * `removedMembers`. Listeners must not throw; they run inside the operation that changed.
+ */
+export interface ControllerListener {
+  onNetworkChanged?(nwid: string, before: NetworkRecord | null, after: NetworkRecord | null, removedMembers: MemberRecord[]): void;
+  onMemberChanged?(nwid: string, memberId: string, before: MemberRecord | null, after: MemberRecord | null): void;
+}
+
+export interface SaveResult<T> {
+  /** The record as now stored (with its new revision), or as it was when nothing changed. */
+  record: T;
+  changed: boolean;
+}
+
+/** DB::_compareRecords: same keys, every value equal, `revision` ignored. */
+export function sameRecord(a: unknown, b: unknown): boolean {
+  if (!isObject(a) || !isObject(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => k === 'revision' || (Object.hasOwn(b, k) && jsonEquals(a[k], b[k])));
+}
+
+export class ControllerDb {
+  readonly store: ControllerStore;
+  private readonly listeners: ControllerListener[] = [];
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(store: ControllerStore, listeners: ControllerListener[] = []) {
+    this.store = store;
+    this.listeners.push(...listeners);
+  }
+
+  addListener(l: ControllerListener): void {
+    this.listeners.push(l);
+  }
+
+  /** Runs fn after every operation queued before it; the result is fn's. */
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** FileDB::save for a network: writes (revision + 1) only when it differs from the stored one. */
+  async saveNetwork(rec: NetworkRecord): Promise<SaveResult<NetworkRecord>> {
+    const nwid = networkKey(rec.id);
+    if (!nwid) return { record: rec, changed: false };
+    const old = await this.store.getNetwork(nwid);
+    if (old && sameRecord(old, rec)) return { record: rec, changed: false };
+    const saved = cloneJson(rec);
+    saved.revision = asInt(rec.revision, 0) + 1;
+    await this.store.putNetwork(saved);
+    for (const l of this.listeners) l.onNetworkChanged?.(nwid, old, cloneJson(saved), []);
+    return { record: saved, changed: true };
+  }
+
+  /** FileDB::save for a member of `nwid`, with the same compare-and-bump rule. */
+  async saveMember(nwid: string, rec: MemberRecord): Promise<SaveResult<MemberRecord>> {
+    const id = memberKey(rec.id);
+    if (!id) return { record: rec, changed: false };
+    const old = await this.store.getMember(nwid, id);
+    if (old && sameRecord(old, rec)) return { record: rec, changed: false };
+    const saved = cloneJson(rec);
+    saved.revision = asInt(rec.revision, 0) + 1;
+    await this.store.putMember(nwid, saved);
+    for (const l of this.listeners) l.onMemberChanged?.(nwid, id, old, cloneJson(saved));
+    return { record: saved, changed: true };
+  }
+
+  /** Removes a network and its members; returns the network as it was, or null if absent. */
+  async eraseNetwork(nwid: string): Promise<NetworkRecord | null> {
+    const old = await this.store.getNetwork(nwid);
+    if (!old) return null;
+    const members = await this.store.listMembers(nwid);
+    await this.store.deleteNetwork(nwid);
+    for (const l of this.listeners) l.onNetworkChanged?.(nwid, old, null, members);
+    return old;
+  }
+
+  /** Removes a member; returns it as it was, or null if absent. */
+  async eraseMember(nwid: string, memberId: string): Promise<MemberRecord | null> {
+    const old = await this.store.getMember(nwid, memberId);
+    if (!old) return null;
+    await this.store.deleteMember(nwid, memberId);
+    for (const l of this.listeners) l.onMemberChanged?.(nwid, memberId, old, null);
+    return old;
+  }
+
+  /** The allocated set of §4.6 for a network, from its members as stored now. */
+  async allocated(nwid: string): Promise<Set<string>> {
+    return allocatedIps(await this.store.listMembers(nwid));
+  }
+}
