@@ -14,44 +14,21 @@ import {
   CHARACTERISTICS_MULTICAST_HI,
   CHARACTERISTICS_SENDER_IP_AUTHENTICATED_HI,
   CHARACTERISTICS_SENDER_MAC_AUTHENTICATED_HI,
-  RULE_ACTION_ACCEPT,
-  RULE_ACTION_BREAK,
-  RULE_ACTION_DROP,
   RULE_ACTION_MAX,
-  RULE_ACTION_PRIORITY,
   RULE_ACTION_REDIRECT,
   RULE_ACTION_TEE,
   RULE_ACTION_WATCH,
   RULE_ICMP_FLAG_CHECK_CODE,
   RULE_INTEGER_FORMAT_LITTLE_ENDIAN,
-  RULE_MATCH_CHARACTERISTICS,
-  RULE_MATCH_DEST_ZEROTIER_ADDRESS,
-  RULE_MATCH_ETHERTYPE,
-  RULE_MATCH_FRAME_SIZE_RANGE,
-  RULE_MATCH_ICMP,
-  RULE_MATCH_INTEGER_RANGE,
   RULE_MATCH_IP_DEST_PORT_RANGE,
-  RULE_MATCH_IP_PROTOCOL,
-  RULE_MATCH_IP_SOURCE_PORT_RANGE,
-  RULE_MATCH_IP_TOS,
-  RULE_MATCH_IPV4_DEST,
   RULE_MATCH_IPV4_SOURCE,
-  RULE_MATCH_IPV6_DEST,
   RULE_MATCH_IPV6_SOURCE,
-  RULE_MATCH_MAC_DEST,
-  RULE_MATCH_MAC_SOURCE,
-  RULE_MATCH_RANDOM,
-  RULE_MATCH_SOURCE_ZEROTIER_ADDRESS,
   RULE_MATCH_TAG_RECEIVER,
   RULE_MATCH_TAG_SENDER,
   RULE_MATCH_TAGS_BITWISE_AND,
   RULE_MATCH_TAGS_BITWISE_OR,
   RULE_MATCH_TAGS_BITWISE_XOR,
   RULE_MATCH_TAGS_DIFFERENCE,
-  RULE_MATCH_TAGS_EQUAL,
-  RULE_MATCH_VLAN_DEI,
-  RULE_MATCH_VLAN_ID,
-  RULE_MATCH_VLAN_PCP,
 } from '../protocol/rules/rule.js';
 import { ipv6Payload, ipv6PayloadPos, ipv6PayloadProtocol } from './rules-ipv6.js';
 
@@ -169,7 +146,8 @@ let ccLength = 0;
 let ccWatch = false;
 let randomSeed = 0;
 let randomDraws = 0;
-let authBits = -1; // SENDER_*_AUTHENTICATED bits, computed on first use per filter call
+let charHi = -1; // the characteristics word's upper half, computed on first use per filter call (-1 = not yet)
+let charLo = 0;
 
 /** Successive MATCH_RANDOM draws: the caller's u32 first, then a mix of it (splitmix32-like). */
 function nextRandom(): number {
@@ -184,7 +162,7 @@ function nextRandom(): number {
 function startCall(f: FilterFrame): void {
   randomSeed = f.random >>> 0;
   randomDraws = 0;
-  authBits = -1;
+  charHi = -1;
 }
 
 function u32At(b: Uint8Array, p: number): number {
@@ -249,15 +227,13 @@ function authenticationBits(inbound: boolean, cfg: NetworkRules, remote: FilterC
   return bitsOut;
 }
 
-/** Packet characteristics word; returns the upper 32 bits and leaves the lower in charLo. */
-let charLo = 0;
-function characteristics(inbound: boolean, cfg: NetworkRules, remote: FilterCredentials | null, f: FilterFrame): number {
+/** Computes the packet characteristics word into charHi/charLo. */
+function computeCharacteristics(inbound: boolean, cfg: NetworkRules, remote: FilterCredentials | null, f: FilterFrame): void {
   let hi = inbound ? CHARACTERISTICS_INBOUND_HI : 0;
   const macDest = f.macDest;
   if (Math.floor(macDest / TWO_40) & 1) hi |= CHARACTERISTICS_MULTICAST_HI;
   if (macDest === BROADCAST_MAC) hi |= CHARACTERISTICS_BROADCAST_HI;
-  if (authBits < 0) authBits = authenticationBits(inbound, cfg, remote, f);
-  hi |= authBits;
+  hi |= authenticationBits(inbound, cfg, remote, f);
   const p = f.payload;
   const len = p.length;
   let lo = 0;
@@ -273,7 +249,7 @@ function characteristics(inbound: boolean, cfg: NetworkRules, remote: FilterCred
     }
   }
   charLo = lo;
-  return hi >>> 0;
+  charHi = hi >>> 0;
 }
 
 /** 64-bit a ≤ b on (hi, lo) u32 pairs. */
@@ -329,7 +305,11 @@ function integerRangeMatches(rule: Rule, p: Uint8Array): boolean {
   return lessOrEqual(sHi, sLo, hi, lo) && lessOrEqual(hi, lo, eHi, eLo);
 }
 
-/** One table (_doZtFilter). Reads and may change `zd`; sets cc/ccLength/ccWatch on TEE/WATCH. */
+/**
+ * One table (_doZtFilter). Reads and may change `zd`; sets cc/ccLength/ccWatch on TEE/WATCH.
+ * The case labels are number literals (named in comments) because V8 turns a switch over
+ * dense literal labels into a jump table, where imported constants cost one comparison each.
+ */
 function evaluateTable(
   rules: readonly Rule[],
   inbound: boolean,
@@ -350,19 +330,19 @@ function evaluateTable(
     if (rt <= RULE_ACTION_MAX) {
       if (setMatches) {
         switch (rt) {
-          case RULE_ACTION_PRIORITY:
+          case 6 /* ACTION_PRIORITY */:
             return FILTER_ACCEPT;
-          case RULE_ACTION_DROP:
+          case 0 /* ACTION_DROP */:
             if (skipDrop) {
               skipDrop = false;
               continue;
             }
             return FILTER_DROP;
-          case RULE_ACTION_ACCEPT:
+          case 1 /* ACTION_ACCEPT */:
             return superAccept ? FILTER_SUPER_ACCEPT : FILTER_ACCEPT;
-          case RULE_ACTION_TEE:
-          case RULE_ACTION_WATCH:
-          case RULE_ACTION_REDIRECT: {
+          case 2 /* ACTION_TEE */:
+          case 3 /* ACTION_WATCH */:
+          case 4 /* ACTION_REDIRECT */: {
             const fwd = rule.address;
             if (fwd === f.ztSource) continue;
             if (fwd === cfg.self) {
@@ -379,7 +359,7 @@ function evaluateTable(
             ccWatch = rt === RULE_ACTION_WATCH;
             continue;
           }
-          case RULE_ACTION_BREAK:
+          case 5 /* ACTION_BREAK */:
             return FILTER_NO_MATCH;
           default:
             continue;
@@ -403,52 +383,52 @@ function evaluateTable(
     const hardNo = not;
     let m = false;
     switch (rt) {
-      case RULE_MATCH_SOURCE_ZEROTIER_ADDRESS:
+      case 24 /* MATCH_SOURCE_ZEROTIER_ADDRESS */:
         m = rule.address === f.ztSource;
         break;
-      case RULE_MATCH_DEST_ZEROTIER_ADDRESS:
+      case 25 /* MATCH_DEST_ZEROTIER_ADDRESS */:
         m = rule.address === zd;
         break;
-      case RULE_MATCH_VLAN_ID:
+      case 26 /* MATCH_VLAN_ID */:
         m = rule.value === (f.vlanId & 0xffff);
         break;
-      case RULE_MATCH_VLAN_PCP:
-      case RULE_MATCH_VLAN_DEI:
+      case 27 /* MATCH_VLAN_PCP */:
+      case 28 /* MATCH_VLAN_DEI */:
         // Not implemented in 1.14.1: the frame's PCP/DEI is taken as 0.
         m = rule.value === 0;
         break;
-      case RULE_MATCH_MAC_SOURCE:
+      case 29 /* MATCH_MAC_SOURCE */:
         m = rule.mac === f.macSource;
         break;
-      case RULE_MATCH_MAC_DEST:
+      case 30 /* MATCH_MAC_DEST */:
         m = rule.mac === f.macDest;
         break;
-      case RULE_MATCH_IPV4_SOURCE:
-      case RULE_MATCH_IPV4_DEST:
+      case 31 /* MATCH_IPV4_SOURCE */:
+      case 32 /* MATCH_IPV4_DEST */:
         m = et === ETHERTYPE_IPV4 && len >= 20 ? ipv4Contains(rule, p, rt === RULE_MATCH_IPV4_SOURCE ? 12 : 16) : hardNo;
         break;
-      case RULE_MATCH_IPV6_SOURCE:
-      case RULE_MATCH_IPV6_DEST:
+      case 33 /* MATCH_IPV6_SOURCE */:
+      case 34 /* MATCH_IPV6_DEST */:
         m = et === ETHERTYPE_IPV6 && len >= 40 ? ipv6Contains(rule, p, rt === RULE_MATCH_IPV6_SOURCE ? 8 : 24) : hardNo;
         break;
-      case RULE_MATCH_IP_TOS: {
+      case 35 /* MATCH_IP_TOS */: {
         let tos = -1;
         if (et === ETHERTYPE_IPV4 && len >= 20) tos = p[1] & rule.mask;
         else if (et === ETHERTYPE_IPV6 && len >= 40) tos = (((p[0] << 4) & 0xf0) | (p[1] >> 4)) & rule.mask;
         m = tos >= 0 ? tos >= rule.start && tos <= rule.end : hardNo;
         break;
       }
-      case RULE_MATCH_IP_PROTOCOL:
+      case 36 /* MATCH_IP_PROTOCOL */:
         if (et === ETHERTYPE_IPV4 && len >= 20) m = rule.value === p[9];
         else if (et === ETHERTYPE_IPV6) {
           const w = ipv6Payload(p);
           m = w >= 0 ? rule.value === ipv6PayloadProtocol(w) : hardNo;
         } else m = hardNo;
         break;
-      case RULE_MATCH_ETHERTYPE:
+      case 37 /* MATCH_ETHERTYPE */:
         m = rule.value === et;
         break;
-      case RULE_MATCH_ICMP: {
+      case 38 /* MATCH_ICMP */: {
         let at = -1;
         if (et === ETHERTYPE_IPV4 && len >= 20) {
           if (p[9] === 1) {
@@ -463,8 +443,8 @@ function evaluateTable(
         else m = (rule.flags & RULE_ICMP_FLAG_CHECK_CODE) !== 0 ? p[at + 1] === rule.code : hardYes;
         break;
       }
-      case RULE_MATCH_IP_SOURCE_PORT_RANGE:
-      case RULE_MATCH_IP_DEST_PORT_RANGE: {
+      case 39 /* MATCH_IP_SOURCE_PORT_RANGE */:
+      case 40 /* MATCH_IP_DEST_PORT_RANGE */: {
         const dest = rt === RULE_MATCH_IP_DEST_PORT_RANGE ? 2 : 0;
         if (et === ETHERTYPE_IPV4 && len >= 20) {
           const hl = (p[0] & 15) * 4;
@@ -487,22 +467,22 @@ function evaluateTable(
         } else m = hardNo;
         break;
       }
-      case RULE_MATCH_CHARACTERISTICS: {
-        const hi = characteristics(inbound, cfg, remote, f);
-        m = ((hi & rule.maskHi) | (charLo & rule.maskLo)) !== 0;
+      case 41 /* MATCH_CHARACTERISTICS */: {
+        if (charHi < 0) computeCharacteristics(inbound, cfg, remote, f);
+        m = ((charHi & rule.maskHi) | (charLo & rule.maskLo)) !== 0;
         break;
       }
-      case RULE_MATCH_FRAME_SIZE_RANGE:
+      case 42 /* MATCH_FRAME_SIZE_RANGE */:
         m = len >= rule.start && len <= rule.end;
         break;
-      case RULE_MATCH_RANDOM:
+      case 43 /* MATCH_RANDOM */:
         m = nextRandom() <= rule.value >>> 0;
         break;
-      case RULE_MATCH_TAGS_DIFFERENCE:
-      case RULE_MATCH_TAGS_BITWISE_AND:
-      case RULE_MATCH_TAGS_BITWISE_OR:
-      case RULE_MATCH_TAGS_BITWISE_XOR:
-      case RULE_MATCH_TAGS_EQUAL: {
+      case 44 /* MATCH_TAGS_DIFFERENCE */:
+      case 45 /* MATCH_TAGS_BITWISE_AND */:
+      case 46 /* MATCH_TAGS_BITWISE_OR */:
+      case 47 /* MATCH_TAGS_BITWISE_XOR */:
+      case 48 /* MATCH_TAGS_EQUAL */: {
         const lv = cfg.local.tagValue(rule.id);
         if (lv === undefined) {
           m = hardNo;
@@ -529,8 +509,8 @@ function evaluateTable(
         else m = l === v && r === v;
         break;
       }
-      case RULE_MATCH_TAG_SENDER:
-      case RULE_MATCH_TAG_RECEIVER: {
+      case 49 /* MATCH_TAG_SENDER */:
+      case 50 /* MATCH_TAG_RECEIVER */: {
         if (superAccept) {
           skipDrop = true;
           m = hardYes;
@@ -548,7 +528,7 @@ function evaluateTable(
         }
         break;
       }
-      case RULE_MATCH_INTEGER_RANGE:
+      case 51 /* MATCH_INTEGER_RANGE */:
         m = integerRangeMatches(rule, p);
         break;
       default:

@@ -115,15 +115,21 @@ export interface CredSpec {
   macs?: number[];
 }
 
+/** Credentials answering from fixed lists, without allocating (the benchmark uses them too). */
 export function credentials(spec: CredSpec = {}): FilterCredentials {
   const tags = new Map(Object.entries(spec.tags ?? {}).map(([k, v]) => [Number(k), v]));
-  const ips = new Set((spec.ips ?? []).map((s) => (s.includes(':') ? Array.from(v6(s)).join(',') : s.split('.').join(','))));
+  const ips = (spec.ips ?? []).map((s) => (s.includes(':') ? v6(s) : Uint8Array.from(s.split('.').map(Number))));
   const macs = new Set(spec.macs ?? []);
-  return {
-    tagValue: (id) => tags.get(id),
-    ownsIp: (bytes, offset, length) => ips.has(Array.from(bytes.subarray(offset, offset + length)).join(',')),
-    ownsMac: (mac) => macs.has(mac),
+  const ownsIp = (bytes: Uint8Array, offset: number, length: number): boolean => {
+    for (const ip of ips) {
+      if (ip.length !== length) continue;
+      let same = true;
+      for (let i = 0; i < length && same; i++) same = ip[i] === bytes[offset + i];
+      if (same) return true;
+    }
+    return false;
   };
+  return { tagValue: (id) => tags.get(id), ownsIp, ownsMac: (mac) => macs.has(mac) };
 }
 
 export function frame(fields: Partial<FilterFrame> & { payload: Uint8Array }): FilterFrame {
