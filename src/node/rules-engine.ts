@@ -139,30 +139,39 @@ export class FilterResult {
   }
 }
 
-// Scratch state of one evaluation (see the header).
-let zd = 0; // the destination, changed by REDIRECT
-let cc = 0; // TEE/WATCH target of the table being evaluated
-let ccLength = 0;
+// Scratch state of one evaluation (see the header). The numbers live in a Float64Array
+// because ZeroTier addresses and u32 values do not fit V8's small integers, and storing
+// such a number in a plain module variable allocates a heap number every time.
+const S = new Float64Array(6);
+const ZD = 0; // the destination, changed by REDIRECT
+const CC = 1; // TEE/WATCH target of the table being evaluated (0 = none)
+const CC_LENGTH = 2;
+const RANDOM_SEED = 3;
+const CHAR_HI = 4; // the characteristics word's upper half, -1 until computed in this filter call
+const CHAR_LO = 5;
 let ccWatch = false;
-let randomSeed = 0;
 let randomDraws = 0;
-let charHi = -1; // the characteristics word's upper half, computed on first use per filter call (-1 = not yet)
-let charLo = 0;
+// The two ownership bits: -1 until a rule asks for them in this filter call, then 0 or 1.
+let ipAuth = -1;
+let macAuth = -1;
 
-/** Successive MATCH_RANDOM draws: the caller's u32 first, then a mix of it (splitmix32-like). */
-function nextRandom(): number {
+/** Whether the next MATCH_RANDOM draw is ≤ probability: the caller's u32 first, then mixes of it (splitmix32-like). */
+function randomAtMost(probability: number): boolean {
   const n = randomDraws++;
-  if (n === 0) return randomSeed;
-  let x = (randomSeed + Math.imul(n, 0x9e3779b9)) >>> 0;
+  const seed = S[RANDOM_SEED];
+  if (n === 0) return seed <= probability;
+  let x = (seed + Math.imul(n, 0x9e3779b9)) >>> 0;
   x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
   x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
-  return (x ^ (x >>> 16)) >>> 0;
+  return (x ^ (x >>> 16)) >>> 0 <= probability;
 }
 
 function startCall(f: FilterFrame): void {
-  randomSeed = f.random >>> 0;
+  S[RANDOM_SEED] = f.random >>> 0;
   randomDraws = 0;
-  charHi = -1;
+  S[CHAR_HI] = -1;
+  ipAuth = -1;
+  macAuth = -1;
 }
 
 function u32At(b: Uint8Array, p: number): number {
@@ -193,10 +202,10 @@ function ipv6Contains(rule: Rule, payload: Uint8Array, off: number): boolean {
 }
 
 /** The SENDER_IP/MAC_AUTHENTICATED bits (upper word) for this frame. */
-function authenticationBits(inbound: boolean, cfg: NetworkRules, remote: FilterCredentials | null, f: FilterFrame): number {
+/** SENDER_IP_AUTHENTICATED: the frame's source IP is owned by the sender (inbound) or by us (outbound). */
+function senderIpAuthenticated(inbound: boolean, cfg: NetworkRules, remote: FilterCredentials | null, f: FilterFrame): boolean {
   const p = f.payload;
   const len = p.length;
-  let bitsOut = 0;
   let ipOff = -1;
   let ipLen = 0;
   if (f.etherType === ETHERTYPE_IPV4 && len >= 20) {
@@ -206,11 +215,9 @@ function authenticationBits(inbound: boolean, cfg: NetworkRules, remote: FilterC
     // NDP's own addresses are empty or link-local: a solicitation counts as authenticated,
     // an advertisement is judged by its target address.
     if (len >= 64 && p[6] === 58 && (p[40] === 135 || p[40] === 136)) {
-      if (p[40] === 135) bitsOut |= CHARACTERISTICS_SENDER_IP_AUTHENTICATED_HI;
-      else {
-        ipOff = 48;
-        ipLen = 16;
-      }
+      if (p[40] === 135) return true;
+      ipOff = 48;
+      ipLen = 16;
     } else {
       ipOff = 8;
       ipLen = 16;
@@ -220,20 +227,26 @@ function authenticationBits(inbound: boolean, cfg: NetworkRules, remote: FilterC
     ipLen = 4;
   }
   const owner = inbound ? remote : cfg.local;
-  if (owner !== null) {
-    if (ipOff >= 0 && owner.ownsIp(p, ipOff, ipLen)) bitsOut |= CHARACTERISTICS_SENDER_IP_AUTHENTICATED_HI;
-    if (owner.ownsMac(f.macSource)) bitsOut |= CHARACTERISTICS_SENDER_MAC_AUTHENTICATED_HI;
-  }
-  return bitsOut;
+  return owner !== null && ipOff >= 0 && owner.ownsIp(p, ipOff, ipLen);
 }
 
-/** Computes the packet characteristics word into charHi/charLo. */
-function computeCharacteristics(inbound: boolean, cfg: NetworkRules, remote: FilterCredentials | null, f: FilterFrame): void {
+/** SENDER_MAC_AUTHENTICATED: the source MAC is owned likewise. */
+function senderMacAuthenticated(inbound: boolean, cfg: NetworkRules, remote: FilterCredentials | null, f: FilterFrame): boolean {
+  const owner = inbound ? remote : cfg.local;
+  return owner !== null && owner.ownsMac(f.macSource);
+}
+
+/**
+ * Computes the packet characteristics word into S[CHAR_HI], S[CHAR_LO], all but the two
+ * ownership bits: those ask the credentials (and passing the 48-bit MAC boxes it), so each
+ * is worked out only when a rule's mask has it (the result is the same, 1.14.1 just
+ * computes them eagerly).
+ */
+function computeCharacteristics(inbound: boolean, f: FilterFrame): void {
   let hi = inbound ? CHARACTERISTICS_INBOUND_HI : 0;
   const macDest = f.macDest;
   if (Math.floor(macDest / TWO_40) & 1) hi |= CHARACTERISTICS_MULTICAST_HI;
   if (macDest === BROADCAST_MAC) hi |= CHARACTERISTICS_BROADCAST_HI;
-  hi |= authenticationBits(inbound, cfg, remote, f);
   const p = f.payload;
   const len = p.length;
   let lo = 0;
@@ -248,8 +261,8 @@ function computeCharacteristics(inbound: boolean, cfg: NetworkRules, remote: Fil
       if (len > pos + 14) lo = p[pos + 13] | ((p[pos + 12] & 0x0f) << 8);
     }
   }
-  charLo = lo;
-  charHi = hi >>> 0;
+  S[CHAR_LO] = lo;
+  S[CHAR_HI] = hi >>> 0;
 }
 
 /** 64-bit a ≤ b on (hi, lo) u32 pairs. */
@@ -306,7 +319,7 @@ function integerRangeMatches(rule: Rule, p: Uint8Array): boolean {
 }
 
 /**
- * One table (_doZtFilter). Reads and may change `zd`; sets cc/ccLength/ccWatch on TEE/WATCH.
+ * One table (_doZtFilter). Reads and may change the destination S[ZD]; a TEE/WATCH sets S[CC], S[CC_LENGTH], ccWatch.
  * The case labels are number literals (named in comments) because V8 turns a switch over
  * dense literal labels into a jump table, where imported constants cost one comparison each.
  */
@@ -349,13 +362,13 @@ function evaluateTable(
               if (inbound) return FILTER_SUPER_ACCEPT;
               continue;
             }
-            if (fwd === zd) continue;
+            if (fwd === S[ZD]) continue;
             if (rt === RULE_ACTION_REDIRECT) {
-              zd = fwd;
+              S[ZD] = fwd;
               return FILTER_REDIRECT;
             }
-            cc = fwd;
-            ccLength = rule.length !== 0 && rule.length < len ? rule.length : len;
+            S[CC] = fwd;
+            S[CC_LENGTH] = rule.length !== 0 && rule.length < len ? rule.length : len;
             ccWatch = rt === RULE_ACTION_WATCH;
             continue;
           }
@@ -387,7 +400,7 @@ function evaluateTable(
         m = rule.address === f.ztSource;
         break;
       case 25 /* MATCH_DEST_ZEROTIER_ADDRESS */:
-        m = rule.address === zd;
+        m = rule.address === S[ZD];
         break;
       case 26 /* MATCH_VLAN_ID */:
         m = rule.value === (f.vlanId & 0xffff);
@@ -468,15 +481,24 @@ function evaluateTable(
         break;
       }
       case 41 /* MATCH_CHARACTERISTICS */: {
-        if (charHi < 0) computeCharacteristics(inbound, cfg, remote, f);
-        m = ((charHi & rule.maskHi) | (charLo & rule.maskLo)) !== 0;
+        if (S[CHAR_HI] < 0) computeCharacteristics(inbound, f);
+        let hi = S[CHAR_HI];
+        if ((rule.maskHi & CHARACTERISTICS_SENDER_IP_AUTHENTICATED_HI) !== 0) {
+          if (ipAuth < 0) ipAuth = senderIpAuthenticated(inbound, cfg, remote, f) ? 1 : 0;
+          if (ipAuth === 1) hi |= CHARACTERISTICS_SENDER_IP_AUTHENTICATED_HI;
+        }
+        if ((rule.maskHi & CHARACTERISTICS_SENDER_MAC_AUTHENTICATED_HI) !== 0) {
+          if (macAuth < 0) macAuth = senderMacAuthenticated(inbound, cfg, remote, f) ? 1 : 0;
+          if (macAuth === 1) hi |= CHARACTERISTICS_SENDER_MAC_AUTHENTICATED_HI;
+        }
+        m = ((hi & rule.maskHi) | (S[CHAR_LO] & rule.maskLo)) !== 0;
         break;
       }
       case 42 /* MATCH_FRAME_SIZE_RANGE */:
         m = len >= rule.start && len <= rule.end;
         break;
       case 43 /* MATCH_RANDOM */:
-        m = nextRandom() <= rule.value >>> 0;
+        m = randomAtMost(rule.value >>> 0);
         break;
       case 44 /* MATCH_TAGS_DIFFERENCE */:
       case 45 /* MATCH_TAGS_BITWISE_AND */:
@@ -560,31 +582,31 @@ export function filterOutgoing(
 ): FilterResult {
   out.reset();
   startCall(f);
-  zd = f.ztDest;
-  cc = 0;
-  ccLength = 0;
+  S[ZD] = f.ztDest;
+  S[CC] = 0;
+  S[CC_LENGTH] = 0;
   ccWatch = false;
   const verdict = evaluateTable(cfg.rules, false, cfg, remote, f);
   out.verdict = verdict;
   if (verdict === FILTER_DROP) return out;
-  const baseCc = cc;
-  const baseCcLength = ccLength;
+  const baseCc = S[CC];
+  const baseCcLength = S[CC_LENGTH];
   const baseCcWatch = ccWatch;
   let accept = 0;
   if (verdict === FILTER_NO_MATCH) {
     const caps = cfg.capabilities;
     for (let c = 0; c < caps.length; c++) {
-      zd = f.ztDest;
-      cc = 0;
-      ccLength = 0;
+      S[ZD] = f.ztDest;
+      S[CC] = 0;
+      S[CC_LENGTH] = 0;
       ccWatch = false;
       if (isAccepted(evaluateTable(caps[c], false, cfg, remote, f))) {
         // On the outbound side a capability's super-accept is a plain accept.
         accept = 1;
         out.capability = c;
-        if (!noTee && cc !== 0) {
-          out.capTee = cc;
-          out.capTeeLength = ccLength;
+        if (!noTee && S[CC] !== 0) {
+          out.capTee = S[CC];
+          out.capTeeLength = S[CC_LENGTH];
           out.capTeeFlags = ccWatch ? EXT_FRAME_FLAGS_OUTBOUND_WATCH : EXT_FRAME_FLAGS_OUTBOUND_TEE;
         }
         break;
@@ -599,8 +621,8 @@ export function filterOutgoing(
     out.teeLength = baseCcLength;
     out.teeFlags = baseCcWatch ? EXT_FRAME_FLAGS_OUTBOUND_WATCH : EXT_FRAME_FLAGS_OUTBOUND_TEE;
   }
-  if (zd !== f.ztDest && zd !== 0) {
-    out.redirect = zd;
+  if (S[ZD] !== f.ztDest && S[ZD] !== 0) {
+    out.redirect = S[ZD];
     out.redirectFlags = EXT_FRAME_FLAGS_OUTBOUND_REDIRECT;
     return out;
   }
@@ -622,30 +644,30 @@ export function filterIncoming(
 ): FilterResult {
   out.reset();
   startCall(f);
-  zd = f.ztDest;
-  cc = 0;
-  ccLength = 0;
+  S[ZD] = f.ztDest;
+  S[CC] = 0;
+  S[CC_LENGTH] = 0;
   ccWatch = false;
   const verdict = evaluateTable(cfg.rules, true, cfg, remote, f);
   out.verdict = verdict;
   if (verdict === FILTER_DROP) return out;
-  const baseCc = cc;
-  const baseCcLength = ccLength;
+  const baseCc = S[CC];
+  const baseCcLength = S[CC_LENGTH];
   const baseCcWatch = ccWatch;
   let accept = 0;
   if (verdict === FILTER_NO_MATCH) {
     for (let c = 0; c < remoteCapabilities.length; c++) {
-      zd = f.ztDest;
-      cc = 0;
-      ccLength = 0;
+      S[ZD] = f.ztDest;
+      S[CC] = 0;
+      S[CC_LENGTH] = 0;
       ccWatch = false;
       const v = evaluateTable(remoteCapabilities[c], true, cfg, remote, f);
       if (isAccepted(v)) {
         accept = v === FILTER_SUPER_ACCEPT ? 2 : 1;
         out.capability = c;
-        if (cc !== 0) {
-          out.capTee = cc;
-          out.capTeeLength = ccLength;
+        if (S[CC] !== 0) {
+          out.capTee = S[CC];
+          out.capTeeLength = S[CC_LENGTH];
           out.capTeeFlags = ccWatch ? EXT_FRAME_FLAGS_INBOUND_WATCH : EXT_FRAME_FLAGS_INBOUND_TEE;
         }
         break;
@@ -660,8 +682,8 @@ export function filterIncoming(
     out.teeLength = baseCcLength;
     out.teeFlags = baseCcWatch ? EXT_FRAME_FLAGS_INBOUND_WATCH : EXT_FRAME_FLAGS_INBOUND_TEE;
   }
-  if (zd !== f.ztDest && zd !== 0) {
-    out.redirect = zd;
+  if (S[ZD] !== f.ztDest && S[ZD] !== 0) {
+    out.redirect = S[ZD];
     out.redirectFlags = EXT_FRAME_FLAGS_INBOUND_REDIRECT;
     return out;
   }
@@ -680,14 +702,14 @@ export function evaluateRules(
 ): FilterResult {
   out.reset();
   startCall(f);
-  zd = f.ztDest;
-  cc = 0;
-  ccLength = 0;
+  S[ZD] = f.ztDest;
+  S[CC] = 0;
+  S[CC_LENGTH] = 0;
   ccWatch = false;
   out.verdict = evaluateTable(rules, inbound, cfg, remote, f);
-  out.tee = cc;
-  out.teeLength = ccLength;
-  out.teeFlags = ccWatch ? (inbound ? EXT_FRAME_FLAGS_INBOUND_WATCH : EXT_FRAME_FLAGS_OUTBOUND_WATCH) : cc !== 0 ? (inbound ? EXT_FRAME_FLAGS_INBOUND_TEE : EXT_FRAME_FLAGS_OUTBOUND_TEE) : 0;
-  out.redirect = zd !== f.ztDest ? zd : 0;
+  out.tee = S[CC];
+  out.teeLength = S[CC_LENGTH];
+  out.teeFlags = ccWatch ? (inbound ? EXT_FRAME_FLAGS_INBOUND_WATCH : EXT_FRAME_FLAGS_OUTBOUND_WATCH) : S[CC] !== 0 ? (inbound ? EXT_FRAME_FLAGS_INBOUND_TEE : EXT_FRAME_FLAGS_OUTBOUND_TEE) : 0;
+  out.redirect = S[ZD] !== f.ztDest ? S[ZD] : 0;
   return out;
 }

@@ -2,12 +2,14 @@
 // and a 100-entry one, outbound and inbound, on a 1400-byte IPv4/TCP payload that walks
 // the whole table to its final ACCEPT (the worst case for a frame that is let through).
 // Prints `bench <what>: <number> <unit>` lines.
+import { PerformanceObserver } from 'node:perf_hooks';
 import * as T from '../../src/protocol/rules/rule.js';
 import { characteristicsRule, integerRangeRule, makeRule, type Rule } from '../../src/protocol/rules/rule.js';
 import { FilterResult, filterIncoming, filterOutgoing, type NetworkRules } from '../../src/node/rules-engine.js';
 import { TCP_ACK, TCP_PSH, credentials, frame, ipv4, tcp } from '../helpers/rules-frames.js';
 
 const SELF = 0x5e1f5e1f5e;
+const NO_CAPABILITIES: Rule[][] = [];
 
 /** The captured 1.14.1 network's shape: EtherType whitelist, a tag check, SSH, accept. */
 function tenRules(): Rule[] {
@@ -64,6 +66,19 @@ function nsPerFrame(iterations: number, fn: () => void): number {
   return best;
 }
 
+/** Garbage collections (scavenges included) while fn runs: 0 means the path allocates nothing. */
+async function gcsDuring(fn: () => void): Promise<number> {
+  let count = 0;
+  const obs = new PerformanceObserver((list) => {
+    count += list.getEntries().length;
+  });
+  obs.observe({ entryTypes: ['gc'] });
+  fn();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  obs.disconnect();
+  return count;
+}
+
 export async function run(): Promise<void> {
   const payload = ipv4(6, [10, 147, 20, 7], [10, 147, 20, 99], tcp(40000, 443, TCP_ACK | TCP_PSH, false, 1400 - 40));
   if (payload.length !== 1400) throw new Error('bench frame is not 1400 bytes');
@@ -81,11 +96,19 @@ export async function run(): Promise<void> {
     console.log(`bench rules ${name} outbound 1400B IPv4/TCP: ${outNs.toFixed(0)} ns/frame`);
 
     const g = frame({ payload, etherType: 0x0800, ztSource: 0x1111111111, ztDest: SELF });
-    if (filterIncoming(cfg, remote, [], g, out).accept !== 1) throw new Error(`${name}: inbound not accepted`);
+    if (filterIncoming(cfg, remote, NO_CAPABILITIES, g, out).accept !== 1) throw new Error(`${name}: inbound not accepted`);
     const inNs = nsPerFrame(200000, () => {
       g.random = (g.random + 0x9e3779b9) >>> 0;
-      filterIncoming(cfg, remote, [], g, out);
+      filterIncoming(cfg, remote, NO_CAPABILITIES, g, out);
     });
     console.log(`bench rules ${name} inbound 1400B IPv4/TCP: ${inNs.toFixed(0)} ns/frame`);
+
+    const gcs = await gcsDuring(() => {
+      for (let i = 0; i < 1_000_000; i++) {
+        filterOutgoing(cfg, remote, false, f, out);
+        filterIncoming(cfg, remote, NO_CAPABILITIES, g, out);
+      }
+    });
+    console.log(`bench rules ${name} garbage collections in 1M frames each way: ${gcs} collections`);
   }
 }

@@ -203,6 +203,8 @@ const CASES: Array<[type: string, cases: MatchCase[]]> = [
     { what: 'TCP NS (bit 8, from byte 12)', rule: characteristicsRule(0x100n), frame: F4(ipv4(6, A, B, tcp(1, 2, 0, true))), raw: 'yes' },
     { what: 'TCP flags on IPv6', rule: characteristicsRule(0x12n), frame: F6(tcp6(22, TCP_ACK)), raw: 'yes' },
     { what: 'no TCP flags on UDP', rule: characteristicsRule(0xfffn), frame: F4(udp4()), raw: 'no' },
+    { what: 'TCP flags past a cut payload read as 0 (1.14.1 reads beyond it)', rule: characteristicsRule(0xfffn), frame: F4(ipv4(6, A, B, Uint8Array.of(0, 1, 0, 2))), raw: 'no' },
+    { what: 'IPv6 TCP header shorter than 15 bytes: no flags', rule: characteristicsRule(0xfffn), frame: F6(ipv6(6, V6A, V6B, tcp(1, 2, TCP_SYN).subarray(0, 14))), raw: 'no' },
     { what: 'INBOUND inbound', rule: characteristicsRule(0x8000000000000000n), frame: F4(udp4()), raw: 'yes', inbound: true },
     { what: 'INBOUND outbound', rule: characteristicsRule(0x8000000000000000n), frame: F4(udp4()), raw: 'no' },
     { what: 'MULTICAST', rule: characteristicsRule(0x4000000000000000n), frame: F4(udp4(), { macDest: 0x01005e000001 }), raw: 'yes' },
