@@ -106,7 +106,8 @@ export interface FilterFrame {
  * What to do with the frame. Copies are sent in this order, each an EXT_FRAME with the
  * given flags, destination MAC, source MAC, EtherType and the first `length` payload bytes:
  * the accepting capability's TEE/WATCH (capTee), the base table's TEE/WATCH (tee), then
- * the redirected frame (redirect, the whole payload). Address 0 = no such copy.
+ * the redirected frame (redirect, the whole payload). Address 0 = no such copy. Copies are
+ * asked for only when the frame was accepted, a redirected one included (accept is then 0).
  */
 export class FilterResult {
   /** Outbound: 0 refuse, 1 send. Inbound: 0 drop, 1 accept, 2 super-accept. 0 after a redirect. */

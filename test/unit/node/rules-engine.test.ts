@@ -8,6 +8,9 @@ import assert from 'node:assert/strict';
 import * as R from '../../../src/protocol/rules/rule.js';
 import { characteristicsRule, integerRangeRule, makeRule, type Rule } from '../../../src/protocol/rules/rule.js';
 import { adHocRules } from '../../../src/protocol/rules/ad-hoc.js';
+import { decodeRules } from '../../../src/protocol/rules/codec.js';
+import { DecodeError } from '../../../src/util/errors.js';
+import { Prng } from '../../helpers/prng.js';
 import {
   FILTER_ACCEPT,
   FILTER_DROP,
@@ -597,5 +600,36 @@ describe('rules engine: the ad-hoc table (04 §6.6)', () => {
     assert.equal(send(F6(tcp6(22, TCP_ACK))), 1, 'established TCP');
     assert.equal(send(F6(tcp6(22, TCP_SYN | TCP_ACK))), 1, 'SYN+ACK');
     assert.equal(send(F6(udp6(53))), 1, 'UDP out of range is not a SYN (NOT characteristics matches)');
+  });
+});
+
+describe('rules engine: hostile tables and frames', () => {
+  it('random tables (decoded from random bytes) on random and cut frames never throw, and the result is well formed', () => {
+    const rnd = new Prng(777);
+    const result = new FilterResult();
+    const frames = [tcp4(), udp6(), icmp6(), ipv6(0, V6A, V6B, concat(extHeader(60, 1), extHeader(6), tcp(1, 2, 3))), arp(A, B), ndp(136, V6A, V6B, V6X)];
+    let accepted = 0;
+    for (let i = 0; i < 3000; i++) {
+      let rules: Rule[];
+      try {
+        rules = decodeRules(rnd.bytes(rnd.int(120)), 1024);
+      } catch (e) {
+        if (e instanceof DecodeError) continue;
+        throw e;
+      }
+      const base = frames[rnd.int(frames.length)];
+      const payload = rnd.int(4) === 0 ? rnd.bytes(rnd.int(100)) : base.subarray(0, rnd.int(base.length + 1));
+      const etherType = [0x0800, 0x86dd, 0x0806, rnd.int(0x10000)][rnd.int(4)];
+      const fr = frame({ payload, etherType, random: rnd.next() >>> 0, macDest: rnd.int(2) ? 0xffffffffffff : 0x01005e000001 });
+      const cfg = network(rules, { caps: [rules], local: { tags: { 1: 1, 2: 2 }, ips: ['10.147.20.7'] }, flags: rnd.int(2) * 8 });
+      const remote = credentials({ tags: { 1: 3 }, macs: [0x021111111111] });
+      const o = filterOutgoing(cfg, remote, rnd.int(2) === 0, fr, result);
+      assert.ok(o.accept === 0 || o.accept === 1);
+      const inn = filterIncoming(cfg, remote, [rules], fr, result);
+      assert.ok(inn.accept >= 0 && inn.accept <= 2);
+      assert.ok(inn.teeLength <= payload.length && inn.capTeeLength <= payload.length);
+      if (inn.accept > 0) accepted++;
+    }
+    assert.ok(accepted > 0);
   });
 });
