@@ -320,8 +320,8 @@ function integerRangeMatches(rule: Rule, p: Uint8Array): boolean {
 }
 
 /**
- * One table (_doZtFilter). Reads and may change the destination S[ZD]; a TEE/WATCH sets S[CC], S[CC_LENGTH], ccWatch.
- * The case labels are number literals (named in comments) because V8 turns a switch over
+ * One table (_doZtFilter). Reads and may change the destination S[ZD]; a TEE/WATCH sets
+ * S[CC], S[CC_LENGTH] and ccWatch. The case labels are number literals (named in comments) because V8 turns a switch over
  * dense literal labels into a jump table, where imported constants cost one comparison each.
  */
 function evaluateTable(
