@@ -27,6 +27,7 @@ import { VerbTable, type VerbContext } from './verb-table.js';
 import { registerVl1Verbs } from './vl1-verbs.js';
 import { registerVl2Verbs } from './vl2-verbs.js';
 import { Networks } from './networks.js';
+import type { Membership } from './membership.js';
 import type { ControllerLink, NetworkControllerPort } from './controller-link.js';
 import type { NetworkConfig } from '../protocol/netconf/network-config.js';
 import { encodeRequestMetadata, memberMetadata } from '../protocol/netconf/request-metadata.js';
@@ -213,6 +214,11 @@ export class Node {
   /** The config held for a network (for inspection and the API), or null. */
   networkConfig(nwid: bigint): NetworkConfig | null {
     return this.vl2.get(nwid)?.config ?? null;
+  }
+
+  /** What this node holds of a peer's credentials on a network (inspection, tests). */
+  membershipOf(nwid: bigint, address: number): Membership | undefined {
+    return this.vl2.get(nwid)?.memberships.get(address);
   }
 
   /** The host's port error for a network (0 = none); non-zero reports PORT_ERROR. */

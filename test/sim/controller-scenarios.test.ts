@@ -1,0 +1,186 @@
+// The ztkube controller and members on the simulated internet (issue #7): private and
+// public networks, authorization through the /controller API, unique and stable addresses,
+// pushes after changes, revocations after deauthorization, a controller that goes away.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createController, type ControllerParts } from '../../src/controller/controller.js';
+import { MemoryStore } from '../../src/controller/memory-store.js';
+import type { Json, JsonObject } from '../../src/controller/json-read.js';
+import { ztNet, type ZtNet } from './zt-net.js';
+import { SeededRandom } from './seeded-random.js';
+
+interface World {
+  zt: ZtNet;
+  store: MemoryStore;
+  ctl: ControllerParts;
+  api(method: 'GET' | 'POST' | 'DELETE', path: string, body?: Json): Promise<JsonObject>;
+  /** Runs virtual time in steps, letting the controller's store operations settle between them. */
+  run(ms: number): Promise<void>;
+  members: string[];
+}
+
+const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+function startController(zt: ZtNet, store: MemoryStore, seed: string): ControllerParts {
+  const node = zt.node('ctl');
+  const rng = new SeededRandom(seed);
+  const ctl = createController({
+    store,
+    identity: zt.id('ctl'),
+    now: () => zt.net.now,
+    random: (n) => {
+      const b = new Uint8Array(n);
+      rng.fill(b);
+      return b;
+    },
+    replies: {
+      sendConfig: (nwid, id, dest, config) => node.controllerLink.sendConfig(zt.net.now, nwid, id, dest, config),
+      sendError: (nwid, id, dest, code, info) => node.controllerLink.sendError(zt.net.now, nwid, id, dest, code, info),
+      sendRevocation: (dest, rev) => node.controllerLink.sendRevocation(zt.net.now, dest, rev),
+    },
+    onError: (e) => {
+      throw e;
+    },
+  });
+  node.setNetworkController(ctl.handler);
+  return ctl;
+}
+
+async function world(seed: number, members = ['m1', 'm2', 'm3']): Promise<World> {
+  const zt = ztNet({
+    seed,
+    latencyMs: 5,
+    hosts: [
+      { name: 'root', public: '203.0.113.1', rootEndpoints: ['203.0.113.1/9993'] },
+      { name: 'ctl', public: '203.0.113.2' },
+      ...members.map((m, i) => ({ name: m, public: `203.0.113.${10 + i}` })),
+    ],
+  });
+  const store = new MemoryStore();
+  const w: World = {
+    zt,
+    store,
+    ctl: startController(zt, store, `ctl:${seed}`),
+    members,
+    async api(method, path, body) {
+      const r = await w.ctl.api.handle(method, path.split('/').filter(Boolean), body === undefined ? undefined : JSON.stringify(body), zt.net.now);
+      assert.ok(r.status === 200, `${method} ${path}: ${r.status} ${JSON.stringify(r.body ?? r.text)}`);
+      return r.body as JsonObject;
+    },
+    async run(ms) {
+      for (let t = 0; t < ms; t += 50) {
+        zt.net.runFor(Math.min(50, ms - t));
+        await settle();
+      }
+    },
+  };
+  // Let the root learn everyone (it verifies one new identity at a time).
+  await w.run(16_000);
+  return w;
+}
+
+const addr = (w: World, name: string): string => w.zt.id(name).address.toString(16).padStart(10, '0');
+const status = (w: World, name: string, nwid: bigint): string | undefined => w.zt.node(name).network(nwid)?.status;
+const ips = (w: World, name: string, nwid: bigint): string[] =>
+  (w.zt.node(name).network(nwid)?.assignedAddresses ?? []).filter((a) => a.family === 4).map((a) => `${a.ip.join('.')}/${a.bits}`);
+
+async function privateNetwork(w: World, extra: JsonObject = {}): Promise<bigint> {
+  const n = await w.api('POST', `controller/network/${addr(w, 'ctl')}______`, {
+    name: 'sim-net',
+    ipAssignmentPools: [{ ipRangeStart: '10.147.20.10', ipRangeEnd: '10.147.20.13' }],
+    routes: [{ target: '10.147.20.0/24' }],
+    v4AssignMode: { zt: true },
+    rules: [{ type: 'ACTION_ACCEPT' }],
+    ...extra,
+  });
+  return BigInt('0x' + (n.id as string));
+}
+
+test('private network: REQUESTING → ACCESS_DENIED → OK once authorized, unique addresses that survive a controller restart', async () => {
+  const w = await world(81);
+  const nwid = await privateNetwork(w);
+  for (const m of w.members) w.zt.node(m).join(w.zt.net.now, nwid);
+  assert.equal(status(w, 'm1', nwid), 'REQUESTING_CONFIGURATION');
+  await w.run(7000);
+  for (const m of w.members) assert.equal(status(w, m, nwid), 'ACCESS_DENIED', m);
+  const listed = (await w.ctl.api.handle('GET', ['controller', 'network', nwid.toString(16), 'member'], undefined, w.zt.net.now)).body as JsonObject;
+  assert.deepEqual(Object.keys(listed).sort(), w.members.map((m) => addr(w, m)).sort(), 'refused members are listed for an administrator');
+  for (const m of w.members) await w.api('POST', `controller/network/${nwid.toString(16)}/member/${addr(w, m)}`, { authorized: true });
+  await w.run(6000);
+  const assigned = new Set<string>();
+  for (const m of w.members) {
+    assert.equal(status(w, m, nwid), 'OK', m);
+    const mine = ips(w, m, nwid);
+    assert.equal(mine.length, 1, m);
+    assigned.add(mine[0]);
+  }
+  assert.equal(assigned.size, 3, 'unique addresses from a pool of three (the end address is never handed out, 05 §4.5)');
+  assert.deepEqual([...assigned].sort(), ['10.147.20.10/24', '10.147.20.11/24', '10.147.20.12/24']);
+
+  // A new controller over the same records: the next refresh gives every member its address again.
+  const before = Object.fromEntries(w.members.map((m) => [m, ips(w, m, nwid)[0]]));
+  w.zt.node('ctl').setNetworkController(null);
+  w.ctl = startController(w.zt, w.store, 'ctl:restarted');
+  await w.run(70_000);
+  for (const m of w.members) {
+    assert.equal(status(w, m, nwid), 'OK');
+    assert.equal(ips(w, m, nwid)[0], before[m], `${m} keeps its address`);
+  }
+});
+
+test('deauthorization: a revocation reaches the members at once, the member itself turns ACCESS_DENIED at its next refresh', async () => {
+  const w = await world(82);
+  const nwid = await privateNetwork(w);
+  for (const m of w.members) {
+    await w.api('POST', `controller/network/${nwid.toString(16)}/member/${addr(w, m)}`, { authorized: true });
+    w.zt.node(m).join(w.zt.net.now, nwid);
+  }
+  await w.run(8000);
+  for (const m of w.members) assert.equal(status(w, m, nwid), 'OK');
+  await w.api('POST', `controller/network/${nwid.toString(16)}/member/${addr(w, 'm3')}`, { authorized: false });
+  await w.run(1000);
+  assert.equal(w.ctl.handler.counts.revocations, 1);
+  const m3 = w.zt.id('m3').address;
+  for (const m of ['m1', 'm2']) {
+    const held = w.zt.node(m).membershipOf(nwid, m3);
+    assert.ok(held !== undefined && held.comRevocationThreshold > 0n, `${m} holds the revocation of m3`);
+  }
+  assert.equal(status(w, 'm3', nwid), 'OK', 'the member keeps its config until its refresh');
+  await w.run(65_000);
+  assert.equal(status(w, 'm3', nwid), 'ACCESS_DENIED');
+  assert.equal(ips(w, 'm3', nwid).length, 1, 'its addresses stay listed');
+});
+
+test('a public network admits anyone; a config change reaches online members within a second', async () => {
+  const w = await world(83, ['m1', 'm2']);
+  const nwid = await privateNetwork(w, { private: false });
+  for (const m of w.members) w.zt.node(m).join(w.zt.net.now, nwid);
+  await w.run(7000);
+  for (const m of w.members) {
+    assert.equal(status(w, m, nwid), 'OK');
+    assert.equal(w.zt.node(m).network(nwid)?.type, 'PUBLIC');
+  }
+  await w.api('POST', `controller/network/${nwid.toString(16)}`, { name: 'renamed', mtu: 1500 });
+  await w.run(1000);
+  for (const m of w.members) {
+    assert.equal(w.zt.node(m).network(nwid)?.name, 'renamed');
+    assert.equal(w.zt.node(m).network(nwid)?.mtu, 1500);
+  }
+});
+
+test('a controller that goes away leaves members on their last config; a deleted network is NOT_FOUND', async () => {
+  const w = await world(84, ['m1']);
+  const nwid = await privateNetwork(w);
+  await w.api('POST', `controller/network/${nwid.toString(16)}/member/${addr(w, 'm1')}`, { authorized: true });
+  w.zt.node('m1').join(w.zt.net.now, nwid);
+  await w.run(7000);
+  assert.equal(status(w, 'm1', nwid), 'OK');
+  w.zt.net.net.setOnline('ctl', false);
+  await w.run(180_000);
+  assert.equal(status(w, 'm1', nwid), 'OK');
+  assert.equal(ips(w, 'm1', nwid).length, 1);
+  w.zt.net.net.setOnline('ctl', true);
+  await w.api('DELETE', `controller/network/${nwid.toString(16)}`);
+  await w.run(70_000);
+  assert.equal(status(w, 'm1', nwid), 'NOT_FOUND');
+});
