@@ -95,7 +95,7 @@ test('daemon: a second daemon on the same home, and a busy primary port, are ref
   probe.close();
   const first = startDaemon(homes.home('a'), port);
   try {
-    await waitFor('the first daemon to start', () => existsSync(join(homes.home('a'), 'ztkube.status.json')), 20_000);
+    await waitFor('the first daemon to start', () => existsSync(join(homes.home('a'), 'zerotier-one.port')), 20_000);
     const pid = first.child.pid!;
     assert.match(readFileSync(join(homes.home('a'), 'ztkube.lock'), 'utf8'), new RegExp(`^${pid} `));
     // Same home, another port: the lock stops it before it touches anything.

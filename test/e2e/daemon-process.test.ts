@@ -2,7 +2,7 @@
 //
 //   ztkube daemon (127.0.0.1:P) <──UDP──> test's fake root (127.0.0.1:R)
 //
-// Start-up files, the status file and `ztkube peers`, flag errors, the safety net, and the
+// Start-up files, `ztkube peers` over the local API, flag errors, the safety net, and the
 // identity-collision restart (03 §3.3).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -105,7 +105,7 @@ test('start-up files, status, peers; an identity collision from the root makes a
   const port = 39000 + (process.pid % 500);
   const d = startDaemon(home, port);
   try {
-    await waitFor('identity and status file', () => existsSync(join(home, 'ztkube.status.json')), 20_000);
+    await waitFor('identity and the API up (port file)', () => existsSync(join(home, 'zerotier-one.port')), 20_000);
     assert.equal(statSync(join(home, 'identity.secret')).mode & 0o777, 0o600);
     const first = Identity.fromString(readFileSync(join(home, 'identity.public'), 'utf8'));
     await waitFor('a HELLO at the root', () => hellosFrom.has(first.address.toString(16)), 10_000);
@@ -129,7 +129,6 @@ test('start-up files, status, peers; an identity collision from the root makes a
     assert.equal(await exited(d.child), 0, d.log());
     sock.close();
   }
-  assert.equal(existsSync(join(home, 'ztkube.status.json')), false, 'status file removed at stop');
   // Checked after exit so that the whole of stdout and stderr (the daemon's only log) is in,
   // for both identities this daemon held.
   const output = d.log();
