@@ -1,6 +1,7 @@
 // What zerotier-cli prints for an API reply (06 §6.1), as pure functions: the text on stdout
 // and the exit code. Commands that read (info, peers, listnetworks) and commands that change
 // (join, leave) report a missing connection differently.
+import { parseJsonLossless } from '../util/json-text.js';
 import type { ApiReply } from './api-client.js';
 
 export interface CliOutcome {
@@ -23,7 +24,7 @@ export function readingOutcome(command: string, reply: ApiReply, port: number, r
   if (reply.status === 0) return { stdout: connectionErrorText(reply.body, port), exitCode: 1 };
   let json: unknown;
   try {
-    json = JSON.parse(reply.body);
+    json = parseJsonLossless(reply.body); // 64-bit ids stay whole through -j
   } catch (e) {
     return { stdout: `${reply.status} ${command} invalid JSON response (${(e as Error).message})\n`, exitCode: 1 };
   }

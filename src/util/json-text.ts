@@ -51,3 +51,79 @@ export function compactJson(v: unknown): string {
 export function prettyJson(v: unknown): string {
   return write(v, 1, 0);
 }
+
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
+const LITERAL = /true|false|null/y;
+const SPACE = /[ \t\n\r]*/y;
+
+/**
+ * JSON.parse, except that integers beyond 2^53 come back as bigint instead of rounded: the
+ * API's 64-bit values (planetWorldId, localSocket) must survive `-j` unchanged. Invalid text
+ * throws JSON.parse's own SyntaxError.
+ */
+export function parseJsonLossless(text: string): unknown {
+  let at = 0;
+  const fail = (): never => {
+    JSON.parse(text); // the standard message for the same error
+    throw new SyntaxError(`Unexpected token at position ${at}`); // JSON.parse accepted what this did not
+  };
+  const take = (re: RegExp): string | null => {
+    re.lastIndex = at;
+    const m = re.exec(text);
+    if (!m) return null;
+    at = re.lastIndex;
+    return m[0];
+  };
+  const space = (): void => void take(SPACE);
+  const value = (): unknown => {
+    space();
+    const c = text[at];
+    if (c === '{') {
+      at++;
+      const out: Record<string, unknown> = {};
+      space();
+      if (text[at] === '}') {
+        at++;
+        return out;
+      }
+      for (;;) {
+        space();
+        const k = take(STRING) ?? fail();
+        space();
+        if (text[at++] !== ':') fail();
+        Object.defineProperty(out, JSON.parse(k) as string, { value: value(), enumerable: true, writable: true, configurable: true });
+        space();
+        const sep = text[at++];
+        if (sep === '}') return out;
+        if (sep !== ',') fail();
+      }
+    }
+    if (c === '[') {
+      at++;
+      const out: unknown[] = [];
+      space();
+      if (text[at] === ']') {
+        at++;
+        return out;
+      }
+      for (;;) {
+        out.push(value());
+        space();
+        const sep = text[at++];
+        if (sep === ']') return out;
+        if (sep !== ',') fail();
+      }
+    }
+    if (c === '"') return JSON.parse(take(STRING) ?? fail()) as string;
+    const lit = take(LITERAL);
+    if (lit !== null) return lit === 'true' ? true : lit === 'false' ? false : null;
+    const num = take(NUMBER) ?? fail();
+    const n = Number(num);
+    return /^-?\d+$/.test(num) && !Number.isSafeInteger(n) ? BigInt(num) : n;
+  };
+  const v = value();
+  space();
+  if (at !== text.length) fail();
+  return v;
+}
