@@ -22,6 +22,7 @@ import { loadOrCreateAuthToken } from './authtoken.js';
 import { EngineLocalService, type NetworkPort } from './local-service.js';
 import { NetworkLocalConfStore } from './network-local-conf.js';
 import { PlaceholderNetworkPort } from './placeholder-network-port.js';
+import { preJoinedNetworks } from './pre-join.js';
 import { LocalApiServer } from './local-api/server.js';
 import type { ControllerHandler } from './local-api/service-port.js';
 
@@ -131,6 +132,7 @@ export class Daemon {
     const api = (this.api = new LocalApiServer({ port: this.opts.port, token, service: this.localService(), nowMs: () => this.engine.now(), log: this.opts.log.child({ component: 'api' }) }));
     await api.start();
     writeFileAtomic(this.home.path(PORT_FILE), String(this.opts.port));
+    for (const nwid of preJoinedNetworks(this.home.dir)) this.networks.join(nwid);
     this.log.info('started', { address: addressToString(identity.address), listeningOn: binder.bound().map((b) => inetAddressToString(b.local)), api: api.listening });
     this.every(BINDER_REFRESH_MS, () => binder.refresh().catch((e: Error) => this.log.error('binder refresh failed', { error: e.message })));
     this.sweepPeers();

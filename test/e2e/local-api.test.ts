@@ -171,12 +171,15 @@ test('local API and CLI against a running daemon', async () => {
     r = ztkube(['info', '--home', join(work, 'nowhere')]);
     assert.deepEqual([r.code, r.err], [2, `ztkube: missing port and zerotier-one.port not found in ${join(work, 'nowhere')}\n`]);
 
-    // A restart keeps the token; a stop frees the port.
+    // A restart keeps the token and joins the networks of networks.d/<nwid>.conf (an empty
+    // file pre-joins, 06 §1.3); a stop frees the port.
     d.child.kill('SIGTERM');
     assert.equal(await exited(d.child), 0, d.log());
+    writeFileSync(join(home, 'networks.d', '15b70a629d1379c5.conf'), '');
     d = startDaemon(home, port);
     await waitFor('the API back', () => ztkube(['info', '--home', home]).code === 0, 20_000);
     assert.equal(readFileSync(tokenPath, 'utf8'), token, 'never replaced');
+    assert.match(ztkube(['listnetworks', '--home', home]).out, /\n200 listnetworks 15b70a629d1379c5 .* REQUESTING_CONFIGURATION PRIVATE zto4vbsg2y -\n$/);
     d.child.kill('SIGTERM');
     assert.equal(await exited(d.child), 0, d.log());
     r = ztkube(['info', '--home', home]);
