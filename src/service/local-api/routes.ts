@@ -3,6 +3,7 @@
 // wherever POST is, HEAD wherever GET is; anything else is a 404 with no body. Pure: every
 // answer is computed from the LocalService port.
 import { compactJson } from '../../util/json-text.js';
+import { ApiError } from '../../util/errors.js';
 import { addressToString } from '../../protocol/address.js';
 import { peerToJson } from '../peer-json.js';
 import { networkToJson } from './network-json.js';
@@ -96,7 +97,10 @@ const ROUTES: Route[] = [
   { methods: [...GET, ...POST, ...DELETE], pattern: /^(?:\/unstable)?\/controller(?:\/.*)?$/, handler: controllerRoute },
 ];
 
-/** The answer to an authenticated request; a throwing handler is 1.14.1's 500. */
+/**
+ * The answer to an authenticated request. A handler throwing ApiError answers its status
+ * with no body (the controller's 400/404/503, 05 §8.1); anything else thrown is 1.14.1's 500.
+ */
 export async function routeRequest(req: RouteRequest, svc: LocalService, nowMs: number): Promise<ApiResponse> {
   for (const r of ROUTES) {
     const m = r.pattern.exec(req.path);
@@ -105,7 +109,7 @@ export async function routeRequest(req: RouteRequest, svc: LocalService, nowMs: 
     try {
       return await r.handler(m, req, svc, nowMs);
     } catch (e) {
-      return { status: 500, body: errorBody(e) };
+      return e instanceof ApiError ? { status: e.status } : { status: 500, body: errorBody(e) };
     }
   }
   return { status: 404 };

@@ -65,7 +65,8 @@ export interface ApiResponse {
  * The embedded controller's routes (`/controller…`, `/unstable/controller…`, 05 §8):
  * `pathSegments` are the path split on '/' without the empty first one, `body` the parsed
  * JSON of a POST/PUT (never called with an unparsable one: that is a 500 before, as in
- * 1.14.1), undefined for other methods. A throw becomes a 500 with the error's text.
+ * 1.14.1), undefined for other methods. A thrown ApiError answers its status with no
+ * body; anything else thrown becomes a 500 with the error's text.
  */
 export type ControllerHandler = (method: string, pathSegments: string[], body: unknown, nowMs: number) => Promise<ApiResponse>;
 

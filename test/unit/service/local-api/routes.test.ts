@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderBody, routeRequest, settingsFromBody } from '../../../../src/service/local-api/routes.js';
 import { FakeLocalService } from '../../../helpers/fake-local-service.js';
+import { ApiError } from '../../../../src/util/errors.js';
 
 const NOW = 1_700_000_000_123;
 const NWID = '55bd869199fbd649';
@@ -109,6 +110,10 @@ test('/controller…: 404 without a controller; else delegated with segments, pa
     throw new Error('store broke');
   };
   assert.deepEqual(await call(svc, 'GET', '/controller/network'), { status: 500, body: '{"error": 500, "description": "store broke"}' });
+  svc.controller = async () => {
+    throw new ApiError(503, 'no free network id');
+  };
+  assert.deepEqual(await call(svc, 'POST', '/controller/network', '{}'), { status: 503 }, 'ApiError: its status, no body');
 });
 
 test('renderBody: JSON, verbatim text, JSONP (06 §5.1)', () => {
