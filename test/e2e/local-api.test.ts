@@ -9,12 +9,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '../helpers/netns.js';
 import { cli, makeHomes } from '../helpers/zt-homes.js';
+import { exited, startDaemon, type DaemonProcess } from '../helpers/daemon-process.js';
 import { decodeWorld } from '../../src/protocol/world.js';
 import { parseJsonLossless } from '../../src/util/json-text.js';
 
@@ -36,17 +37,8 @@ function ztkube(args: string[]): { code: number | null; out: string; err: string
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-function startDaemon(home: string, port: number): { child: ChildProcess; log: () => string } {
-  let log = '';
-  const child = spawn(process.execPath, [cli, 'daemon', '--home', home, '--port', String(port), '--bind', '127.0.0.1', '--no-allow-secondary-port', '--log-format', 'json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  child.stdout!.on('data', (d) => (log += d));
-  child.stderr!.on('data', (d) => (log += d));
-  return { child, log: () => log };
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(child.exitCode) : child.once('exit', (c) => r(c))));
+function startNode(home: string, port: number): DaemonProcess {
+  return startDaemon(children, home, port, ['--no-allow-secondary-port']);
 }
 
 /** A port free for both TCP and UDP on 127.0.0.1 right now. */
@@ -92,7 +84,7 @@ test('local API and CLI against a running daemon', async () => {
   const home = homes.home('node');
   const addr = homes.addr('node');
   const port = await freePort();
-  let d = startDaemon(home, port);
+  let d = startNode(home, port);
   try {
     await waitFor('the API up (port file)', () => existsSync(join(home, 'zerotier-one.port')), 20_000);
     assert.equal(readFileSync(join(home, 'zerotier-one.port'), 'utf8'), String(port));
@@ -176,7 +168,7 @@ test('local API and CLI against a running daemon', async () => {
     d.child.kill('SIGTERM');
     assert.equal(await exited(d.child), 0, d.log());
     writeFileSync(join(home, 'networks.d', '15b70a629d1379c5.conf'), '');
-    d = startDaemon(home, port);
+    d = startNode(home, port);
     await waitFor('the API back', () => ztkube(['info', '--home', home]).code === 0, 20_000);
     assert.equal(readFileSync(tokenPath, 'utf8'), token, 'never replaced');
     assert.match(ztkube(['listnetworks', '--home', home]).out, /\n200 listnetworks 15b70a629d1379c5 .* REQUESTING_CONFIGURATION PRIVATE zto4vbsg2y -\n$/);

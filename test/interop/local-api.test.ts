@@ -5,7 +5,7 @@
 //    in this namespace: its outputs, and -j byte for byte as `ztkube … -j`.
 // 2. ztkube's CLI against a real zerotier-one, inside a namespace of its own (private planet,
 //    nothing routed off the machine): the same lines as zerotier-cli prints.
-import { test, after, type TestContext, type TestOptions } from 'node:test';
+import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -14,17 +14,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasNetns, nsLab, waitFor, type Lab } from '../helpers/netns.js';
 import { cli, makeHomes } from '../helpers/zt-homes.js';
+import { interopTests, zerotierOne } from '../helpers/interop.js';
 
-const zt = process.env.ZTKUBE_ZEROTIER_ONE;
-const noBinary = !zt
-  ? 'set ZTKUBE_ZEROTIER_ONE=/path/to/zerotier-one to run against ZeroTier One 1.14.1'
-  : !existsSync(zt)
-    ? `ZTKUBE_ZEROTIER_ONE=${zt} does not exist; point it at a zerotier-one 1.14.1 binary`
-    : null;
-if (noBinary) test('local API interop with ZeroTier One 1.14.1', { skip: noBinary }, () => {});
-function interop(name: string, options: TestOptions, fn: (t: TestContext) => Promise<void> | void): void {
-  if (!noBinary) test(name, options, fn);
-}
+const zt = zerotierOne;
+const interop = interopTests('local API interop with ZeroTier One 1.14.1');
 
 const env = { ...process.env, ZTKUBE_SAFETY: 'test' };
 const NWID = '8056c2e21c000001';

@@ -10,29 +10,19 @@
 //
 // Every zerotier-one home gets our planet before its first start (never the public one)
 // and a local.conf without TCP fallback and port mapping; nothing routes off the machine.
-import { test, after, type TestContext, type TestOptions } from 'node:test';
+import { after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { hasNetns, nsLab, waitFor, type Lab, type LabHost } from '../helpers/netns.js';
 import { hasNft, natLab, type NatLabHost } from '../helpers/nat-lab.js';
 import { cli, makeHomes, ztkube } from '../helpers/zt-homes.js';
+import { interopTests, zerotierOne } from '../helpers/interop.js';
 
-const zt = process.env.ZTKUBE_ZEROTIER_ONE;
-const noBinary = !zt
-  ? 'set ZTKUBE_ZEROTIER_ONE=/path/to/zerotier-one to run against ZeroTier One 1.14.1'
-  : !existsSync(zt)
-    ? `ZTKUBE_ZEROTIER_ONE=${zt} does not exist; point it at a zerotier-one 1.14.1 binary`
-    : null;
-// Without the binary none of these tests can run, so the file reports one skipped test with
-// the reason instead of a skip per test. (A bare `#` line on stdout with no test at all would
-// make node 20 list the file itself as a passing test.)
-if (noBinary) test('interop with ZeroTier One 1.14.1', { skip: noBinary }, () => {});
-function interop(name: string, options: TestOptions, fn: (t: TestContext) => Promise<void> | void): void {
-  if (!noBinary) test(name, options, fn);
-}
+const zt = zerotierOne;
+const interop = interopTests('interop with ZeroTier One 1.14.1');
 const skip = !hasNetns() ? 'needs root and iproute2' : false;
 let lab: Lab | null = null;
 let work = '';
