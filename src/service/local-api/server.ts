@@ -117,11 +117,11 @@ export class LocalApiServer {
     const rawPath = q < 0 ? url : url.slice(0, q);
     const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
     const jsonp = query.get('jsonp');
-    let path: string;
+    let path = rawPath;
     try {
       path = decodeURIComponent(rawPath);
     } catch {
-      return { response: { status: 400, body: null }, jsonp }; // malformed %-escape: no route can match
+      // A malformed %-escape stays as sent, as cpp-httplib leaves it: no route matches it (404).
     }
     const authReq = { path, query, headers: req.headers, remoteAddress: req.socket.remoteAddress ?? '' };
     if (!isAuthorized(authReq, this.opts.token)) return { response: { status: 401, body: {} }, jsonp };
