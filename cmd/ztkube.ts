@@ -9,6 +9,9 @@ import { idtoolCommand, runIdtool } from '../src/cli/idtool.js';
 import { planetCommand } from '../src/cli/planet.js';
 import { daemonCommand } from '../src/cli/daemon.js';
 import { peersCommand } from '../src/cli/peers.js';
+import { infoCommand } from '../src/cli/info.js';
+import { listNetworksCommand } from '../src/cli/listnetworks.js';
+import { joinCommand, leaveCommand } from '../src/cli/join.js';
 import { demoCommand } from '../src/cli/demo.js';
 import { describeCliFailure } from '../src/cli/fail.js';
 
@@ -37,6 +40,10 @@ async function cli(): Promise<void> {
     .command(planetCommand)
     .command(daemonCommand)
     .command(peersCommand)
+    .command(infoCommand)
+    .command(listNetworksCommand)
+    .command(joinCommand)
+    .command(leaveCommand)
     .command(demoCommand)
     .demandCommand(1, 'name a command')
     .strict()

@@ -44,8 +44,11 @@ export async function runDaemon(a: DaemonArgs): Promise<void> {
   await daemon.start();
   await new Promise<void>((resolve) => {
     const stop = (): void => {
-      daemon.stop();
-      resolve();
+      daemon.stop().then(resolve, (e: Error) => {
+        log.error('stop failed', { error: e.message });
+        process.exitCode = 1;
+        resolve();
+      });
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

@@ -59,7 +59,8 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     for (const [h, extra] of [[root, []], [b, []], [a, ['--contact', addr(b)]]] as Array<[LabHost, string[]]>) {
       lab.spawn(h, process.execPath, [cli, 'daemon', '--home', home(h), '--port', '9993', '--log-level', 'warn', ...extra]);
     }
-    const peers = (h: LabHost): string => ztkube(['peers', '--home', home(h)]);
+    // The CLI asks the daemon's API on 127.0.0.1, so it runs in the daemon's namespace.
+    const peers = (h: LabHost): string => lab!.exec(h, process.execPath, [cli, 'peers', '--home', home(h)]);
     await waitFor('a and b to talk directly', () => peers(a).includes(`${b.ip}/`) && peers(b).includes(`${a.ip}/`), 60_000);
     for (const h of [a, b]) opts.out(`\n$ ztkube peers   (on ${h.name})\n${peers(h)}`);
     opts.out(`\na reached b through the root, then directly (DIRECT to ${b.ip}).\n`);

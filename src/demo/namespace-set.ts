@@ -21,9 +21,9 @@ export class NamespaceSet {
     return ns;
   }
 
-  /** Runs a command inside `ns` and returns its standard output. */
+  /** Runs a command inside `ns` and returns its standard output; a failure throws with its stderr (never printed, as callers poll). */
   exec(ns: string, cmd: string, args: string[]): string {
-    return execFileSync('ip', ['netns', 'exec', ns, cmd, ...args], { encoding: 'utf8' });
+    return execFileSync('ip', ['netns', 'exec', ns, cmd, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   }
 
   /** Starts a process inside `ns` (with ZTKUBE_SAFETY=test unless `env` says otherwise); teardown ends it. */

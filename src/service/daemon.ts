@@ -1,9 +1,8 @@
 // The daemon: wires the engine to its edges — the home directory, the UDP binder, logs,
-// the peer-cache sweep and the status file — and restarts the engine with a new identity
+// the peer-cache sweep and the local API — and restarts the engine with a new identity
 // after a collision. Each of those lives in its own module; this file only composes them.
-import { existsSync, rmSync } from 'node:fs';
 import type winston from 'winston';
-import { secureRandomFill } from '../crypto/random.js';
+import { secureRandomBytes, secureRandomFill } from '../crypto/random.js';
 import { addressToString } from '../protocol/address.js';
 import { inetAddressToString } from '../protocol/inet-address.js';
 import type { Identity } from '../protocol/identity.js';
@@ -11,18 +10,22 @@ import type { NodeEvent } from '../node/host.js';
 import { StateError } from '../util/errors.js';
 import { UdpBinder } from '../net/udp-binder.js';
 import { chooseSecondaryPort } from '../net/ports.js';
-import { HomeDir, lockHome, writeFileAtomic } from './home.js';
+import { HomeDir, lockHome, PORT_FILE, writeFileAtomic } from './home.js';
 import { readIdentity, retireIdentity, writeIdentity } from './identity-files.js';
 import { generateIdentityInWorker } from './identity-worker.js';
 import { Engine } from './engine.js';
 import { systemClock, type Clock } from './clock.js';
 import { NodeEventLog } from './node-event-log.js';
 import { sweepPeerCache, PEER_CACHE_SWEEP_INTERVAL_MS } from './peer-cache-sweep.js';
-import { peerToJson } from './peer-json.js';
-import { STATUS_FILE, type StatusFile } from './status-file.js';
 import { NO_SAFETY, type SafetyPolicy } from './safety.js';
+import { loadOrCreateAuthToken } from './authtoken.js';
+import { EngineLocalService, type NetworkPort } from './local-service.js';
+import { NetworkLocalConfStore } from './network-local-conf.js';
+import { PlaceholderNetworkPort } from './placeholder-network-port.js';
+import { preJoinedNetworks } from './pre-join.js';
+import { LocalApiServer } from './local-api/server.js';
+import type { ControllerHandler } from './local-api/service-port.js';
 
-const STATUS_WRITE_INTERVAL_MS = 1_000;
 const BINDER_REFRESH_MS = 30_000;
 
 export interface DaemonOptions {
@@ -37,6 +40,10 @@ export interface DaemonOptions {
   /** Resolved by the CLI (ZTKUBE_SAFETY); the daemon never reads the environment. */
   safety?: SafetyPolicy;
   clock?: Clock;
+  /** The node's networks; until the node joins networks, PlaceholderNetworkPort. */
+  createNetworkPort?: (engine: Engine) => NetworkPort;
+  /** The embedded controller's API routes; without it /controller… is a 404. */
+  controller?: ControllerHandler;
 }
 
 export class Daemon {
@@ -47,6 +54,9 @@ export class Daemon {
   private readonly engine: Engine;
   private readonly events: NodeEventLog;
   private binder: UdpBinder | null = null;
+  private api: LocalApiServer | null = null;
+  private readonly networks: NetworkPort;
+  private boundPorts: number[] = [];
   private readonly intervals: NodeJS.Timeout[] = [];
   private isStopped = false;
   private releaseHome: (() => void) | null = null;
@@ -77,6 +87,8 @@ export class Daemon {
       random: secureRandomFill,
       contact: opts.contact,
     });
+    const engine = this.engine;
+    this.networks = opts.createNetworkPort?.(engine) ?? new PlaceholderNetworkPort(() => engine.node.address);
   }
 
   /**
@@ -90,6 +102,8 @@ export class Daemon {
     try {
       await this.startLocked();
     } catch (e) {
+      await this.api?.stop();
+      this.api = null;
       this.binder?.close();
       this.binder = null;
       this.engine.suspend();
@@ -107,8 +121,10 @@ export class Daemon {
       if (!safety.isPublicPlanetAllowed) throw new StateError(`${this.home.path('planet')}: missing, and ${safety.origin} forbids the public planet`);
       this.log.warn('no planet file: using the public ZeroTier planet', { home: this.opts.home });
     }
+    const token = loadOrCreateAuthToken(this.home.dir, secureRandomBytes);
+    this.boundPorts = await this.ports();
     const binder = (this.binder = new UdpBinder({
-      ports: await this.ports(),
+      ports: this.boundPorts,
       bind: this.opts.bind,
       onDatagram: (socket, from, data) => this.engine.onDatagram(socket, from, data),
       onError: (e, where) => this.log.error('udp error', { where, error: e.message }),
@@ -116,37 +132,39 @@ export class Daemon {
     }));
     await binder.refresh();
     this.engine.start(identity, saved);
-    this.log.info('started', { address: addressToString(identity.address), listeningOn: binder.bound().map((b) => inetAddressToString(b.local)) });
-    this.every(STATUS_WRITE_INTERVAL_MS, () => this.writeStatus());
+    const api = (this.api = new LocalApiServer({ port: this.opts.port, token, service: this.localService(), nowMs: () => this.engine.now(), log: this.opts.log.child({ component: 'api' }) }));
+    await api.start();
+    writeFileAtomic(this.home.path(PORT_FILE), String(this.opts.port));
+    for (const nwid of preJoinedNetworks(this.home.dir)) this.networks.join(nwid);
+    this.log.info('started', { address: addressToString(identity.address), listeningOn: binder.bound().map((b) => inetAddressToString(b.local)), api: api.listening });
     this.every(BINDER_REFRESH_MS, () => binder.refresh().catch((e: Error) => this.log.error('binder refresh failed', { error: e.message })));
     this.sweepPeers();
     this.every(PEER_CACHE_SWEEP_INTERVAL_MS, () => this.sweepPeers());
-    this.writeStatus();
   }
 
-  status(): StatusFile {
-    const node = this.engine.node;
-    const now = this.engine.now();
-    const st = node.status();
-    return {
-      address: addressToString(st.address),
-      online: st.isOnline,
-      clock: now,
-      planetWorldId: st.planet ? st.planet.id.toString(16).padStart(16, '0') : null,
-      listeningOn: this.binder?.bound().map((b) => inetAddressToString(b.local)) ?? [],
-      peers: node.peerInfo(now).map((p) => peerToJson(p)),
-      drops: st.drops,
-    };
+  private localService(): EngineLocalService {
+    return new EngineLocalService({
+      engine: this.engine,
+      networks: this.networks,
+      localConfs: new NetworkLocalConfStore(this.home.dir),
+      homeDir: this.home.dir,
+      primaryPort: this.opts.port,
+      secondaryPort: () => this.boundPorts[1] ?? 0,
+      listeningOn: () => this.binder?.bound().map((b) => b.local) ?? [],
+      controller: this.opts.controller,
+    });
   }
 
-  stop(): void {
+  /** Stops the API first (its port is free when this resolves), then the node and the sockets. */
+  async stop(): Promise<void> {
     if (this.isStopped) return;
     this.isStopped = true;
     for (const t of this.intervals) clearInterval(t);
+    const api = this.api;
+    this.api = null;
+    await api?.stop();
     this.engine.stop();
     this.binder?.close();
-    const statusPath = this.home.path(STATUS_FILE);
-    if (existsSync(statusPath)) rmSync(statusPath, { force: true });
     this.releaseHome?.();
     this.releaseHome = null;
     this.log.info('stopped');
@@ -197,21 +215,12 @@ export class Daemon {
 
   private fail(what: string, e: Error): void {
     this.log.error(what, { error: e.message });
-    this.stop();
     process.exitCode = 1;
+    this.stop().catch((err: Error) => this.log.error('stop failed', { error: err.message }));
   }
 
   private sweepPeers(): void {
     for (const f of sweepPeerCache(this.home.path('peers.d'), this.clock.now())) this.log.warn('peer cache cleanup failed', f);
-  }
-
-  private writeStatus(): void {
-    if (!this.engine.isRunning) return;
-    try {
-      writeFileAtomic(this.home.path(STATUS_FILE), JSON.stringify(this.status()) + '\n');
-    } catch (e) {
-      this.log.error('status write failed', { error: (e as Error).message });
-    }
   }
 
   private every(ms: number, fn: () => void): void {

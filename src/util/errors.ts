@@ -112,13 +112,16 @@ export class HomeInUseError extends ZtkubeError {
   }
 }
 
-/** The primary UDP port is taken by another socket; like zerotier-one, start-up fails. */
+/** The primary port (UDP, or TCP for the local API) is taken by another socket; like zerotier-one, start-up fails. */
 export class PortInUseError extends ZtkubeError {
   readonly port: number;
   readonly address: string;
-  constructor(port: number, address: string, options?: { cause?: unknown }) {
-    super('port_in_use', `UDP port ${port} is already in use on ${address} (EADDRINUSE): another ztkube or zerotier-one is probably running; stop it or choose another port`, options);
+  readonly protocol: 'UDP' | 'TCP';
+  constructor(port: number, address: string, options?: { cause?: unknown; protocol?: 'UDP' | 'TCP' }) {
+    const protocol = options?.protocol ?? 'UDP';
+    super('port_in_use', `${protocol} port ${port} is already in use on ${address} (EADDRINUSE): another ztkube or zerotier-one is probably running; stop it or choose another port`, options);
     this.port = port;
     this.address = address;
+    this.protocol = protocol;
   }
 }

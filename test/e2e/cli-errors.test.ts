@@ -4,13 +4,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
-import { spawn, spawnSync, type ChildProcess, type SpawnSyncOptions } from 'node:child_process';
+import { spawnSync, type ChildProcess, type SpawnSyncOptions } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers/shared.js';
 import { waitFor } from '../helpers/netns.js';
 import { makeHomes } from '../helpers/zt-homes.js';
+import { exited, startDaemon } from '../helpers/daemon-process.js';
 
 const bin = join(repoRoot, 'bin', 'ztkube');
 const env = { ...process.env, ZTKUBE_SAFETY: 'test' };
@@ -68,18 +69,6 @@ test('planet create and genmoon: missing directories and malformed files are nam
   assertOneLine(run(['idtool', 'genmoon', 'moon.json']), /^moon\.json: not valid JSON at line 4 column 1: /);
 });
 
-function startDaemon(home: string, port: number): { child: ChildProcess; log: () => string } {
-  let log = '';
-  const child = spawn(bin, ['daemon', '--home', home, '--port', String(port), '--bind', '127.0.0.1', '--no-allow-secondary-port', '--log-format', 'json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  child.stdout!.on('data', (d) => (log += d));
-  child.stderr!.on('data', (d) => (log += d));
-  return { child, log: () => log };
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(child.exitCode) : child.once('exit', (c) => r(c))));
-}
 
 async function udpSocket(port = 0): Promise<dgram.Socket> {
   const s = dgram.createSocket('udp4');
@@ -93,9 +82,9 @@ test('daemon: a second daemon on the same home, and a busy primary port, are ref
   const probe = await udpSocket();
   const port = probe.address().port;
   probe.close();
-  const first = startDaemon(homes.home('a'), port);
+  const first = startDaemon(children, homes.home('a'), port, ['--no-allow-secondary-port'], [bin]);
   try {
-    await waitFor('the first daemon to start', () => existsSync(join(homes.home('a'), 'ztkube.status.json')), 20_000);
+    await waitFor('the first daemon to start', () => existsSync(join(homes.home('a'), 'zerotier-one.port')), 20_000);
     const pid = first.child.pid!;
     assert.match(readFileSync(join(homes.home('a'), 'ztkube.lock'), 'utf8'), new RegExp(`^${pid} `));
     // Same home, another port: the lock stops it before it touches anything.

@@ -2,17 +2,18 @@
 //
 //   ztkube daemon (127.0.0.1:P) <──UDP──> test's fake root (127.0.0.1:R)
 //
-// Start-up files, the status file and `ztkube peers`, flag errors, the safety net, and the
+// Start-up files, `ztkube peers` over the local API, flag errors, the safety net, and the
 // identity-collision restart (03 §3.3).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers/shared.js';
 import { waitFor } from '../helpers/netns.js';
+import { exited, startDaemon } from '../helpers/daemon-process.js';
 import { testIdentity } from '../sim/zt-net.js';
 import { agree, generateC25519KeyPair } from '../../src/crypto/c25519.js';
 import { derivePeerKeys } from '../../src/crypto/peer-keys.js';
@@ -49,21 +50,6 @@ function planetAt(port: number): Uint8Array {
   );
 }
 
-function startDaemon(home: string, port: number, extra: string[] = []): { child: ChildProcess; log: () => string } {
-  let log = '';
-  const child = spawn(process.execPath, [cli, 'daemon', '--home', home, '--port', String(port), '--bind', '127.0.0.1', '--log-format', 'json', ...extra], {
-    env: { ...process.env, ZTKUBE_SAFETY: 'test' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  child.stdout!.on('data', (d) => (log += d));
-  child.stderr!.on('data', (d) => (log += d));
-  return { child, log: () => log };
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('exit', (c) => r(c))));
-}
 
 test('bad flags and a missing planet are refused with a reason', () => {
   for (const [args, re] of [
@@ -103,9 +89,9 @@ test('start-up files, status, peers; an identity collision from the root makes a
     sock.send(err, rinfo.port, rinfo.address);
   });
   const port = 39000 + (process.pid % 500);
-  const d = startDaemon(home, port);
+  const d = startDaemon(children, home, port);
   try {
-    await waitFor('identity and status file', () => existsSync(join(home, 'ztkube.status.json')), 20_000);
+    await waitFor('identity and the API up (port file)', () => existsSync(join(home, 'zerotier-one.port')), 20_000);
     assert.equal(statSync(join(home, 'identity.secret')).mode & 0o777, 0o600);
     const first = Identity.fromString(readFileSync(join(home, 'identity.public'), 'utf8'));
     await waitFor('a HELLO at the root', () => hellosFrom.has(first.address.toString(16)), 10_000);
@@ -129,7 +115,6 @@ test('start-up files, status, peers; an identity collision from the root makes a
     assert.equal(await exited(d.child), 0, d.log());
     sock.close();
   }
-  assert.equal(existsSync(join(home, 'ztkube.status.json')), false, 'status file removed at stop');
   // Checked after exit so that the whole of stdout and stderr (the daemon's only log) is in,
   // for both identities this daemon held.
   const output = d.log();

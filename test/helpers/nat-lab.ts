@@ -26,6 +26,8 @@ export interface NatLabHost {
 export interface NatLab {
   hosts: Record<string, NatLabHost>;
   spawn(h: NatLabHost, cmd: string, args: string[], env?: NodeJS.ProcessEnv): ChildProcess;
+  /** Runs a command inside the host's namespace and returns its standard output. */
+  exec(h: NatLabHost, cmd: string, args: string[]): string;
   teardown(): void;
 }
 
@@ -94,6 +96,7 @@ export function natLab(opts: { publicHosts: string[]; natHosts: string[] }): Nat
     return {
       hosts,
       spawn: (h, cmd, args, env) => set.spawn(h.ns, cmd, args, env),
+      exec: (h, cmd, args) => set.exec(h.ns, cmd, args),
       teardown,
     };
   } catch (e) {

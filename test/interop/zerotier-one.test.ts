@@ -10,29 +10,19 @@
 //
 // Every zerotier-one home gets our planet before its first start (never the public one)
 // and a local.conf without TCP fallback and port mapping; nothing routes off the machine.
-import { test, after, type TestContext, type TestOptions } from 'node:test';
+import { after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { hasNetns, nsLab, waitFor, type Lab, type LabHost } from '../helpers/netns.js';
 import { hasNft, natLab, type NatLabHost } from '../helpers/nat-lab.js';
 import { cli, makeHomes, ztkube } from '../helpers/zt-homes.js';
+import { interopTests, zerotierOne } from '../helpers/interop.js';
 
-const zt = process.env.ZTKUBE_ZEROTIER_ONE;
-const noBinary = !zt
-  ? 'set ZTKUBE_ZEROTIER_ONE=/path/to/zerotier-one to run against ZeroTier One 1.14.1'
-  : !existsSync(zt)
-    ? `ZTKUBE_ZEROTIER_ONE=${zt} does not exist; point it at a zerotier-one 1.14.1 binary`
-    : null;
-// Without the binary none of these tests can run, so the file reports one skipped test with
-// the reason instead of a skip per test. (A bare `#` line on stdout with no test at all would
-// make node 20 list the file itself as a passing test.)
-if (noBinary) test('interop with ZeroTier One 1.14.1', { skip: noBinary }, () => {});
-function interop(name: string, options: TestOptions, fn: (t: TestContext) => Promise<void> | void): void {
-  if (!noBinary) test(name, options, fn);
-}
+const zt = zerotierOne;
+const interop = interopTests('interop with ZeroTier One 1.14.1');
 const skip = !hasNetns() ? 'needs root and iproute2' : false;
 let lab: Lab | null = null;
 let work = '';
@@ -69,7 +59,8 @@ interop('ztkube and ZeroTier One 1.14.1 accept each other as root and leaf', { s
   lab.spawn(kmate, process.execPath, [cli, 'daemon', '--home', home(kmate), '--port', '9993', '--log-level', 'warn', '--contact', addr(rleaf)]);
 
   const ztCli = (h: LabHost, cmd: string): string => lab!.exec(h, zt!, ['-q', `-D${home(h)}`, '-p9993', cmd]);
-  const ourPeers = (h: LabHost): string => ztkube(['peers', '--home', home(h)]);
+  // Our CLI asks the daemon's API on 127.0.0.1, so it runs in the daemon's namespace.
+  const ourPeers = (h: LabHost): string => lab!.exec(h, process.execPath, [cli, 'peers', '--home', home(h)]);
 
   // A real leaf using a ztkube root.
   await waitFor('the real leaf ONLINE through the ztkube root', () => /^200 info [0-9a-f]{10} 1\.14\.1 ONLINE/.test(ztCli(rleaf, 'info')), 60_000, 500);
@@ -78,7 +69,7 @@ interop('ztkube and ZeroTier One 1.14.1 accept each other as root and leaf', { s
   await waitFor('the real leaf listed by our root', () => ourPeers(kroot).split('\n').some((l) => l.startsWith(addr(rleaf)) && l.includes('1.14.1 LEAF') && l.includes('DIRECT')), 30_000, 500);
 
   // A ztkube leaf using a real root.
-  await waitFor('our leaf online through the real root', () => JSON.parse(readFileSync(join(home(kleaf), 'ztkube.status.json'), 'utf8')).online === true, 60_000, 500);
+  await waitFor('our leaf online through the real root', () => / ONLINE\n$/.test(lab!.exec(kleaf, process.execPath, [cli, 'info', '--home', home(kleaf)])), 60_000, 500);
   await waitFor('the real root as PLANET DIRECT at our leaf', () => ourPeers(kleaf).split('\n').some((l) => l.startsWith(addr(rroot)) && / PLANET .* DIRECT .*\/9993$/.test(l)), 30_000, 500);
   await waitFor('our leaf listed by the real root', () => ztCli(rroot, 'peers').split('\n').some((l) => l.startsWith(addr(kleaf)) && l.includes('LEAF') && l.includes('DIRECT')), 30_000, 500);
 
@@ -148,7 +139,7 @@ interop('behind real NATs, a ztkube leaf and a zerotier-one leaf punch through t
     nlab.spawn(real, zt!, ['-p9993', home(real)]);
     nlab.spawn(ours, process.execPath, [cli, 'daemon', '--home', home(ours), '--port', '9993', '--log-level', 'warn', '--contact', pub(real).slice(0, 10)]);
     const realPeers = (): string => execFileSync('ip', ['netns', 'exec', real.ns, zt!, '-q', `-D${home(real)}`, '-p9993', 'peers'], { encoding: 'utf8' });
-    await waitFor('our leaf DIRECT to the real leaf\'s NAT', () => ztkube(['peers', '--home', home(ours)]).split('\n').some((l) => l.startsWith(pub(real).slice(0, 10)) && l.includes('DIRECT') && l.includes(`${real.publicIp}/`)), 100_000, 500);
+    await waitFor('our leaf DIRECT to the real leaf\'s NAT', () => nlab.exec(ours, process.execPath, [cli, 'peers', '--home', home(ours)]).split('\n').some((l) => l.startsWith(pub(real).slice(0, 10)) && l.includes('DIRECT') && l.includes(`${real.publicIp}/`)), 100_000, 500);
     await waitFor('the real leaf DIRECT to our NAT', () => realPeers().split('\n').some((l) => l.startsWith(pub(ours).slice(0, 10)) && l.includes('DIRECT') && l.includes(`${ours.publicIp}/`)), 30_000, 500);
   } finally {
     nlab.teardown();

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasNetns, waitFor } from '../helpers/netns.js';
 import { hasNft, natLab, type NatLab, type NatLabHost } from '../helpers/nat-lab.js';
-import { cli, makeHomes, ztkube } from '../helpers/zt-homes.js';
+import { cli, makeHomes } from '../helpers/zt-homes.js';
 
 let lab: NatLab | null = null;
 let work = '';
@@ -37,7 +37,8 @@ test('two nodes behind separate NATs punch through to a direct path', { skip, ti
     const c = lab.spawn(h, process.execPath, [cli, 'daemon', '--home', home(h), '--port', '9993', '--log-level', 'info', ...extra]);
     c.stderr!.on('data', (d) => logs.push(`${h.name}: ${d}`));
   }
-  const peers = (h: NatLabHost): string => ztkube(['peers', '--home', home(h)]);
+  // The CLI asks the daemon's API on 127.0.0.1, so it runs in the daemon's namespace.
+  const peers = (h: NatLabHost): string => lab!.exec(h, process.execPath, [cli, 'peers', '--home', home(h)]);
   try {
     // The root sees each node at its NAT's public address.
     await waitFor('the root to see a and b behind their NATs', () => peers(root).includes(`${a.publicIp}/`) && peers(root).includes(`${b.publicIp}/`), 30_000);

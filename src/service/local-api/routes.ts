@@ -1,0 +1,124 @@
+// The route table of the local API (06 §5.3) after authentication: exact regex matches as
+// in 1.14.1 (16 hex digits for a network, 10 for a peer, either case, no trailing slash), PUT
+// wherever POST is, HEAD wherever GET is; anything else is a 404 with no body. Pure: every
+// answer is computed from the LocalService port.
+import { compactJson } from '../../util/json-text.js';
+import { ApiError } from '../../util/errors.js';
+import { addressToString } from '../../protocol/address.js';
+import { peerToJson } from '../peer-json.js';
+import { networkToJson } from './network-json.js';
+import { healthToJson, statusToJson } from './status-json.js';
+import type { ApiResponse, LocalService, NetworkSettings } from './service-port.js';
+
+export interface RouteRequest {
+  method: string;
+  /** Decoded path without the query. */
+  path: string;
+  body: string;
+}
+
+type Handler = (m: RegExpExecArray, req: RouteRequest, svc: LocalService, nowMs: number) => ApiResponse | Promise<ApiResponse>;
+
+interface Route {
+  methods: readonly string[];
+  pattern: RegExp;
+  handler: Handler;
+}
+
+const GET = ['GET', 'HEAD'] as const;
+const POST = ['POST', 'PUT'] as const;
+const DELETE = ['DELETE'] as const;
+const SETTING_KEYS = ['allowManaged', 'allowGlobal', 'allowDefault', 'allowDNS'] as const;
+
+/** 1.14.1 ignores a body that is not JSON or not an object, and any setting that is not a boolean. */
+export function settingsFromBody(body: string): Partial<NetworkSettings> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return {}; // not JSON: a plain join, as in 1.14.1
+  }
+  const out: Partial<NetworkSettings> = {};
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return out;
+  for (const k of SETTING_KEYS) {
+    const v = (parsed as Record<string, unknown>)[k];
+    if (typeof v === 'boolean') out[k] = v;
+  }
+  return out;
+}
+
+function nwidOf(m: RegExpExecArray): bigint {
+  return BigInt('0x' + m[1]);
+}
+
+function errorBody(e: unknown): string {
+  // 1.14.1's exception handler, spaces included: {"error": 500, "description": "…"}
+  return `{"error": 500, "description": ${JSON.stringify(e instanceof Error ? e.message : String(e))}}`;
+}
+
+async function controllerRoute(m: RegExpExecArray, req: RouteRequest, svc: LocalService, nowMs: number): Promise<ApiResponse> {
+  if (!svc.controller) return { status: 404 };
+  let body: unknown;
+  if (req.method === 'POST' || req.method === 'PUT') {
+    try {
+      body = JSON.parse(req.body);
+    } catch (e) {
+      return { status: 500, body: errorBody(e) }; // 05 §8.1: nothing is saved
+    }
+  }
+  const method = req.method === 'PUT' ? 'POST' : req.method === 'HEAD' ? 'GET' : req.method;
+  return svc.controller(method, req.path.slice(1).split('/'), body, nowMs);
+}
+
+const ROUTES: Route[] = [
+  { methods: GET, pattern: /^\/status$/, handler: (_m, _r, svc) => ({ status: 200, body: statusToJson(svc.status()) }) },
+  { methods: GET, pattern: /^\/health$/, handler: (_m, _r, svc) => ({ status: 200, body: healthToJson(svc.status()) }) },
+  { methods: GET, pattern: /^\/network$/, handler: (_m, _r, svc) => ({ status: 200, body: svc.networks().map(networkToJson) }) },
+  {
+    methods: GET,
+    pattern: /^\/network\/([0-9a-fA-F]{16})$/,
+    handler: (m, _r, svc) => {
+      const n = svc.network(nwidOf(m));
+      return n ? { status: 200, body: networkToJson(n) } : { status: 404, body: null };
+    },
+  },
+  { methods: POST, pattern: /^\/network\/([0-9a-fA-F]{16})$/, handler: (m, req, svc) => ({ status: 200, body: networkToJson(svc.join(nwidOf(m), settingsFromBody(req.body))) }) },
+  { methods: DELETE, pattern: /^\/network\/([0-9a-fA-F]{16})$/, handler: (m, _r, svc) => ({ status: 200, body: svc.leave(nwidOf(m)) ? { result: true } : {} }) },
+  { methods: GET, pattern: /^\/peer$/, handler: (_m, _r, svc) => ({ status: 200, body: svc.peers().map((p) => peerToJson(p, p.isTunneled)) }) },
+  {
+    methods: GET,
+    pattern: /^\/peer\/([0-9a-fA-F]{10})$/,
+    handler: (m, _r, svc) => {
+      const want = m[1].toLowerCase();
+      const p = svc.peers().find((x) => addressToString(x.address) === want);
+      return { status: 200, body: p ? peerToJson(p, p.isTunneled) : {} };
+    },
+  },
+  { methods: [...GET, ...POST, ...DELETE], pattern: /^(?:\/unstable)?\/controller(?:\/.*)?$/, handler: controllerRoute },
+];
+
+/**
+ * The answer to an authenticated request. A handler throwing ApiError answers its status
+ * with no body (the controller's 400/404/503, 05 §8.1); anything else thrown is 1.14.1's 500.
+ */
+export async function routeRequest(req: RouteRequest, svc: LocalService, nowMs: number): Promise<ApiResponse> {
+  for (const r of ROUTES) {
+    const m = r.pattern.exec(req.path);
+    if (!m) continue;
+    if (!r.methods.includes(req.method)) continue; // another route may have this path with the method
+    try {
+      return await r.handler(m, req, svc, nowMs);
+    } catch (e) {
+      return e instanceof ApiError ? { status: e.status } : { status: 500, body: errorBody(e) };
+    }
+  }
+  return { status: 404 };
+}
+
+/** The response body as sent (JSONP per 06 §5.1), or null for none. */
+export function renderBody(res: ApiResponse, jsonp: string | null): { text: string; contentType: string } | null {
+  if (res.body === undefined) return null;
+  const json = res.body === null ? null : typeof res.body === 'string' ? res.body : compactJson(res.body);
+  if (jsonp !== null) return { text: `${jsonp}(${json ?? 'null'});`, contentType: 'application/javascript' };
+  return { text: json ?? '{}', contentType: 'application/json' };
+}

@@ -1,0 +1,118 @@
+// The LocalService the API serves, over the running engine (status, peers) and a NetworkPort
+// (joined networks). The service side of a network — its local settings file and TAP name —
+// lives here, as in 1.14.1's OneService; joining and leaving is the node's.
+import type { InetAddress } from '../protocol/inet-address.js';
+import type { VirtualNetworkConfig } from '../node/virtual-network.js';
+import { tapNameForNetwork } from '../net/tap/names.js';
+import type { Engine } from './engine.js';
+import type { NetworkLocalConfStore } from './network-local-conf.js';
+import type { ControllerHandler, LocalService, NetworkSettings, NetworkView, PeerView, StatusView } from './local-api/service-port.js';
+
+/** The node's networks, as the service needs them. */
+export interface NetworkPort {
+  /** Joins (no-op when joined already). */
+  join(nwid: bigint): void;
+  /** false when the network was not joined. */
+  leave(nwid: bigint): boolean;
+  list(): VirtualNetworkConfig[];
+}
+
+export interface EngineLocalServiceOptions {
+  engine: Engine;
+  networks: NetworkPort;
+  localConfs: NetworkLocalConfStore;
+  homeDir: string;
+  primaryPort: number;
+  /** 0 when none. */
+  secondaryPort(): number;
+  listeningOn(): InetAddress[];
+  controller?: ControllerHandler;
+}
+
+export class EngineLocalService implements LocalService {
+  readonly controller?: ControllerHandler;
+  private readonly opts: EngineLocalServiceOptions;
+  /** In memory once read: 1.14.1 reads the file when the network comes up, never after. */
+  private readonly settings = new Map<bigint, NetworkSettings>();
+
+  constructor(opts: EngineLocalServiceOptions) {
+    this.opts = opts;
+    this.controller = opts.controller;
+  }
+
+  status(): StatusView {
+    const node = this.opts.engine.node;
+    const st = node.status();
+    return {
+      address: st.address,
+      publicIdentity: node.identity.toString(false),
+      isOnline: st.isOnline,
+      isTcpFallbackActive: false, // no TCP relay yet
+      clockMs: this.opts.engine.now(),
+      planet: st.planet,
+      homeDir: this.opts.homeDir,
+      primaryPort: this.opts.primaryPort,
+      secondaryPort: this.opts.secondaryPort(),
+      tertiaryPort: 0, // no port mapper
+      listeningOn: this.opts.listeningOn(),
+      surfaceAddresses: st.surfaceAddresses,
+      isTcpFallbackRelayAllowed: false,
+      isTcpRelayForced: false,
+      isPortMappingEnabled: false,
+      localConfig: {}, // local.conf is not read yet
+    };
+  }
+
+  peers(): PeerView[] {
+    const engine = this.opts.engine;
+    return engine.node.peerInfo(engine.now()).map((p) => ({ ...p, isTunneled: false }));
+  }
+
+  networks(): NetworkView[] {
+    return this.opts.networks
+      .list()
+      .sort((a, b) => (a.nwid < b.nwid ? -1 : a.nwid > b.nwid ? 1 : 0))
+      .map((c) => this.view(c));
+  }
+
+  network(nwid: bigint): NetworkView | undefined {
+    const c = this.opts.networks.list().find((x) => x.nwid === nwid);
+    return c && this.view(c);
+  }
+
+  join(nwid: bigint, changes: Partial<NetworkSettings>): NetworkView {
+    this.opts.networks.join(nwid);
+    const s = { ...this.settingsOf(nwid), ...changes };
+    this.settings.set(nwid, s);
+    this.opts.localConfs.save(nwid, s); // every POST rewrites the file (06 §5.7)
+    const v = this.network(nwid);
+    if (!v) throw new Error(`network ${nwid.toString(16).padStart(16, '0')} not listed after joining it`);
+    return v;
+  }
+
+  leave(nwid: bigint): boolean {
+    if (!this.opts.networks.leave(nwid)) return false;
+    this.settings.delete(nwid);
+    this.opts.localConfs.remove(nwid);
+    return true;
+  }
+
+  private settingsOf(nwid: bigint): NetworkSettings {
+    let s = this.settings.get(nwid);
+    if (!s) {
+      s = this.opts.localConfs.load(nwid).settings;
+      this.settings.set(nwid, s);
+    }
+    return s;
+  }
+
+  private view(c: VirtualNetworkConfig): NetworkView {
+    return {
+      ...c,
+      settings: { ...this.settingsOf(c.nwid) },
+      // The TAP's name once ports exist; the name of trial 0 until then (06 §8.1).
+      portDeviceName: tapNameForNetwork(c.nwid),
+      multicastSubscriptions: [],
+    };
+  }
+}
