@@ -28,6 +28,8 @@ import { bytesEqual } from '../util/bytes.js';
 import { NetworkMemberships, type GateDecision } from './network-memberships.js';
 import { buildCredentialPushPayloads, buildRevocationPushPayload, type OwnCredentials } from './credential-push.js';
 import type { MembershipContext } from './membership.js';
+import { networkRules } from './network-rules.js';
+import type { NetworkRules } from './rules-engine.js';
 import { ConfigAssembler, type ChunkOrigin } from './config-assembler.js';
 import type { NodeContext } from './context.js';
 import type { Sender } from './sender.js';
@@ -82,6 +84,8 @@ export class Network {
   /** Our own credentials from the held config, decoded once, for pushes. */
   private own: OwnCredentials | null = null;
   private membershipCtx: MembershipContext | null = null;
+  /** The rules engine's view of the held config (null without one: nothing passes). */
+  private filterRules: NetworkRules | null = null;
   private failure: NetconfFailure = 'none';
   private authenticationUrl = '';
   private portInitialized = false;
@@ -214,6 +218,11 @@ export class Network {
     return 2;
   }
 
+  /** The rules and our credentials for filtering frames; null without a config. */
+  rules(): NetworkRules | null {
+    return this.filterRules;
+  }
+
   /** The config's parts the membership decisions read; null without a config. */
   membershipContext(): MembershipContext | null {
     return this.membershipCtx;
@@ -275,6 +284,7 @@ export class Network {
       const rfc = rfc4193Ip(this.id, self);
       ndpEmulation = { sixPlane: has(six) ? six : null, rfc4193: has(rfc) ? rfc : null };
     }
+    this.filterRules = networkRules(config, self, this.own);
     this.membershipCtx = {
       networkId: this.id,
       isPublic: isPublic(config),

@@ -28,6 +28,8 @@ import { registerVl1Verbs } from './vl1-verbs.js';
 import { registerVl2Verbs } from './vl2-verbs.js';
 import { Networks } from './networks.js';
 import type { Membership } from './membership.js';
+import { UnicastFrames, type FrameRefusal } from './unicast-frames.js';
+import type { VirtualFrame } from './virtual-network.js';
 import type { ControllerLink, NetworkControllerPort } from './controller-link.js';
 import type { NetworkConfig } from '../protocol/netconf/network-config.js';
 import { encodeRequestMetadata, memberMetadata } from '../protocol/netconf/request-metadata.js';
@@ -81,6 +83,7 @@ export class Node {
   private readonly prober: Prober;
   private readonly background: Background;
   private readonly vl2: Networks;
+  private readonly frames: UnicastFrames;
   private nowMs: number;
 
   constructor(host: NodeHost, identity: Identity, saved: SavedState, nowMs: number, opts: NodeOptions = {}) {
@@ -96,6 +99,8 @@ export class Node {
     const table = new VerbTable();
     registerVl1Verbs(table);
     registerVl2Verbs(table);
+    this.frames = new UnicastFrames(ctx, this.sender, this.vl2);
+    table.register(Verb.FRAME, (v, rx) => this.frames.onFrame(v, rx));
     const verbs: VerbContext = { node: ctx, sender: this.sender, prober: this.prober, networks: this.vl2 };
     this.receiver = new Receiver({ verbs, table, bookkeeping: new Bookkeeping(ctx, this.sender), relay });
     this.background = new Background({ ctx, sender: this.sender, prober: this.prober, receiver: this.receiver, relay, networks: this.vl2 }, nowMs);
@@ -202,6 +207,15 @@ export class Node {
     return this.vl2.leave(nwid);
   }
 
+  /**
+   * An Ethernet frame from a network's TAP to another member's MAC (04 §7.2). Returns null
+   * when it was sent, else why not. The frame is the node's only during the call.
+   */
+  sendFrame(nowMs: number, nwid: bigint, frame: VirtualFrame): FrameRefusal | null {
+    const now = this.advance(nowMs);
+    return this.frames.send(now, nwid, frame);
+  }
+
   /** The joined networks, by ID. */
   networks(): VirtualNetworkConfig[] {
     return this.vl2.views();
@@ -295,6 +309,11 @@ export class Node {
       });
     }
     return out;
+  }
+
+  /** When tick() next wants to run, after a call that was not onDatagram or tick. */
+  nextDeadlineMs(): number {
+    return this.deadline(this.nowMs);
   }
 
   private advance(nowMs: number): number {

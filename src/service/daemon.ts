@@ -21,10 +21,10 @@ import { NO_SAFETY, type SafetyPolicy } from './safety.js';
 import { loadOrCreateAuthToken } from './authtoken.js';
 import { EngineLocalService, type NetworkPort } from './local-service.js';
 import { NetworkLocalConfStore } from './network-local-conf.js';
-import { PlaceholderNetworkPort } from './placeholder-network-port.js';
-import { preJoinedNetworks } from './pre-join.js';
+import { NodeNetworkPort } from './node-network-port.js';
+import { ControllerHost, CONTROLLER_DB_DIR } from './controller-host.js';
 import { LocalApiServer } from './local-api/server.js';
-import type { ControllerHandler } from './local-api/service-port.js';
+import type { ApiResponse } from './local-api/service-port.js';
 
 const BINDER_REFRESH_MS = 30_000;
 
@@ -40,10 +40,6 @@ export interface DaemonOptions {
   /** Resolved by the CLI (ZTKUBE_SAFETY); the daemon never reads the environment. */
   safety?: SafetyPolicy;
   clock?: Clock;
-  /** The node's networks; until the node joins networks, PlaceholderNetworkPort. */
-  createNetworkPort?: (engine: Engine) => NetworkPort;
-  /** The embedded controller's API routes; without it /controller… is a 404. */
-  controller?: ControllerHandler;
 }
 
 export class Daemon {
@@ -56,6 +52,8 @@ export class Daemon {
   private binder: UdpBinder | null = null;
   private api: LocalApiServer | null = null;
   private readonly networks: NetworkPort;
+  /** The embedded controller for networks <our address>xxxxxx (05 §1.1). */
+  private controller: ControllerHost | null = null;
   private boundPorts: number[] = [];
   private readonly intervals: NodeJS.Timeout[] = [];
   private isStopped = false;
@@ -87,8 +85,7 @@ export class Daemon {
       random: secureRandomFill,
       contact: opts.contact,
     });
-    const engine = this.engine;
-    this.networks = opts.createNetworkPort?.(engine) ?? new PlaceholderNetworkPort(() => engine.node.address);
+    this.networks = new NodeNetworkPort(this.engine);
   }
 
   /**
@@ -132,10 +129,10 @@ export class Daemon {
     }));
     await binder.refresh();
     this.engine.start(identity, saved);
+    await this.startController(identity);
     const api = (this.api = new LocalApiServer({ port: this.opts.port, token, service: this.localService(), nowMs: () => this.engine.now(), log: this.opts.log.child({ component: 'api' }) }));
     await api.start();
     writeFileAtomic(this.home.path(PORT_FILE), String(this.opts.port));
-    for (const nwid of preJoinedNetworks(this.home.dir)) this.networks.join(nwid);
     this.log.info('started', { address: addressToString(identity.address), listeningOn: binder.bound().map((b) => inetAddressToString(b.local)), api: api.listening });
     this.every(BINDER_REFRESH_MS, () => binder.refresh().catch((e: Error) => this.log.error('binder refresh failed', { error: e.message })));
     this.sweepPeers();
@@ -151,8 +148,13 @@ export class Daemon {
       primaryPort: this.opts.port,
       secondaryPort: () => this.boundPorts[1] ?? 0,
       listeningOn: () => this.binder?.bound().map((b) => b.local) ?? [],
-      controller: this.opts.controller,
+      controller: (method, path, body, nowMs): Promise<ApiResponse> => this.controller?.api(method, path, body, nowMs) ?? Promise.resolve({ status: 404 }),
     });
+  }
+
+  private async startController(identity: Identity): Promise<void> {
+    this.controller = await ControllerHost.open(this.home.path(CONTROLLER_DB_DIR), identity, this.engine, this.opts.log.child({ component: 'controller' }));
+    this.controller.attach();
   }
 
   /** Stops the API first (its port is free when this resolves), then the node and the sockets. */
@@ -210,6 +212,7 @@ export class Daemon {
     if (this.isStopped) return;
     writeIdentity(this.home, identity);
     this.engine.start(identity, this.home.loadSaved());
+    await this.startController(identity);
     this.log.info('new identity', { address: addressToString(identity.address) });
   }
 

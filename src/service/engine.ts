@@ -69,6 +69,18 @@ export class Engine {
     this.runTick();
   }
 
+  /**
+   * Calls into the running node from outside a datagram or tick (an API join, a controller's
+   * answer) and moves the timer earlier if the call left work due sooner.
+   */
+  act<T>(fn: (node: Node, nowMs: number) => T): T {
+    const node = this.node;
+    const result = fn(node, this.now());
+    const want = node.nextDeadlineMs();
+    if (want < this.timerDeadline) this.arm(want);
+    return result;
+  }
+
   /** A datagram from the UDP edge; ignored while no node runs. */
   onDatagram(socket: SocketId, from: InetAddress, data: Uint8Array): void {
     if (!this.current) return;

@@ -28,6 +28,7 @@ export function networkViewFromJson(j: any): NetworkView {
     routes: j.routes.map((r: any) => ({ target: prefix(r.target), via: r.via === null ? null : parseIp(r.via)!.ip, flags: r.flags, metric: r.metric })),
     dns: j.dns.domain === '' && j.dns.servers.length === 0 ? null : { domain: j.dns.domain, servers: j.dns.servers.map((s: string) => parseIp(s)!.ip) },
     multicastLimit: 32,
+    authenticationUrl: j.authenticationURL ?? '',
     settings: { allowManaged: j.allowManaged, allowGlobal: j.allowGlobal, allowDefault: j.allowDefault, allowDNS: j.allowDNS },
     portDeviceName: j.portDeviceName,
     multicastSubscriptions: j.multicastSubscriptions.map((m: any) => ({ adi: m.adi, mac: parseMac(m.mac)! })),

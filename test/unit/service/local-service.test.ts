@@ -1,4 +1,4 @@
-// EngineLocalService over a stub engine and the placeholder network port: the service's
+// EngineLocalService over a stub engine and a fake network port: the service's
 // side of joining (settings file, TAP name) and of status and peers.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineLocalService } from '../../../src/service/local-service.js';
 import { NetworkLocalConfStore } from '../../../src/service/network-local-conf.js';
-import { PlaceholderNetworkPort } from '../../../src/service/placeholder-network-port.js';
+import type { NetworkPort } from '../../../src/service/local-service.js';
+import type { VirtualNetworkConfig } from '../../../src/node/virtual-network.js';
+import { macForMember } from '../../../src/protocol/member-mac.js';
 import type { Engine } from '../../../src/service/engine.js';
 import { parseInetAddress } from '../../../src/protocol/inet-address.js';
 import { testIdentity } from '../../sim/zt-net.js';
@@ -18,6 +20,25 @@ before(() => {
   dir = mkdtempSync(join(tmpdir(), `ztkube-ls-${process.pid}-`));
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Joined networks as a fresh join shows them, before any controller answer. */
+class FakeNetworkPort implements NetworkPort {
+  private readonly joined = new Map<bigint, VirtualNetworkConfig>();
+  join(nwid: bigint): void {
+    if (!this.joined.has(nwid)) {
+      this.joined.set(nwid, {
+        nwid, mac: macForMember(nwid, identity.address), name: '', status: 'REQUESTING_CONFIGURATION', type: 'PRIVATE', mtu: 2800,
+        isBridgeAllowed: false, isBroadcastEnabled: false, portError: 0, netconfRevision: 0, assignedAddresses: [], routes: [], dns: null, multicastLimit: 0, authenticationUrl: '',
+      });
+    }
+  }
+  leave(nwid: bigint): boolean {
+    return this.joined.delete(nwid);
+  }
+  list(): VirtualNetworkConfig[] {
+    return [...this.joined.values()].sort((a, b) => (a.nwid < b.nwid ? -1 : 1));
+  }
+}
 
 function stubEngine(): Engine {
   const node = {
@@ -33,7 +54,7 @@ function service(home: string): EngineLocalService {
   const engine = stubEngine();
   return new EngineLocalService({
     engine,
-    networks: new PlaceholderNetworkPort(() => engine.node.address),
+    networks: new FakeNetworkPort(),
     localConfs: new NetworkLocalConfStore(home),
     homeDir: home,
     primaryPort: 9993,

@@ -1,0 +1,60 @@
+// The embedded controller as the daemon runs it (05 §1.1): records in <home>/controller.d,
+// the /controller API routes for the local HTTP server, and requests from the node for the
+// networks whose IDs start with the node's address. Answers go back into the node through
+// the engine, so the timer follows any packet they queue.
+import type winston from 'winston';
+import { secureRandomBytes } from '../crypto/random.js';
+import type { Identity } from '../protocol/identity.js';
+import { createController, type ControllerParts } from '../controller/controller.js';
+import { FileStore } from '../controller/file-store.js';
+import type { Engine } from './engine.js';
+import type { ApiResponse, ControllerHandler } from './local-api/service-port.js';
+
+export const CONTROLLER_DB_DIR = 'controller.d';
+
+export class ControllerHost {
+  private readonly parts: ControllerParts;
+  private readonly engine: Engine;
+
+  private constructor(parts: ControllerParts, engine: Engine) {
+    this.parts = parts;
+    this.engine = engine;
+  }
+
+  /** Loads controller.d (junk files are reported, not fatal) and builds the controller for `identity`. */
+  static async open(dir: string, identity: Identity, engine: Engine, log: winston.Logger): Promise<ControllerHost> {
+    const store = await FileStore.open(dir, { report: (what: string) => log.warn('controller database', { problem: what }) });
+    const parts = createController({
+      store,
+      identity,
+      now: () => engine.now(),
+      random: secureRandomBytes,
+      replies: {
+        sendConfig: (nwid, id, dest, config) => engine.act((node, now) => node.controllerLink.sendConfig(now, nwid, id, dest, config)),
+        sendError: (nwid, id, dest, code, info) => engine.act((node, now) => node.controllerLink.sendError(now, nwid, id, dest, code, info)),
+        sendRevocation: (dest, rev) => engine.act((node, now) => node.controllerLink.sendRevocation(now, dest, rev)),
+      },
+      onError: (e) => log.error('controller request failed', { error: (e as Error).message }),
+    });
+    return new ControllerHost(parts, engine);
+  }
+
+  /** Hands the node's config requests to this controller (again after the node is replaced). */
+  attach(): void {
+    this.engine.node.setNetworkController(this.parts.handler);
+  }
+
+  get counts(): EmbeddedCounts {
+    return this.parts.handler.counts;
+  }
+
+  /** The /controller routes for the local API. */
+  readonly api: ControllerHandler = async (method, pathSegments, body, nowMs): Promise<ApiResponse> => {
+    const m = method === 'HEAD' ? 'GET' : method;
+    if (m !== 'GET' && m !== 'POST' && m !== 'PUT' && m !== 'DELETE') return { status: 404 };
+    const r = await this.parts.api.handle(m, pathSegments, body, nowMs);
+    return r.text !== undefined ? { status: r.status, body: r.text } : r.body !== undefined ? { status: r.status, body: r.body } : { status: r.status };
+  };
+}
+
+type EmbeddedCounts = ControllerParts['handler']['counts'];
