@@ -23,7 +23,10 @@ export class Writer {
   }
 
   u8(v: number): this {
-    this.buf[this.ensure(1)] = v & 0xff;
+    // ensure() first: `this.buf[this.ensure(1)]` would pick the buffer before a growth
+    // replaces it and write the byte into the discarded one.
+    const p = this.ensure(1);
+    this.buf[p] = v & 0xff;
     return this;
   }
 

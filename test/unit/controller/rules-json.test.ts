@@ -15,7 +15,7 @@ import { readCapabilityBytes } from '../../../src/protocol/verbs/credential-leng
 import * as T from '../../../src/protocol/rules/rule.js';
 import { characteristicsRule, integerRangeRule, makeRule, type Rule } from '../../../src/protocol/rules/rule.js';
 import { ruleFromJson, ruleToJson, rulesFromJson } from '../../../src/controller/rules-json.js';
-import { sharedDir } from '../../helpers/shared.js';
+import { repoRoot, sharedDir } from '../../helpers/shared.js';
 
 const vector = (...p: string[]): string => join(sharedDir(), 'vectors', ...p);
 
@@ -281,5 +281,32 @@ describe('rules JSON: values are coerced as 1.14.1 coerces them', () => {
   it('rulesFromJson leaves dropped rules out and takes only arrays', () => {
     assert.equal(rulesFromJson([{ type: 'ACTION_PRIORITY' }, { type: 'ACTION_ACCEPT' }, 5]).length, 1);
     assert.deepEqual(rulesFromJson({ type: 'ACTION_ACCEPT' }), []);
+  });
+});
+
+describe('rules JSON: against 1.14.1 _parseRule/_renderRule themselves', () => {
+  it('every recorded rule object converts to the same binary entry and renders to the same JSON', () => {
+    // test/fixtures/rules/README.md: each object went through 1.14.1's _parseRule (DROP = it
+    // returned false, THROW = it threw), then serializeRules and _renderRule.
+    const text = readFileSync(join(repoRoot, 'test', 'fixtures', 'rules', 'json-cases-1.14.1.txt'), 'utf8');
+    const lines = text.split('\n').filter((l) => l.length > 0);
+    assert.ok(lines.length >= 1000);
+    const failures: string[] = [];
+    const seen = new Set<string>();
+    for (const line of lines) {
+      const [input, expected] = line.split('\t');
+      let got: string;
+      try {
+        const rule = ruleFromJson(JSON.parse(input));
+        got = rule === null ? 'DROP' : `${toHex(encodeRules([rule]))} ${JSON.stringify(ruleToJson(rule))}`;
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        got = 'THROW';
+      }
+      seen.add(got === 'DROP' || got === 'THROW' ? got : 'converted');
+      if (got !== expected) failures.push(`${input}: expected ${expected}, got ${got}`);
+    }
+    assert.deepEqual(failures.slice(0, 10), [], `${failures.length} of ${lines.length} differ`);
+    assert.deepEqual([...seen].sort(), ['DROP', 'THROW', 'converted']);
   });
 });

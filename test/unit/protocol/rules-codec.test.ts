@@ -22,7 +22,7 @@ import {
 } from '../../../src/protocol/rules/codec.js';
 import * as R from '../../../src/protocol/rules/rule.js';
 import { characteristicsRule, integerRangeEnd, integerRangeRule, integerRangeStart, makeRule, type Rule } from '../../../src/protocol/rules/rule.js';
-import { assertInSpec, sharedDir } from '../../helpers/shared.js';
+import { assertInSpec, repoRoot, sharedDir } from '../../helpers/shared.js';
 import { fuzzDecoder } from '../../helpers/property.js';
 
 const ip4 = (...b: number[]): Uint8Array => Uint8Array.from(b);
@@ -218,5 +218,33 @@ describe('rule codec: hostile input', () => {
     const w = new Writer();
     writeRuleList(w, EVERY_TYPE.map(([, r]) => r));
     fuzzDecoder('readRuleList', (b) => readRuleList(new Reader(b), 64), { seeds: [w.finish()] });
+  });
+});
+
+describe('rule codec: against 1.14.1 deserializeRules itself', () => {
+  it('every recorded blob decodes (or is refused) as 1.14.1 did, and re-encodes as its serializeRules did', () => {
+    // test/fixtures/rules/README.md: each blob went through 1.14.1's deserializeRules as a
+    // config's R (1 024 entries at most), then serializeRules (forwarding addresses masked to
+    // 40 bits, as ztkube keeps them); ERR = it threw.
+    const text = readFileSync(join(repoRoot, 'test', 'fixtures', 'rules', 'codec-cases-1.14.1.txt'), 'utf8');
+    const lines = text.split('\n').filter((l) => l.length > 0);
+    assert.ok(lines.length >= 1000);
+    const failures: string[] = [];
+    let refused = 0;
+    for (const line of lines) {
+      const [blob, expected] = line.split(' => ');
+      let got: string;
+      try {
+        const rules = decodeRules(blob === '-' ? new Uint8Array(0) : hex(blob), 1024);
+        got = `${toHex(encodeRules(rules))} ${rules.length}`;
+      } catch (e) {
+        if (!(e instanceof DecodeError)) throw e;
+        got = 'ERR';
+        refused++;
+      }
+      if (got.trim() !== expected.trim()) failures.push(`${blob}: expected ${expected}, got ${got}`);
+    }
+    assert.deepEqual(failures.slice(0, 10), [], `${failures.length} of ${lines.length} differ`);
+    assert.ok(refused > 100, 'the cases include refusals');
   });
 });
