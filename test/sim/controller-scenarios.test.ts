@@ -184,3 +184,75 @@ test('a controller that goes away leaves members on their last config; a deleted
   await w.run(70_000);
   assert.equal(status(w, 'm1', nwid), 'NOT_FOUND');
 });
+
+/** A frame from `from`'s TAP to `to`'s MAC on the network. */
+function sendFrame(w: World, from: string, to: string, nwid: bigint, etherType: number, text: string): string | null {
+  const mac = (n: string): number => w.zt.node(n).network(nwid)!.mac;
+  return w.zt.node(from).sendFrame(w.zt.net.now, nwid, { sourceMac: mac(from), destMac: mac(to), etherType, vlanId: 0, data: new TextEncoder().encode(text) });
+}
+
+const framesFrom = (w: World, at: string, from: string, nwid: bigint): string[] =>
+  w.zt
+    .host(at)
+    .frames.filter((f) => f.nwid === nwid && f.frame.sourceMac === w.zt.node(from).network(nwid)!.mac)
+    .map((f) => new TextDecoder().decode(f.frame.data));
+
+test('frames flow between members; a deauthorized member is shut out once the others hold the revocation', async () => {
+  const w = await world(85);
+  const nwid = await privateNetwork(w);
+  for (const m of w.members) {
+    await w.api('POST', `controller/network/${nwid.toString(16)}/member/${addr(w, m)}`, { authorized: true });
+    w.zt.node(m).join(w.zt.net.now, nwid);
+  }
+  await w.run(8000);
+  assert.equal(sendFrame(w, 'm3', 'm1', nwid, 0x0800, 'hello-1'), null);
+  assert.equal(sendFrame(w, 'm1', 'm3', nwid, 0x0800, 'hello-3'), null);
+  await w.run(3000);
+  // The first frame may meet a gate without credentials yet; the pushed credentials open it.
+  assert.equal(sendFrame(w, 'm3', 'm1', nwid, 0x0800, 'again-1'), null);
+  await w.run(1000);
+  assert.ok(framesFrom(w, 'm1', 'm3', nwid).includes('again-1'), 'm1 takes frames from m3 while it is a member');
+  assert.ok(framesFrom(w, 'm3', 'm1', nwid).includes('hello-3'));
+
+  await w.api('POST', `controller/network/${nwid.toString(16)}/member/${addr(w, 'm3')}`, { authorized: false });
+  await w.run(1000);
+  const dropsBefore = w.zt.host('m1').dropTotal('not_member');
+  assert.equal(sendFrame(w, 'm3', 'm1', nwid, 0x0800, 'after-revocation'), null, 'm3 still has its old config and sends');
+  await w.run(1000);
+  assert.ok(!framesFrom(w, 'm1', 'm3', nwid).includes('after-revocation'), 'm1 drops frames from the revoked member');
+  assert.ok(w.zt.host('m1').dropTotal('not_member') > dropsBefore, 'and counts them');
+  assert.equal(sendFrame(w, 'm2', 'm1', nwid, 0x0800, 'still-fine'), null);
+  await w.run(1000);
+  assert.ok(framesFrom(w, 'm1', 'm2', nwid).includes('still-fine'), 'the others keep talking');
+});
+
+test('a rule set that drops one ethertype drops it on send, and an inbound-only rule drops it on receive', async () => {
+  const w = await world(86, ['m1', 'm2']);
+  const nwid = await privateNetwork(w, {
+    rules: [
+      { type: 'MATCH_ETHERTYPE', etherType: 0x8137 },
+      { type: 'ACTION_DROP' },
+      // Inbound only (characteristics bit 63): the sender's rules let it out, the receiver's drop it.
+      { type: 'MATCH_CHARACTERISTICS', mask: '8000000000000000' },
+      { type: 'MATCH_ETHERTYPE', etherType: 0x88b5 },
+      { type: 'ACTION_DROP' },
+      { type: 'ACTION_ACCEPT' },
+    ],
+  });
+  for (const m of w.members) {
+    await w.api('POST', `controller/network/${nwid.toString(16)}/member/${addr(w, m)}`, { authorized: true });
+    w.zt.node(m).join(w.zt.net.now, nwid);
+  }
+  await w.run(8000);
+  assert.equal(sendFrame(w, 'm1', 'm2', nwid, 0x0800, 'warm-up'), null);
+  await w.run(3000);
+  assert.equal(sendFrame(w, 'm1', 'm2', nwid, 0x8137, 'ipx'), 'filtered', 'IPX is refused at the sender');
+  const before = w.zt.host('m2').dropTotal('filtered');
+  assert.equal(sendFrame(w, 'm1', 'm2', nwid, 0x88b5, 'local-experimental'), null, 'the outbound rules let 0x88b5 out');
+  assert.equal(sendFrame(w, 'm1', 'm2', nwid, 0x0806, 'arp'), null);
+  await w.run(1000);
+  const got = framesFrom(w, 'm2', 'm1', nwid);
+  assert.ok(got.includes('arp'));
+  assert.ok(!got.includes('ipx') && !got.includes('local-experimental'));
+  assert.equal(w.zt.host('m2').dropTotal('filtered'), before + 1, 'the receiver dropped 0x88b5 and counted it');
+});

@@ -11,7 +11,7 @@
 // host throws after the call returns, out of the clock run, so the test fails (STYLE §5).
 import { ALL_SOCKETS } from '../../src/node/host.js';
 import type { DropReason, NodeEvent, NodeHost, SavedState, SocketId, StateKind } from '../../src/node/host.js';
-import type { NetworkPortOp, VirtualNetworkConfig } from '../../src/node/virtual-network.js';
+import type { NetworkPortOp, VirtualFrame, VirtualNetworkConfig } from '../../src/node/virtual-network.js';
 import type { InetAddress } from './endpoint.js';
 import type { SimTimer } from './clock.js';
 import type { SimNetwork, InterfaceOptions } from './network.js';
@@ -119,6 +119,13 @@ export class SimHost implements NodeHost {
 
   /** Port operations the node asked for, in order (VL2). */
   readonly portOps: Array<{ atMs: number; nwid: bigint; op: NetworkPortOp; config: VirtualNetworkConfig | null }> = [];
+
+  /** Frames the node delivered to the (simulated) TAPs, copied. */
+  readonly frames: Array<{ atMs: number; nwid: bigint; frame: VirtualFrame }> = [];
+
+  deliverFrame(nwid: bigint, frame: VirtualFrame): void {
+    this.frames.push({ atMs: this.now, nwid, frame: { ...frame, data: frame.data.slice() } });
+  }
 
   networkChanged(nwid: bigint, op: NetworkPortOp, config: VirtualNetworkConfig | null): void {
     this.portOps.push({ atMs: this.now, nwid, op, config });
