@@ -29,13 +29,14 @@ import {
   frameForSigning,
   fromInt64,
   readSignatureBlock,
-  signWith,
   skipExtension,
   toInt64,
-  verifyControllerSignature,
   writeSignatureBlock,
   type CredentialVerdict,
   type IdentityLookup,
+  signAsController,
+  verifyAsController,
+  isSignedBy,
 } from './credential.js';
 
 export const COO_MAX_THINGS = 16;
@@ -123,17 +124,16 @@ export function cooSigningInput(c: CertificateOfOwnership): Uint8Array {
 
 /** A copy signed by `signer` (signedBy is set first, so it is covered). */
 export function signCertificateOfOwnership(c: CertificateOfOwnership, signer: Identity): CertificateOfOwnership {
-  const s = { ...c, signedBy: signer.address };
-  return { ...s, signature: signWith(signer, cooSigningInput(s)) };
+  return signAsController(c, signer, cooSigningInput);
 }
 
 export function verifyCertificateOfOwnershipSignature(c: CertificateOfOwnership, signerIdentity: Identity): boolean {
-  return verifyCertificateOfOwnership(c, (a) => (a === signerIdentity.address ? signerIdentity : undefined)) === 'valid';
+  return isSignedBy(c, cooSigningInput, signerIdentity);
 }
 
 /** CertificateOfOwnership::verify with the signer found by `lookup`. */
 export function verifyCertificateOfOwnership(c: CertificateOfOwnership, lookup: IdentityLookup): CredentialVerdict {
-  return verifyControllerSignature(c.networkId, c.signedBy, cooSigningInput(c), c.signature, lookup);
+  return verifyAsController(c, cooSigningInput, lookup);
 }
 
 /** A thing for an IP (port ignored), as addThing(InetAddress). */

@@ -103,6 +103,29 @@ export function verifyControllerSignature(
   return signatureChecks(id, signedBy, message, signature) ? 'valid' : 'invalid';
 }
 
+/** The fields every controller-signed credential (tag, COO, revocation) has. */
+export interface ControllerSigned {
+  networkId: bigint;
+  signedBy: Address;
+  signature: Uint8Array | null;
+}
+
+/** A copy signed by `signer`; signedBy is set first so that the signature covers it (Tag::sign and the others). */
+export function signAsController<T extends ControllerSigned>(c: T, signer: Identity, signingInput: (c: T) => Uint8Array): T {
+  const s = { ...c, signedBy: signer.address };
+  return { ...s, signature: signWith(signer, signingInput(s)) };
+}
+
+/** verify() with the signer found by `lookup`. */
+export function verifyAsController<T extends ControllerSigned>(c: T, signingInput: (c: T) => Uint8Array, lookup: IdentityLookup): CredentialVerdict {
+  return verifyControllerSignature(c.networkId, c.signedBy, signingInput(c), c.signature, lookup);
+}
+
+/** Signed by the network's controller, which `signerIdentity` is, and the signature checks. */
+export function isSignedBy<T extends ControllerSigned>(c: T, signingInput: (c: T) => Uint8Array, signerIdentity: Identity): boolean {
+  return verifyAsController(c, signingInput, (a) => (a === signerIdentity.address ? signerIdentity : undefined)) === 'valid';
+}
+
 /** True when `id` is `signedBy` and its key made `signature` over `message`. */
 export function signatureChecks(id: Identity, signedBy: Address, message: Uint8Array, signature: Uint8Array | null): boolean {
   return signature !== null && id.address === signedBy && verify(id.publicKey, message, signature);

@@ -25,13 +25,14 @@ import {
   frameForSigning,
   fromInt64,
   readSignatureBlock,
-  signWith,
   skipExtension,
   toInt64,
-  verifyControllerSignature,
   writeSignatureBlock,
   type CredentialVerdict,
   type IdentityLookup,
+  signAsController,
+  verifyAsController,
+  isSignedBy,
 } from './credential.js';
 
 export const REVOCATION_BYTES = 152;
@@ -107,15 +108,14 @@ export function isFastPropagate(v: Revocation): boolean {
 
 /** A copy signed by `signer` (signedBy is set first, so it is covered). */
 export function signRevocation(v: Revocation, signer: Identity): Revocation {
-  const s = { ...v, signedBy: signer.address };
-  return { ...s, signature: signWith(signer, revocationSigningInput(s)) };
+  return signAsController(v, signer, revocationSigningInput);
 }
 
 export function verifyRevocationSignature(v: Revocation, signerIdentity: Identity): boolean {
-  return verifyRevocation(v, (a) => (a === signerIdentity.address ? signerIdentity : undefined)) === 'valid';
+  return isSignedBy(v, revocationSigningInput, signerIdentity);
 }
 
 /** Revocation::verify with the signer found by `lookup`. */
 export function verifyRevocation(v: Revocation, lookup: IdentityLookup): CredentialVerdict {
-  return verifyControllerSignature(v.networkId, v.signedBy, revocationSigningInput(v), v.signature, lookup);
+  return verifyAsController(v, revocationSigningInput, lookup);
 }

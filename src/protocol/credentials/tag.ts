@@ -21,13 +21,14 @@ import {
   frameForSigning,
   fromInt64,
   readSignatureBlock,
-  signWith,
   skipExtension,
   toInt64,
-  verifyControllerSignature,
   writeSignatureBlock,
   type CredentialVerdict,
   type IdentityLookup,
+  signAsController,
+  verifyAsController,
+  isSignedBy,
 } from './credential.js';
 
 export const TAG_BYTES = 135;
@@ -91,16 +92,15 @@ export function tagSigningInput(t: Tag): Uint8Array {
 
 /** A copy signed by `signer` (Tag::sign sets signedBy first, so it is covered). */
 export function signTag(t: Tag, signer: Identity): Tag {
-  const s = { ...t, signedBy: signer.address };
-  return { ...s, signature: signWith(signer, tagSigningInput(s)) };
+  return signAsController(t, signer, tagSigningInput);
 }
 
 /** Signed by the network's controller, which `signerIdentity` is, and the signature checks. */
 export function verifyTagSignature(t: Tag, signerIdentity: Identity): boolean {
-  return verifyTag(t, (a) => (a === signerIdentity.address ? signerIdentity : undefined)) === 'valid';
+  return isSignedBy(t, tagSigningInput, signerIdentity);
 }
 
 /** Tag::verify with the signer found by `lookup`. */
 export function verifyTag(t: Tag, lookup: IdentityLookup): CredentialVerdict {
-  return verifyControllerSignature(t.networkId, t.signedBy, tagSigningInput(t), t.signature, lookup);
+  return verifyAsController(t, tagSigningInput, lookup);
 }
