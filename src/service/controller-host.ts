@@ -2,7 +2,10 @@
 // the /controller API routes for the local HTTP server, and requests from the node for the
 // networks whose IDs start with the node's address. Answers go back into the node through
 // the engine, so the timer follows any packet they queue.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type winston from 'winston';
+import { StateError } from '../util/errors.js';
 import { secureRandomBytes } from '../crypto/random.js';
 import type { Identity } from '../protocol/identity.js';
 import { createController, type ControllerParts } from '../controller/controller.js';
@@ -23,6 +26,9 @@ export class ControllerHost {
 
   /** Loads controller.d (junk files are reported, not fatal) and builds the controller for `identity`. */
   static async open(dir: string, identity: Identity, engine: Engine, log: winston.Logger): Promise<ControllerHost> {
+    // zerotier-one refuses to start over the SQLite database of controllers before 1.1.14 (06 §1.3).
+    const legacy = join(dirname(dir), 'controller.db');
+    if (existsSync(legacy)) throw new StateError(`${legacy}: an old controller database; migrate it to controller.d (zerotier-one's controller.d layout) or move it away`);
     const store = await FileStore.open(dir, { report: (what: string) => log.warn('controller database', { problem: what }) });
     const parts = createController({
       store,

@@ -22,6 +22,7 @@ import { loadOrCreateAuthToken } from './authtoken.js';
 import { EngineLocalService, type NetworkPort } from './local-service.js';
 import { NetworkLocalConfStore } from './network-local-conf.js';
 import { NodeNetworkPort } from './node-network-port.js';
+import { NetworkChangeLog } from './network-change-log.js';
 import { ControllerHost, CONTROLLER_DB_DIR } from './controller-host.js';
 import { LocalApiServer } from './local-api/server.js';
 import type { ApiResponse } from './local-api/service-port.js';
@@ -65,6 +66,7 @@ export class Daemon {
     this.log = opts.log.child({ component: 'daemon' });
     this.clock = opts.clock ?? systemClock;
     this.events = new NodeEventLog(opts.log, () => this.clock.now());
+    const networkLog = new NetworkChangeLog(opts.log.child({ component: 'network' }));
     this.engine = new Engine({
       clock: this.clock,
       transport: {
@@ -79,9 +81,7 @@ export class Daemon {
         }
       },
       onEvent: (e) => this.onEvent(e),
-      networkChanged: (nwid, op, config) => {
-        this.log.info('network', { nwid: nwid.toString(16).padStart(16, '0'), op, status: config?.status, name: config?.name });
-      },
+      networkChanged: (nwid, op, config) => networkLog.handle(nwid, op, config),
       random: secureRandomFill,
       contact: opts.contact,
     });
