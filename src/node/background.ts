@@ -75,6 +75,7 @@ export class Background {
     this.prober.runDue(now);
     if (this.sender.hasQueued) this.sender.retryQueued(now);
     this.receiver.retryParked(now);
+    this.receiver.retryRefused(now);
     this.receiver.expireFragments(now);
     this.sender.expireWhois(now);
   }

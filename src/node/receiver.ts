@@ -13,7 +13,7 @@ import type { SocketId } from './host.js';
 import type { Bookkeeping } from './bookkeeping.js';
 import type { Path } from './path.js';
 import type { Relay } from './relay.js';
-import type { VerbContext, VerbTable } from './verb-table.js';
+import type { InboundPacket, VerbContext, VerbTable } from './verb-table.js';
 import { onHELLO } from './on-hello.js';
 import { BEACON_NOP_INTERVAL_MS, QUEUE_TIMEOUT_MS, RX_PARKED_MAX_PACKETS } from './constants.js';
 
@@ -23,6 +23,12 @@ interface ParkedPacket {
   path: Path;
   hops: number;
   source: number;
+  createdMs: number;
+}
+
+/** A decoded packet its handler asked to see again (a frame refused until credentials arrive). */
+interface RetriedPacket {
+  rx: InboundPacket;
   createdMs: number;
 }
 
@@ -41,6 +47,7 @@ export class Receiver {
   private readonly reassembler = new Reassembler({ maxEntries: REASSEMBLY_SLOTS, timeoutMs: REASSEMBLY_TIMEOUT_MS });
   /** Packets from sources whose identity a WHOIS is fetching (03 §7.5). */
   private parked: ParkedPacket[] = [];
+  private retried: RetriedPacket[] = [];
   private lastBeaconNopMs = -Infinity;
 
   constructor(parts: ReceiverParts) {
@@ -52,7 +59,7 @@ export class Receiver {
 
   /** Parked packets or partial reassemblies need the 500 ms timer. */
   get hasPending(): boolean {
-    return this.parked.length > 0 || this.reassembler.size > 0;
+    return this.parked.length > 0 || this.retried.length > 0 || this.reassembler.size > 0;
   }
 
   /** One datagram; `data` is the caller's during the call only. */
@@ -122,6 +129,17 @@ export class Receiver {
     for (const p of ready) this.onPacket(now, p.path, p.packet);
   }
 
+  /** Hands packets whose handler asked for a retry over again; gives up after 5 s (03 §7.5). */
+  retryRefused(now: number): void {
+    if (this.retried.length === 0) return;
+    const pending = this.retried;
+    this.retried = [];
+    for (const p of pending) {
+      if (now - p.createdMs >= QUEUE_TIMEOUT_MS) continue;
+      this.dispatch({ ...p.rx, now, isRetry: true }, p.createdMs);
+    }
+  }
+
   /** Drops partial reassemblies that timed out. */
   expireFragments(now: number): void {
     this.reassembler.expire(now);
@@ -166,12 +184,20 @@ export class Receiver {
       return;
     }
     const verb = plain[PACKET_IDX_VERB] & VERB_MASK;
-    const handler = this.table.get(verb);
+    this.dispatch({ now, peer, path, hops, verb, packet: plain, payload: packetPayload(plain) }, now);
+  }
+
+  private dispatch(rx: InboundPacket, createdMs: number): void {
     // Verbs nobody registered for (NOP, bonding, VL2 verbs without a network layer,
     // unassigned codes) still count as traffic (02 §10.1).
-    const outcome = handler?.(this.v, { now, peer, path, hops, verb, packet: plain, payload: packetPayload(plain) });
+    const outcome = this.table.get(rx.verb)?.(this.v, rx);
     if (outcome === 'not_counted') return;
-    this.bookkeeping.received(now, peer, path, { verb, hops });
+    if (outcome === 'retry') {
+      if (this.retried.length >= RX_PARKED_MAX_PACKETS) this.retried.shift();
+      this.retried.push({ rx, createdMs });
+      return;
+    }
+    this.bookkeeping.received(rx.now, rx.peer, rx.path, { verb: rx.verb, hops: rx.hops });
   }
 
   private park(p: ParkedPacket): void {

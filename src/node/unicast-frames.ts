@@ -56,7 +56,7 @@ export class UnicastFrames {
   }
 
   /** FRAME from a peer (IncomingPacket::_doFRAME). */
-  onFrame(v: VerbContext, rx: InboundPacket): void {
+  onFrame(v: VerbContext, rx: InboundPacket): void | 'retry' {
     const msg = decodeFrame(rx.payload);
     const network = this.networks.get(msg.networkId);
     if (!network) {
@@ -70,8 +70,8 @@ export class UnicastFrames {
       // Ask for its credentials (they may be on their way); frames stay refused until they arrive.
       const err = encodeError({ inReVerb: Verb.FRAME, inRePacketId: packetIdBytes(rx.packet), code: ErrorCode.NEED_MEMBERSHIP_CERTIFICATE, networkId: msg.networkId });
       v.sender.reply(rx.now, rx.peer, rx.path, Verb.ERROR, err);
-      this.ctx.report('not_member', rx.path.address, `FRAME on ${network.id.toString(16).padStart(16, '0')}`);
-      return;
+      if (!rx.isRetry) this.ctx.report('not_member', rx.path.address, `FRAME on ${network.id.toString(16).padStart(16, '0')}`);
+      return 'retry';
     }
     const peer = rx.peer.address;
     const m = network.memberships.get(peer);

@@ -28,13 +28,17 @@ export interface InboundPacket {
   packet: Uint8Array;
   /** The payload after the verb byte. */
   payload: Uint8Array;
+  /** True when the receiver hands the packet over again after the handler asked to retry it. */
+  isRetry?: boolean;
 }
 
 /**
  * Handles one verb. Returning 'not_counted' leaves the packet out of the peer's bookkeeping
- * (an OK nobody asked for must not refresh a path); anything else counts it as traffic.
+ * (an OK nobody asked for must not refresh a path); 'retry' keeps it to be handed over again
+ * every 500 ms for 5 s (1.14.1 keeps a packet its handler could not finish, e.g. a frame
+ * whose sender's credentials are on their way); anything else counts it as traffic.
  */
-export type VerbHandler = (v: VerbContext, rx: InboundPacket) => void | 'not_counted';
+export type VerbHandler = (v: VerbContext, rx: InboundPacket) => void | 'not_counted' | 'retry';
 
 /** Handles an expected OK by the verb it answers; `body` follows the OK's in-re fields. */
 export type OkHandler = (v: VerbContext, rx: InboundPacket, body: Uint8Array) => void;
