@@ -81,12 +81,17 @@ test('two nodes find each other through a ztkube root and go direct', { skip: !h
     assert.equal(status.config.settings.listeningOn.length, 2, 'primary and secondary port');
     assert.equal(status.online, true);
     assert.doesNotMatch(logs.a, /"message":"internal error"/, 'no internal errors');
-    // --log-level debug tells a user how the connection came about.
-    const debug = logs.a.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: string; message: string; peer?: string });
-    const said = (m: string, peer: string): boolean => debug.some((l) => l.level === 'debug' && l.message === m && l.peer === peer);
-    assert.ok(said('whois sent', addr('b')), 'a asked the root who b is');
-    assert.ok(said('path learned', addr('b')), 'a learned a direct path to b');
-    assert.ok(said('path learned', addr('root')), 'and to the root');
+    // --log-level debug tells a user how the connection came about. The daemon's stderr is read
+    // between polls (the CLI runs synchronously), so wait for the lines rather than look once.
+    const said = (m: string, peer: string): boolean =>
+      logs.a
+        .split('\n')
+        .filter((l) => l.startsWith('{') && l.endsWith('}'))
+        .map((l) => JSON.parse(l) as { level: string; message: string; peer?: string })
+        .some((l) => l.level === 'debug' && l.message === m && l.peer === peer);
+    await waitFor('a to log that it asked the root who b is', () => said('whois sent', addr('b')), 10_000);
+    await waitFor('a to log the direct path to b', () => said('path learned', addr('b')), 10_000);
+    await waitFor('a to log the direct path to the root', () => said('path learned', addr('root')), 10_000);
   } catch (e) {
     for (const [n, l] of Object.entries(logs)) console.error(`--- ${n} log ---\n${l.slice(-3000)}`);
     throw e;
