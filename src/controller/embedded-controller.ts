@@ -15,7 +15,7 @@ import type { ConfigRequest, ControllerErrorCode, NetworkControllerPort } from '
 import { admitMember } from './admission.js';
 import { buildNetworkConfig } from './config-builder.js';
 import type { ControllerDb, ControllerListener } from './controller-db.js';
-import { asBool, asHex } from './json-read.js';
+import { asBool, asHex, asInt } from './json-read.js';
 import type { MemberRecord } from './member-record.js';
 import type { NetworkRecord } from './network-record.js';
 
@@ -68,6 +68,8 @@ function hex10(a: Address): string {
 export class EmbeddedController implements NetworkControllerPort, ControllerListener {
   private readonly opts: EmbeddedControllerOptions;
   private readonly seen = new Map<string, Seen>();
+  /** SSO authorizations that end at a known time: revoked when it passes (05 §2.4). */
+  private readonly expiries = new Map<string, { nwid: bigint; member: Address; expiryMs: number }>();
   /** Requests answered so far, by outcome (for metrics). */
   readonly counts = { requests: 0, ok: 0, denied: 0, notFound: 0, rateLimited: 0, pushes: 0, revocations: 0 };
 
@@ -107,6 +109,18 @@ export class EmbeddedController implements NetworkControllerPort, ControllerList
     const out: Address[] = [];
     for (const [k, s] of this.seen) if (k.startsWith(prefix) && now - s.lastRequestMs < MEMBER_ONLINE_MS) out.push(s.identity.address);
     return out;
+  }
+
+  /**
+   * Revokes members whose SSO authorization has expired (05 §2.4: 1.14.1 checks every 0.5 s).
+   * The service calls this periodically; without SSO networks it does nothing.
+   */
+  expireAuthorizations(nowMs: number): void {
+    for (const [key, e] of this.expiries) {
+      if (e.expiryMs > nowMs) continue;
+      this.expiries.delete(key);
+      this.revoke(e.nwid, e.member);
+    }
   }
 
   // ---- ControllerListener: record changes become pushes and revocations (05 §2.9, §3.1)
@@ -215,6 +229,9 @@ export class EmbeddedController implements NetworkControllerPort, ControllerList
     if (isGenuine) {
       const s = this.seen.get(`${nwidHex}/${hex10(address)}`);
       if (s) s.isRemembered = true;
+    }
+    if (asBool(network!.ssoEnabled, false) && !asBool(r.member.ssoExempt, false)) {
+      this.expiries.set(`${nwidHex}/${hex10(address)}`, { nwid: p.nwid, member: address, expiryMs: asInt(r.member.authenticationExpiryTime, 0) });
     }
     const members = await db.store.listMembers(nwidHex);
     const config = buildNetworkConfig({ nwid: p.nwid, network: network!, admitted: r, requester: p.identity, signer: this.opts.identity, members, nowMs });

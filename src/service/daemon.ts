@@ -28,6 +28,8 @@ import { LocalApiServer } from './local-api/server.js';
 import type { ApiResponse } from './local-api/service-port.js';
 
 const BINDER_REFRESH_MS = 30_000;
+/** 1.14.1's controller checks SSO expiries every 0.5 s. */
+const CONTROLLER_TICK_MS = 500;
 
 export interface DaemonOptions {
   home: string;
@@ -137,6 +139,7 @@ export class Daemon {
     this.every(BINDER_REFRESH_MS, () => binder.refresh().catch((e: Error) => this.log.error('binder refresh failed', { error: e.message })));
     this.sweepPeers();
     this.every(PEER_CACHE_SWEEP_INTERVAL_MS, () => this.sweepPeers());
+    this.every(CONTROLLER_TICK_MS, () => this.controller?.tick());
   }
 
   private localService(): EngineLocalService {
