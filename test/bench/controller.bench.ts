@@ -6,6 +6,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createController, type ControllerParts } from '../../src/controller/controller.js';
+import { ControllerDb } from '../../src/controller/controller-db.js';
 import type { ControllerStore } from '../../src/controller/store.js';
 import { MemoryStore } from '../../src/controller/memory-store.js';
 import { FileStore } from '../../src/controller/file-store.js';
@@ -165,6 +166,14 @@ export async function run(): Promise<void> {
   gc();
   const after = process.memoryUsage().heapUsed;
   console.log(`bench controller heap per member (MemoryStore, ${MEMBERS} members): ${((after - before) / MEMBERS / 1024).toFixed(2)} KiB (${((after - before) / 1048576).toFixed(1)} MiB in all)${(globalThis as { gc?: unknown }).gc ? '' : ' [no --expose-gc: rough]'}`);
+
+  // The request handler's per-network index (allocated addresses, active bridges), built at the first request.
+  const db = new ControllerDb(mem);
+  gc();
+  const beforeIndex = process.memoryUsage().heapUsed;
+  await db.allocated(f.nwidHex);
+  gc();
+  console.log(`bench controller heap per member of the request index (allocated addresses): ${((process.memoryUsage().heapUsed - beforeIndex) / MEMBERS).toFixed(0)} bytes`);
 
   const r = await requestsPerSecond(f, mem);
   console.log(`bench controller config requests answered, ${MEMBERS} members, MemoryStore: ${r.perSecond.toFixed(0)} /s (${r.answered} in ${MEASURE_MS / 1000} s, config build, credential and chunk signing included)`);
