@@ -37,6 +37,9 @@ import { decodeRules } from '../../../src/protocol/rules/codec.js';
 import { evaluateRules, FILTER_ACCEPT, FILTER_DROP, FilterResult } from '../../../src/node/rules-engine.js';
 import { CONFIG_CHUNK_MAX_BYTES } from '../../../src/node/controller-link.js';
 import type { DropReason } from '../../../src/node/host.js';
+import { createController } from '../../../src/controller/controller.js';
+import { MemoryStore } from '../../../src/controller/memory-store.js';
+import { encodeRequestMetadata, memberMetadata } from '../../../src/protocol/netconf/request-metadata.js';
 
 const self = testIdentity('hostile-self');
 const root = testIdentity('hostile-root');
@@ -473,4 +476,54 @@ test('property: random bytes as NETWORK_CONFIG, NETWORK_CREDENTIALS, NETWORK_CON
   }
   assert.equal(r.host.drops('internal_error'), 0);
   stillWorks(r, 'after fuzzing');
+});
+
+test('property: random NETWORK_CONFIG_REQUESTs to a node running the controller never cause internal errors, and a real one is still answered', async () => {
+  // The controller's node (ctl) with the embedded controller over a MemoryStore; mallory asks.
+  const { node, host } = makeNode(ctl, root, T0);
+  let now = T0;
+  const errors: unknown[] = [];
+  const rnd = new Prng(0xbeef);
+  const ctlParts = createController({
+    store: new MemoryStore(),
+    identity: ctl,
+    now: () => now,
+    random: (n) => rnd.bytes(n),
+    replies: {
+      sendConfig: (nwid, id, dest, config) => node.controllerLink.sendConfig(now, nwid, id, dest, config),
+      sendError: (nwid, id, dest, code, info) => node.controllerLink.sendError(now, nwid, id, dest, code, info),
+      sendRevocation: (dest, rev) => node.controllerLink.sendRevocation(now, dest, rev),
+    },
+    onError: (e) => errors.push(e),
+  });
+  node.setNetworkController(ctlParts.handler);
+  const created = await ctlParts.api.handle('POST', ['controller', 'network', hexNw(NWID)], JSON.stringify({ private: false, v4AssignMode: { zt: true }, ipAssignmentPools: [{ ipRangeStart: '10.9.0.10', ipRangeEnd: '10.9.0.200' }], routes: [{ target: '10.9.0.0/24' }] }), now);
+  assert.equal(created.status, 200);
+  host.take();
+  node.onDatagram(now, 1, M_AT, forgeHello(mallory, ctl, now, null));
+  const metadata = encodeRequestMetadata(memberMetadata({ protocol: 12, major: 1, minor: 14, revision: 1 }, 'linux/x86_64'));
+  const seed = encodeNetworkConfigRequest({ networkId: NWID, metadata, current: { revision: 0n, timestamp: 0n } });
+  for (let i = 0; i < 1500; i++) {
+    let payload: Uint8Array;
+    if (rnd.int(3) === 0) payload = rnd.bytes(rnd.int(300));
+    else {
+      payload = seed.slice(0, rnd.int(2) ? seed.length : rnd.int(seed.length + 1));
+      for (let k = rnd.int(5); k > 0 && payload.length > 0; k--) payload[rnd.int(payload.length)] ^= 1 << rnd.int(8);
+    }
+    if (payload.length >= 8 && rnd.int(2) === 0) new DataView(payload.buffer, payload.byteOffset).setBigUint64(0, NWID);
+    now += 1100; // past the controller's per-member rate limit
+    node.onDatagram(now, 1, M_AT, forge(mallory, ctl, Verb.NETWORK_CONFIG_REQUEST, payload));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await ctlParts.db.run(async () => undefined);
+  assert.deepEqual(errors, [], 'the controller never failed inside');
+  assert.equal(host.drops('internal_error'), 0);
+  assert.ok(ctlParts.handler.counts.requests > 100, `${ctlParts.handler.counts.requests} requests reached the controller`);
+  // A well-formed request afterwards is answered with a config (a public network).
+  const okBefore = ctlParts.handler.counts.ok;
+  now += 1100;
+  node.onDatagram(now, 1, M_AT, forge(mallory, ctl, Verb.NETWORK_CONFIG_REQUEST, seed));
+  await ctlParts.db.run(async () => undefined);
+  assert.equal(ctlParts.handler.counts.ok, okBefore + 1);
+  assert.deepEqual(errors, []);
 });
