@@ -44,7 +44,10 @@ export interface BuildInput {
   requester: Identity;
   /** The controller's identity with its secret key: it signs every credential. */
   signer: Identity;
-  /** Every member of the network: active bridges become specialists whether authorized or not. */
+  /**
+   * The network's members, or at least every one with `activeBridge` true (the rest are
+   * ignored): active bridges become specialists whether authorized or not.
+   */
   members: readonly MemberRecord[];
   nowMs: number;
 }

@@ -2,8 +2,12 @@
 // write only when a record changed in anything but `revision`, then bump `revision` and
 // tell the listeners — the request handler turns those calls into config pushes and
 // revocations. Operations run one at a time (run()), so an API merge and a request's save
-// never interleave their read and write of the same record.
-import { asInt, cloneJson, isObject, jsonEquals } from './json-read.js';
+// never interleave their read and write of the same record. Per network it keeps an index of
+// what every request needs from all members — the allocated addresses and the active
+// bridges — built from the store once and then kept up to date by its own saves and erases,
+// so a request costs the same with 10 members as with 10,000 (every member change must go
+// through this class, as the API's and the request handler's do).
+import { asBool, asInt, cloneJson, isObject, jsonEquals } from './json-read.js';
 import { allocatedIps } from './ip-assignment.js';
 import type { MemberRecord } from './member-record.js';
 import type { NetworkRecord } from './network-record.js';
@@ -34,10 +38,23 @@ export function sameRecord(a: unknown, b: unknown): boolean {
   return ka.every((k) => k === 'revision' || (Object.hasOwn(b, k) && jsonEquals(a[k], b[k])));
 }
 
+/** What a network's requests need from all its members, kept current by ControllerDb. */
+interface MemberIndex {
+  /** Every ztIpKey of allocatedIps(), with the number of members that hold it. */
+  ipHolders: Map<string, number>;
+  /** The keys of ipHolders: allocatedIps() over every member. */
+  allocated: Set<string>;
+  /** Copies of the members with `activeBridge` true, by member key. */
+  bridges: Map<string, MemberRecord>;
+}
+
 export class ControllerDb {
   readonly store: ControllerStore;
   private readonly listeners: ControllerListener[] = [];
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly indexes = new Map<string, MemberIndex>();
+  /** Bumped at every member change of a network: an index built across a change is rebuilt. */
+  private readonly generations = new Map<string, number>();
 
   constructor(store: ControllerStore, listeners: ControllerListener[] = []) {
     this.store = store;
@@ -77,6 +94,7 @@ export class ControllerDb {
     const saved = cloneJson(rec);
     saved.revision = asInt(rec.revision, 0) + 1;
     await this.store.putMember(nwid, saved);
+    this.indexMember(nwid, old, saved);
     for (const l of this.listeners) l.onMemberChanged?.(nwid, id, old, cloneJson(saved));
     return { record: saved, changed: true };
   }
@@ -87,6 +105,8 @@ export class ControllerDb {
     if (!old) return null;
     const members = await this.store.listMembers(nwid);
     await this.store.deleteNetwork(nwid);
+    this.indexes.delete(nwid);
+    this.bump(nwid);
     for (const l of this.listeners) l.onNetworkChanged?.(nwid, old, null, members);
     return old;
   }
@@ -96,12 +116,71 @@ export class ControllerDb {
     const old = await this.store.getMember(nwid, memberId);
     if (!old) return null;
     await this.store.deleteMember(nwid, memberId);
+    this.indexMember(nwid, old, null);
     for (const l of this.listeners) l.onMemberChanged?.(nwid, memberId, old, null);
     return old;
   }
 
-  /** The allocated set of §4.6 for a network, from its members as stored now. */
-  async allocated(nwid: string): Promise<Set<string>> {
-    return allocatedIps(await this.store.listMembers(nwid));
+  /**
+   * The allocated set of §4.6 for a network: allocatedIps() over its members as stored now.
+   * A live view, not a copy: it follows the saves and erases that come after.
+   */
+  async allocated(nwid: string): Promise<ReadonlySet<string>> {
+    return (await this.index(nwid)).allocated;
   }
+
+  /** The network's members whose `activeBridge` is true (unordered): the config's bridges (§2.6). */
+  async activeBridgeMembers(nwid: string): Promise<MemberRecord[]> {
+    return [...(await this.index(nwid)).bridges.values()];
+  }
+
+  private bump(nwid: string): void {
+    this.generations.set(nwid, (this.generations.get(nwid) ?? 0) + 1);
+  }
+
+  private async index(nwid: string): Promise<MemberIndex> {
+    for (;;) {
+      const have = this.indexes.get(nwid);
+      if (have) return have;
+      const generation = this.generations.get(nwid) ?? 0;
+      const members = await this.store.listMembers(nwid);
+      // A member changed while the store listed: that listing may predate it, list again.
+      if ((this.generations.get(nwid) ?? 0) !== generation) continue;
+      const ix: MemberIndex = { ipHolders: new Map(), allocated: new Set(), bridges: new Map() };
+      for (const m of members) addToIndex(ix, m);
+      this.indexes.set(nwid, ix);
+      return ix;
+    }
+  }
+
+  /** A member went from `before` to `after` (null: absent) in the store. */
+  private indexMember(nwid: string, before: MemberRecord | null, after: MemberRecord | null): void {
+    this.bump(nwid);
+    const ix = this.indexes.get(nwid);
+    if (!ix) return;
+    if (before) removeFromIndex(ix, before);
+    if (after) addToIndex(ix, after);
+  }
+}
+
+function addToIndex(ix: MemberIndex, m: MemberRecord): void {
+  for (const ip of allocatedIps([m])) {
+    const n = ix.ipHolders.get(ip) ?? 0;
+    ix.ipHolders.set(ip, n + 1);
+    if (n === 0) ix.allocated.add(ip);
+  }
+  const key = memberKey(m.id);
+  if (key && asBool(m.activeBridge, false)) ix.bridges.set(key, cloneJson(m));
+}
+
+function removeFromIndex(ix: MemberIndex, m: MemberRecord): void {
+  for (const ip of allocatedIps([m])) {
+    const n = ix.ipHolders.get(ip) ?? 0;
+    if (n <= 1) {
+      ix.ipHolders.delete(ip);
+      ix.allocated.delete(ip);
+    } else ix.ipHolders.set(ip, n - 1);
+  }
+  const key = memberKey(m.id);
+  if (key) ix.bridges.delete(key);
 }

@@ -182,7 +182,7 @@ export class EmbeddedController implements NetworkControllerPort, ControllerList
     const address = p.identity.address;
     const network = await db.store.getNetwork(nwidHex);
     const member = network ? await db.store.getMember(nwidHex, hex10(address)) : null;
-    const allocated = network ? await db.allocated(nwidHex) : new Set<string>();
+    const allocated: ReadonlySet<string> = network ? await db.allocated(nwidHex) : new Set<string>();
     const md = decodeRequestMetadata(p.metadata);
     const r = admitMember(
       network,
@@ -233,7 +233,8 @@ export class EmbeddedController implements NetworkControllerPort, ControllerList
     if (asBool(network!.ssoEnabled, false) && !asBool(r.member.ssoExempt, false)) {
       this.expiries.set(`${nwidHex}/${hex10(address)}`, { nwid: p.nwid, member: address, expiryMs: asInt(r.member.authenticationExpiryTime, 0) });
     }
-    const members = await db.store.listMembers(nwidHex);
+    // Only the active bridges of all the members matter to the config (config-builder.ts).
+    const members = await db.activeBridgeMembers(nwidHex);
     const config = buildNetworkConfig({ nwid: p.nwid, network: network!, admitted: r, requester: p.identity, signer: this.opts.identity, members, nowMs });
     await db.saveMember(nwidHex, r.member);
     this.counts.ok++;

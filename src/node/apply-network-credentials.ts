@@ -38,6 +38,10 @@ export interface CredentialsOutcome {
   isReceivedReported: boolean;
   /** NETWORK_CREDENTIALS payloads to send (fast-propagated revocations). */
   sends: Array<{ to: Address; payload: Uint8Array }>;
+  /** Credentials refused: not ours, not verified, stale, or not decodable (the caller counts them). */
+  refused: number;
+  /** Credentials for networks we have not joined or hold no config for yet (ignored, counted). */
+  forUnknownNetworks: number;
 }
 
 type Step = { networkId: bigint; add: (n: JoinedNetwork) => AddCredentialResult } | null;
@@ -58,15 +62,22 @@ export function applyNetworkCredentials(
   sentFrom: Address,
   lookup: IdentityLookup,
 ): CredentialsOutcome {
-  const out: CredentialsOutcome = { isDone: true, isTrustEstablished: false, isReceivedReported: false, sends: [] };
+  const out: CredentialsOutcome = { isDone: true, isTrustEstablished: false, isReceivedReported: false, sends: [], refused: 0, forUnknownNetworks: 0 };
   // Returns false when the packet must be abandoned for a WHOIS.
   const apply = (step: Step): boolean => {
-    if (!step) return true;
+    if (!step) {
+      out.refused++;
+      return true;
+    }
     const net = networkFor(step.networkId);
-    if (!net) return true;
+    if (!net) {
+      out.forUnknownNetworks++;
+      return true;
+    }
     const result = step.add(net);
     if (result === 'deferred_for_whois') return false;
     if (result !== 'rejected') out.isTrustEstablished = true;
+    else out.refused++;
     return true;
   };
   const defer = (): CredentialsOutcome => ({ ...out, isDone: false, isReceivedReported: false });

@@ -194,6 +194,11 @@ export class Network {
       ctx.report('invalid_config', undefined, `config for ${networkIdToString(this.id)}: ${e.message}`);
       return 0n;
     }
+    if (config.issuedTo !== ctx.address || config.networkId !== this.id) {
+      // setConfiguration ignores it (04 §3.5 step 1); a push that parsed is still acknowledged (§3.3).
+      ctx.report('invalid_config', undefined, `config for ${networkIdToString(this.id)} from ${source.toString(16)}: issued to ${config.issuedTo.toString(16)} for ${networkIdToString(config.networkId)}`);
+      return result.updateId;
+    }
     this.setConfiguration(now, config, true);
     return result.updateId;
   }

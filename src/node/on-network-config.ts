@@ -54,21 +54,33 @@ export function onOkNetworkConfigRequest(v: VerbContext, rx: InboundPacket, body
 
 /** The ERROR codes a controller answers a config request with (04 §1.4, IncomingPacket::_doERROR). */
 export function onNetworkError(v: VerbContext, rx: InboundPacket, err: ERROR): void {
-  if (err.networkId === undefined) return;
-  const network = v.networks.controlledBy(err.networkId, rx.peer.address);
+  const nwid = err.networkId;
+  if (nwid === undefined) return;
+  const network = v.networks.controlledBy(nwid, rx.peer.address);
+  // A config-request ERROR that is not from the controller of a network we joined changes nothing; it is counted.
+  const refuse = (): void => {
+    const reason = v.networks.get(nwid) ? 'not_controller' : 'unknown_network';
+    v.node.report(reason, rx.path.address, `ERROR ${err.code} for ${v.networks.describe(nwid)}`);
+  };
   switch (err.code) {
     case ErrorCode.OBJ_NOT_FOUND:
     case ErrorCode.UNSUPPORTED_OPERATION:
-      if (err.inReVerb === Verb.NETWORK_CONFIG_REQUEST) network?.setFailure('not_found');
+      if (err.inReVerb !== Verb.NETWORK_CONFIG_REQUEST) return;
+      if (network) network.setFailure('not_found');
+      else refuse();
       return;
     case ErrorCode.NEED_MEMBERSHIP_CERTIFICATE:
-      onNeedMembershipCertificate(v, rx, err.networkId);
+      onNeedMembershipCertificate(v, rx, nwid);
       return;
     case ErrorCode.NETWORK_ACCESS_DENIED:
-      network?.setFailure('access_denied');
+      if (network) network.setFailure('access_denied');
+      else refuse();
       return;
     case ErrorCode.NETWORK_AUTHENTICATION_REQUIRED: {
-      if (!network) return;
+      if (!network) {
+        refuse();
+        return;
+      }
       if (!err.authInfo) {
         network.setFailure('authentication_required', '');
         return;

@@ -28,6 +28,8 @@ export function onNETWORK_CREDENTIALS(v: VerbContext, rx: InboundPacket): void |
   };
   const out = applyNetworkCredentials(msg, networkFor, rx.peer.address, lookup);
   for (const s of out.sends) sender.sendToAddress(rx.now, s.to, Verb.NETWORK_CREDENTIALS, s.payload);
+  if (out.refused > 0) node.report('credential_rejected', rx.path.address, `${out.refused} credential(s) refused`);
+  if (out.forUnknownNetworks > 0) node.report('unknown_network', rx.path.address, `${out.forUnknownNetworks} credential(s) for networks not joined or not configured yet`);
   // A credential waiting for its signer's identity is dropped: the sender pushes again.
   if (!out.isDone) node.report('credential_rejected', rx.path.address, 'signer unknown, WHOIS sent');
 }

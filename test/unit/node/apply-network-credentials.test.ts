@@ -42,7 +42,7 @@ const fullPush = (): Uint8Array =>
 test('a full push is applied to the issued-to record: done, trust established, reported', () => {
   const { net, networkFor } = joined();
   const out = applyNetworkCredentials(decodeNetworkCredentials(fullPush()), networkFor, B, lookupAll);
-  assert.deepEqual(out, { isDone: true, isTrustEstablished: true, isReceivedReported: true, sends: [] });
+  assert.deepEqual(out, { isDone: true, isTrustEstablished: true, isReceivedReported: true, sends: [], refused: 0, forUnknownNetworks: 0 });
   const m = net.memberships.get(B)!;
   assert.ok(m.com);
   assert.equal(m.tagValue(100, net.ctx), 5);
@@ -53,7 +53,7 @@ test('a full push is applied to the issued-to record: done, trust established, r
 test('a WHOIS deferral abandons the rest of the packet', () => {
   const { net, networkFor } = joined();
   const out = applyNetworkCredentials(decodeNetworkCredentials(fullPush()), networkFor, B, lookupNone);
-  assert.deepEqual(out, { isDone: false, isTrustEstablished: false, isReceivedReported: false, sends: [] });
+  assert.deepEqual(out, { isDone: false, isTrustEstablished: false, isReceivedReported: false, sends: [], refused: 0, forUnknownNetworks: 0 });
   assert.equal(net.memberships.get(B)!.com, null);
 
   const second = joined();
@@ -79,7 +79,7 @@ test('credentials of networks we have not joined are skipped, the rest applied',
   const out = applyNetworkCredentials(decodeNetworkCredentials(payload), networkFor, B, lookupNone);
   assert.equal(out.isDone, false, 'the joined network\'s tag waits for its WHOIS');
   const ok = applyNetworkCredentials(decodeNetworkCredentials(payload), networkFor, B, lookupAll);
-  assert.deepEqual(ok, { isDone: true, isTrustEstablished: true, isReceivedReported: true, sends: [] });
+  assert.deepEqual(ok, { isDone: true, isTrustEstablished: true, isReceivedReported: true, sends: [], refused: 0, forUnknownNetworks: 2 });
   assert.deepEqual(net.memberships.get(B)!.storedTags().map((t) => t.id), [2]);
   assert.equal(net.memberships.get(B)!.com, null);
 });
@@ -104,7 +104,7 @@ test('where 1.14.1 stops early: COMs only → reported; ending after a later sec
   assert.equal(applyNetworkCredentials(decodeNetworkCredentials(comOnly), networkFor, B, lookupAll).isReceivedReported, true);
   const upToTags = encodeNetworkCredentials({ coms: [], capabilities: [], tags: [] });
   const out = applyNetworkCredentials(decodeNetworkCredentials(upToTags), networkFor, B, lookupAll);
-  assert.deepEqual(out, { isDone: true, isTrustEstablished: false, isReceivedReported: false, sends: [] });
+  assert.deepEqual(out, { isDone: true, isTrustEstablished: false, isReceivedReported: false, sends: [], refused: 0, forUnknownNetworks: 0 });
   const empty = applyNetworkCredentials(decodeNetworkCredentials(new Uint8Array(0)), networkFor, B, lookupAll);
   assert.equal(empty.isReceivedReported, true);
 });
