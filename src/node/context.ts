@@ -44,6 +44,11 @@ export class NodeContext {
    * queued for it or parked from it can go on (03 §7.4, §7.5).
    */
   peerKnown: (nowMs: number, address: number) => void = () => undefined;
+  /**
+   * Set by the node: does a physical address lie inside a joined network's static IPs? Such
+   * a path would carry ZeroTier over ZeroTier and is refused (04 §7.7).
+   */
+  isInsideJoinedNetwork: (remote: InetAddress) => boolean = () => false;
   private online = false;
 
   constructor(host: NodeHost, identity: Identity, topology: Topology, physical: PhysicalSettings) {
@@ -103,11 +108,12 @@ export class NodeContext {
     return (((b[0] << 24) >>> 0) + ((b[1] << 16) | (b[2] << 8) | b[3])) % n;
   }
 
-  /** 03 §5.7: may this remote address carry traffic for `peerAddress`? */
+  /** 03 §5.7, 04 §7.7: may this remote address carry traffic for `peerAddress`? */
   isPathAcceptable(peerAddress: number, socket: SocketId, remote: InetAddress): boolean {
     if (!isScopeAcceptableForPaths(remote)) return false;
     const eps = this.topology.rootEndpoints.get(peerAddress);
     if (eps && eps.length > 0 && !eps.some((e) => sameIp(e, remote))) return false;
+    if (this.isInsideJoinedNetwork(remote)) return false;
     if (this.host.pathCheck && !this.host.pathCheck(peerAddress, socket, remote)) return false;
     return true;
   }

@@ -31,6 +31,13 @@ export const DROP_REASONS = [
   'credential_rejected',
   'not_member',
   'filtered',
+  // The frame switch (04 §7): a frame from a peer with our own (or no) source MAC, a foreign
+  // source MAC from a member that is not an active bridge (or to a foreign MAC while we are
+  // not one), multicast on a network whose limit is 0, and multicast with no multicaster.
+  'bad_source_mac',
+  'bridging_not_allowed',
+  'multicast_disabled',
+  'no_multicast',
   'internal_error',
 ] as const;
 

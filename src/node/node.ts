@@ -28,7 +28,7 @@ import { registerVl1Verbs } from './vl1-verbs.js';
 import { registerVl2Verbs } from './vl2-verbs.js';
 import { Networks } from './networks.js';
 import type { Membership } from './membership.js';
-import { UnicastFrames, type FrameRefusal } from './unicast-frames.js';
+import { Switch, staticIpsContain, type FrameRefusal, type SwitchMulticast } from './switch.js';
 import type { VirtualFrame } from './virtual-network.js';
 import type { ControllerLink, NetworkControllerPort } from './controller-link.js';
 import type { NetworkConfig } from '../protocol/netconf/network-config.js';
@@ -83,7 +83,7 @@ export class Node {
   private readonly prober: Prober;
   private readonly background: Background;
   private readonly vl2: Networks;
-  private readonly frames: UnicastFrames;
+  private readonly frames: Switch;
   private nowMs: number;
 
   constructor(host: NodeHost, identity: Identity, saved: SavedState, nowMs: number, opts: NodeOptions = {}) {
@@ -99,8 +99,17 @@ export class Node {
     const table = new VerbTable();
     registerVl1Verbs(table);
     registerVl2Verbs(table);
-    this.frames = new UnicastFrames(ctx, this.sender, this.vl2);
+    this.frames = new Switch(ctx, this.sender, this.vl2);
     table.register(Verb.FRAME, (v, rx) => this.frames.onFrame(v, rx));
+    table.register(Verb.EXT_FRAME, (v, rx) => this.frames.onExtFrame(v, rx));
+    // No ZeroTier over ZeroTier (04 §7.7): a path inside a joined network's static IPs is refused.
+    ctx.isInsideJoinedNetwork = (remote) => {
+      for (const n of this.vl2.all()) {
+        const c = n.config;
+        if (c && !n.isDestroyed && staticIpsContain(c, remote)) return true;
+      }
+      return false;
+    };
     const verbs: VerbContext = { node: ctx, sender: this.sender, prober: this.prober, networks: this.vl2 };
     this.receiver = new Receiver({ verbs, table, bookkeeping: new Bookkeeping(ctx, this.sender), relay });
     this.background = new Background({ ctx, sender: this.sender, prober: this.prober, receiver: this.receiver, relay, networks: this.vl2 }, nowMs);
@@ -208,12 +217,31 @@ export class Node {
   }
 
   /**
-   * An Ethernet frame from a network's TAP to another member's MAC (04 §7.2). Returns null
-   * when it was sent, else why not. The frame is the node's only during the call.
+   * An Ethernet frame from a network's TAP (04 §7.2): to a member, to a MAC behind an active
+   * bridge, multicast/broadcast (through the multicaster), an NDP solicitation answered
+   * locally, or to ourselves. Returns null when it was handled, else why not. The frame is
+   * the node's only during the call; frames for our own TAP (to ourselves, NDP answers) are
+   * delivered through host.deliverFrame before this returns.
    */
   sendFrame(nowMs: number, nwid: bigint, frame: VirtualFrame): FrameRefusal | null {
     const now = this.advance(nowMs);
-    return this.frames.send(now, nwid, frame);
+    try {
+      return this.frames.send(now, nwid, frame);
+    } catch (e) {
+      this.ctx.reportThrown(e);
+      return 'filtered';
+    }
+  }
+
+  /** Attaches the multicaster the switch hands multicast frames to (null: multicast is dropped and counted). */
+  setMulticast(multicast: SwitchMulticast | null): void {
+    this.frames.multicast = multicast;
+  }
+
+  /** The active bridge a MAC was learned behind on a network, or 0 (04 §7.4; tests, diagnostics). */
+  bridgeRouteOf(nwid: bigint, mac: number): number {
+    const n = this.vl2.get(nwid);
+    return n ? this.frames.findBridgeTo(n, mac) : 0;
   }
 
   /** The joined networks, by ID. */
