@@ -41,11 +41,14 @@ bin/ztkube:
 typecheck: node_modules/.installed
 	npx tsc --noEmit -p .
 
-# Tools the namespace tests and the demo use (iproute2, ping, nft), installed when missing and
+# Tools the namespace tests and the demo use (iproute2, ping, nft, iperf3, a DHCP server and
+# client), installed when missing and
 # we may (root with apt-get); tests that still lack them skip with a reason.
 sysdeps:
 	@missing=""; command -v ip >/dev/null || missing="$$missing iproute2"; command -v ping >/dev/null || missing="$$missing iputils-ping"; \
 	command -v nft >/dev/null || missing="$$missing nftables"; \
+	command -v iperf3 >/dev/null || missing="$$missing iperf3"; command -v dnsmasq >/dev/null || missing="$$missing dnsmasq-base"; \
+	command -v dhclient >/dev/null || missing="$$missing isc-dhcp-client"; \
 	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "installing$$missing"; (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
 	    || echo "sysdeps: could not install$$missing; the tests that need them will skip"; fi
