@@ -188,5 +188,6 @@ export class Background {
     ctx.awareness.clean(now);
     ctx.expected.clean(now);
     this.relay.clean(now);
+    this.networks.housekeeping(now);
   }
 }

@@ -31,6 +31,10 @@ export const DROP_REASONS = [
   'credential_rejected',
   'not_member',
   'filtered',
+  // Multicast and bridging (04 §7, §8).
+  'multicast_disabled',
+  'broadcast_disabled',
+  'bridging_not_allowed',
   'internal_error',
 ] as const;
 

@@ -34,11 +34,16 @@ import { ConfigAssembler, type ChunkOrigin } from './config-assembler.js';
 import type { NodeContext } from './context.js';
 import type { Sender } from './sender.js';
 import type { NetworkPortOp, NetworkStatus, VirtualNetworkConfig } from './virtual-network.js';
+import { MulticastSubscriptions } from './multicast-subscriptions.js';
+import type { CertificateOfMembership } from '../protocol/credentials/membership-certificate.js';
+import type { AddCredentialResult } from './membership.js';
 
 /** With a config, a member asks again this long after the last one it installed (04 §1.4). */
 export const NETWORK_AUTOCONF_DELAY_MS = 60_000;
 /** The packet ID a node uses when it asks its own controller (1.14.1: all ones). */
 export const LOCAL_REQUEST_PACKET_ID = 0xffffffffffffffffn;
+/** Learned bridge routes kept at most (ZT_MAX_BRIDGE_ROUTES). */
+export const MAX_BRIDGE_ROUTES = 67_108_864;
 
 export type NetconfFailure = 'none' | 'access_denied' | 'not_found' | 'authentication_required';
 
@@ -80,6 +85,13 @@ export class Network {
   private readonly assembler = new ConfigAssembler();
   /** What we know of every peer's credentials on this network (04 §5.7). */
   readonly memberships: NetworkMemberships;
+  /** Our multicast groups and their announcement (04 §8.1, §8.3). */
+  readonly multicast: MulticastSubscriptions;
+  /**
+   * Learned bridge routes: MAC behind a remote active bridge → that bridge (04 §7.4). Filled
+   * from MULTICAST_FRAMEs here; the frame switch fills it from EXT_FRAMEs and reads it.
+   */
+  readonly bridgeRoutes = new Map<number, Address>();
   private held: NetworkConfig | null = null;
   /** Our own credentials from the held config, decoded once, for pushes. */
   private own: OwnCredentials | null = null;
@@ -103,6 +115,15 @@ export class Network {
     this.id = nwid;
     this.controller = controllerOf(nwid);
     this.memberships = new NetworkMemberships(nwid);
+    this.multicast = new MulticastSubscriptions({
+      ctx: parts.ctx,
+      sender: parts.sender,
+      networkId: nwid,
+      controller: this.controller,
+      config: () => this.held,
+      memberships: this.memberships,
+      membershipContext: () => this.membershipCtx,
+    });
     let restored: NetworkConfig | null = null;
     if (saved && saved.length > 1) {
       try {
@@ -149,6 +170,7 @@ export class Network {
   periodic(now: number): void {
     if (this.destroyed) return;
     if (!this.held || now - this.lastConfigUpdateMs >= NETWORK_AUTOCONF_DELAY_MS) this.requestConfiguration(now);
+    this.multicast.sendUpdates(now);
   }
 
   /** NETWORK_CONFIG_REQUEST to the controller (04 §3.1), or straight to our own controller. */
@@ -228,9 +250,54 @@ export class Network {
     return this.membershipCtx;
   }
 
-  /** Network::gate: may this peer's frames and multicast subscriptions in (04 §5.7)? */
+  /**
+   * Network::gate: may this peer's frames and multicast subscriptions in (04 §5.7)? When it
+   * may and our LIKEs to it are due (60 s), they go out now (step 4).
+   */
   gate(peer: Identity, now: number): GateDecision {
-    return this.memberships.gate(this.membershipCtx, peer, now);
+    const d = this.memberships.gate(this.membershipCtx, peer, now);
+    if (d.shouldAnnounceMulticast && !this.destroyed) this.multicast.announceTo(now, peer.address, this.multicast.all());
+    return d;
+  }
+
+  /**
+   * Network::addCredential for a COM carried inline (MULTICAST_GATHER, MULTICAST_FRAME,
+   * OK(MULTICAST_FRAME), EXT_FRAME; 04 §5.8): stored under its issued-to address before the
+   * gate is evaluated. A COM whose signer is unknown starts a WHOIS and is deferred.
+   */
+  addInlineCom(now: number, com: CertificateOfMembership): AddCredentialResult {
+    const mctx = this.membershipCtx;
+    if (!mctx || com.qualifiers.length === 0) return 'rejected';
+    const { ctx, sender } = this.parts;
+    const lookup = (a: Address): Identity | undefined => {
+      if (a === ctx.address) return ctx.identity;
+      const id = ctx.topology.peers.get(a)?.identity;
+      if (!id) sender.requestWhois(now, a);
+      return id;
+    };
+    // The COM is a view into a received packet: keep a copy.
+    const copy: CertificateOfMembership = { qualifiers: com.qualifiers.map((q) => ({ ...q })), signedBy: com.signedBy, signature: com.signature ? com.signature.slice() : null };
+    return this.memberships.addCom(mctx, copy, lookup);
+  }
+
+  /** Network::learnBridgeRoute: `mac` is behind the active bridge `bridge` (04 §7.4). */
+  learnBridgeRoute(mac: number, bridge: Address): void {
+    this.bridgeRoutes.set(mac, bridge);
+    // Anti-DoS circuit breaker: drop every route of the address owning the most.
+    while (this.bridgeRoutes.size > MAX_BRIDGE_ROUTES) {
+      const counts = new Map<Address, number>();
+      let worst = 0;
+      let worstCount = 0;
+      for (const a of this.bridgeRoutes.values()) {
+        const c = (counts.get(a) ?? 0) + 1;
+        counts.set(a, c);
+        if (c > worstCount) {
+          worstCount = c;
+          worst = a;
+        }
+      }
+      for (const [m, a] of this.bridgeRoutes) if (a === worst) this.bridgeRoutes.delete(m);
+    }
   }
 
   /** Pushes our credentials to a peer when due (04 §5.8): after a new config or every 500 s. */
@@ -343,6 +410,7 @@ export class Network {
         : [],
       dns: c ? { domain: dnsDomain(c.dns), servers: c.dns.servers.flatMap((s) => (s ? [s.ip] : [])) } : null,
       multicastLimit: c ? c.multicastLimit : 0,
+      multicastSubscriptions: this.multicast.list(),
       authenticationUrl: this.authenticationUrl,
     };
   }

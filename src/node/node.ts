@@ -29,6 +29,8 @@ import { registerVl2Verbs } from './vl2-verbs.js';
 import { Networks } from './networks.js';
 import type { Membership } from './membership.js';
 import { UnicastFrames, type FrameRefusal } from './unicast-frames.js';
+import { TapMulticast } from './tap-multicast.js';
+import { isMulticastMac } from './multicast-group.js';
 import type { VirtualFrame } from './virtual-network.js';
 import type { ControllerLink, NetworkControllerPort } from './controller-link.js';
 import type { NetworkConfig } from '../protocol/netconf/network-config.js';
@@ -84,6 +86,7 @@ export class Node {
   private readonly background: Background;
   private readonly vl2: Networks;
   private readonly frames: UnicastFrames;
+  private readonly tapMulticast: TapMulticast;
   private nowMs: number;
 
   constructor(host: NodeHost, identity: Identity, saved: SavedState, nowMs: number, opts: NodeOptions = {}) {
@@ -100,6 +103,7 @@ export class Node {
     registerVl1Verbs(table);
     registerVl2Verbs(table);
     this.frames = new UnicastFrames(ctx, this.sender, this.vl2);
+    this.tapMulticast = new TapMulticast(ctx, this.sender, this.vl2);
     table.register(Verb.FRAME, (v, rx) => this.frames.onFrame(v, rx));
     const verbs: VerbContext = { node: ctx, sender: this.sender, prober: this.prober, networks: this.vl2 };
     this.receiver = new Receiver({ verbs, table, bookkeeping: new Bookkeeping(ctx, this.sender), relay });
@@ -208,12 +212,41 @@ export class Node {
   }
 
   /**
-   * An Ethernet frame from a network's TAP to another member's MAC (04 §7.2). Returns null
-   * when it was sent, else why not. The frame is the node's only during the call.
+   * An Ethernet frame from a network's TAP (04 §7.2): to another member's MAC, or to a
+   * multicast/broadcast MAC. Returns null when it was sent, else why not. The frame is the
+   * node's only during the call.
    */
   sendFrame(nowMs: number, nwid: bigint, frame: VirtualFrame): FrameRefusal | null {
     const now = this.advance(nowMs);
+    // Multicast destinations (issue #8, multicast): until the switch owns this branch.
+    if (isMulticastMac(frame.destMac)) return this.tapMulticast.send(now, nwid, frame);
     return this.frames.send(now, nwid, frame);
+  }
+
+  /**
+   * ZT_Node_multicastSubscribe: the TAP joined a multicast group (MAC, ADI). A new group is
+   * announced at once to the controller, the roots, the anchors and the network's members
+   * (04 §8.3). Nothing happens for a network not joined.
+   */
+  multicastSubscribe(nowMs: number, nwid: bigint, mac: number, adi: number): void {
+    const now = this.advance(nowMs);
+    this.vl2.get(nwid)?.multicast.subscribe(now, { mac: mac % 0x1000000000000, adi: adi >>> 0 });
+  }
+
+  /** ZT_Node_multicastUnsubscribe: nothing is sent; others forget us after 600 s. */
+  multicastUnsubscribe(nowMs: number, nwid: bigint, mac: number, adi: number): void {
+    this.advance(nowMs);
+    this.vl2.get(nwid)?.multicast.unsubscribe({ mac: mac % 0x1000000000000, adi: adi >>> 0 });
+  }
+
+  /** The groups the TAP subscribed on a network, sorted (the API's multicastSubscriptions); [] when not joined. */
+  multicastSubscriptions(nwid: bigint): Array<{ mac: number; adi: number }> {
+    return this.vl2.get(nwid)?.multicast.list() ?? [];
+  }
+
+  /** The members this node knows of a multicast group (inspection, tests). */
+  multicastMembers(nwid: bigint, mac: number, adi: number): number[] {
+    return this.vl2.multicaster.members(nwid, { mac, adi: adi >>> 0 });
   }
 
   /** The joined networks, by ID. */

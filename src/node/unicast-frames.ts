@@ -17,7 +17,7 @@ import type { InboundPacket, VerbContext } from './verb-table.js';
 import type { VirtualFrame } from './virtual-network.js';
 
 /** Why a frame from the TAP was not sent. */
-export type FrameRefusal = 'unknown_network' | 'no_config' | 'not_unicast_member' | 'bad_source_mac' | 'filtered';
+export type FrameRefusal = 'unknown_network' | 'no_config' | 'not_unicast_member' | 'bad_source_mac' | 'filtered' | 'broadcast_disabled' | 'multicast_disabled';
 
 const MULTICAST_BIT = 0x010000000000;
 
