@@ -7,7 +7,15 @@
 // controller and the network's anchors/replicators once a minute.
 import type { Address } from '../protocol/address.js';
 import { MAX_PACKET_BYTES, PACKET_IDX_PAYLOAD, Verb } from '../protocol/constants.js';
-import { isActiveBridge, specialistsWithRole, SPECIALIST_ACTIVE_BRIDGE, SPECIALIST_ANCHOR, SPECIALIST_MULTICAST_REPLICATOR } from '../protocol/netconf/network-config.js';
+import {
+  isActiveBridge,
+  NETCONF_FLAG_DISABLE_COMPRESSION,
+  specialistsWithRole,
+  SPECIALIST_ACTIVE_BRIDGE,
+  SPECIALIST_ANCHOR,
+  SPECIALIST_MULTICAST_REPLICATOR,
+  type NetworkConfig,
+} from '../protocol/netconf/network-config.js';
 import { macForMember } from '../protocol/member-mac.js';
 import { encodeMulticastGather, type MULTICAST_GATHER } from '../protocol/verbs/multicast-gather.js';
 import { encodeMulticastFrame, MULTICAST_FRAME_FLAG_REPLICATE } from '../protocol/verbs/multicast-frame.js';
@@ -256,7 +264,7 @@ export class Multicaster {
       etherType,
       data: data.subarray(0, Math.min(data.length, 10_000)),
     });
-    this.sender.sendDirect(now, best.peer, path.socket, path.address, Verb.MULTICAST_FRAME, payload);
+    this.sender.sendDirect(now, best.peer, path.socket, path.address, Verb.MULTICAST_FRAME, payload, { isUncompressed: isCompressionDisabled(config) });
     return true;
   }
 
@@ -323,8 +331,13 @@ export class Multicaster {
     if (r.redirect !== 0) sendFilterCopies(now, this.sender, network.id, r, f);
     if (r.accept === 0) return;
     network.pushCredentialsIfNeeded(now, to);
-    this.sender.sendToAddress(now, to, Verb.MULTICAST_FRAME, out.payload);
+    this.sender.sendToAddress(now, to, Verb.MULTICAST_FRAME, out.payload, network.config ? isCompressionDisabled(network.config) : false);
   }
+}
+
+/** DISABLE_COMPRESSION (04 §4.2): MULTICAST_FRAMEs go uncompressed. */
+function isCompressionDisabled(c: NetworkConfig): boolean {
+  return (c.flags & NETCONF_FLAG_DISABLE_COMPRESSION) !== 0n;
 }
 
 /** Bytes before the gather results in OK(MULTICAST_GATHER): header, in-re verb and ID, network, group. */

@@ -6,6 +6,7 @@ import { LOCAL_REQUEST_PACKET_ID, Network, networkIdToString } from './network.j
 import type { Sender } from './sender.js';
 import type { VirtualNetworkConfig } from './virtual-network.js';
 import { Multicaster } from './multicaster.js';
+import { alwaysContactAddresses } from './multicast-subscriptions.js';
 
 export class Networks {
   private readonly ctx: NodeContext;
@@ -66,6 +67,13 @@ export class Networks {
   /** The ping check's share (04 §9). */
   periodic(now: number): void {
     for (const n of [...this.map.values()]) n.periodic(now);
+  }
+
+  /** Every joined network's anchors and multicast replicators: kept in contact like upstreams (04 §9). */
+  alwaysContactAddresses(): Set<Address> {
+    const out = new Set<Address>();
+    for (const n of this.map.values()) for (const a of alwaysContactAddresses(n.config)) if (a !== this.ctx.address) out.add(a);
+    return out;
   }
 
   /** The 30 s housekeeping's share (04 §9): multicast members and queued multicasts expire. */

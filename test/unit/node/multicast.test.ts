@@ -12,10 +12,11 @@ import type { Identity } from '../../../src/protocol/identity.js';
 import { parseInetAddress, type InetAddress } from '../../../src/protocol/inet-address.js';
 import { packetIdBytes } from '../../../src/protocol/packet.js';
 import { macForMember } from '../../../src/protocol/member-mac.js';
-import { blankNetworkConfig, NETCONF_FLAG_ENABLE_BROADCAST, NETWORK_TYPE_PUBLIC, SPECIALIST_ACTIVE_BRIDGE, type NetworkConfig } from '../../../src/protocol/netconf/network-config.js';
+import { blankNetworkConfig, NETCONF_FLAG_DISABLE_COMPRESSION, NETCONF_FLAG_ENABLE_BROADCAST, NETWORK_TYPE_PUBLIC, SPECIALIST_ACTIVE_BRIDGE, type NetworkConfig } from '../../../src/protocol/netconf/network-config.js';
 import { encodeError } from '../../../src/protocol/verbs/error.js';
 import { decodeOk, encodeOk } from '../../../src/protocol/verbs/ok.js';
 import { encodeOkHello } from '../../../src/protocol/verbs/ok-hello.js';
+import { decodeWhois } from '../../../src/protocol/verbs/whois.js';
 import { decodeMulticastLike, encodeMulticastLike } from '../../../src/protocol/verbs/multicast-like.js';
 import { decodeMulticastGather, decodeOkMulticastGather, encodeMulticastGather, encodeOkMulticastGather } from '../../../src/protocol/verbs/multicast-gather.js';
 import { decodeMulticastFrame, decodeOkMulticastFrame, encodeMulticastFrame } from '../../../src/protocol/verbs/multicast-frame.js';
@@ -43,6 +44,7 @@ const ADDR = new Map<number, InetAddress>([
 ]);
 
 interface Opened {
+  isCompressed: boolean;
   to: number;
   verb: number;
   payload: Uint8Array;
@@ -58,8 +60,9 @@ function opened(host: RecordingHost, me: Identity, peers: Identity[]): Opened[] 
     if (!peer || s.data.length <= PACKET_IDX_PAYLOAD || s.data[13] === 0xff) continue;
     const pkt = s.data.slice();
     if (!dearmor(pkt, derivePeerKeys(agree(me.privateKey!, peer.publicKey)))) continue;
+    const isCompressed = (pkt[PACKET_IDX_VERB] & 0x80) !== 0;
     const plain = decompressPacket(pkt);
-    out.push({ to: dest, verb: plain[PACKET_IDX_VERB] & VERB_MASK, payload: plain.subarray(PACKET_IDX_PAYLOAD), packet: plain });
+    out.push({ isCompressed, to: dest, verb: plain[PACKET_IDX_VERB] & VERB_MASK, payload: plain.subarray(PACKET_IDX_PAYLOAD), packet: plain });
   }
   return out;
 }
@@ -282,4 +285,38 @@ test('broadcast disabled: only ARP requests leave for the broadcast MAC', () => 
   arp.set([0, 1, 8, 0, 6, 4, 0, 1]);
   arp.set([10, 0, 0, 9], 24);
   assert.equal(node.sendFrame(node.now, nwid, { sourceMac: src, destMac: BROADCAST, etherType: 0x0806, vlanId: 0, data: arp }), null);
+});
+
+test('MULTICAST_FRAMEs are compressed when worthwhile, never with DISABLE_COMPRESSION', () => {
+  for (const flags of [NETCONF_FLAG_ENABLE_BROADCAST, NETCONF_FLAG_ENABLE_BROADCAST | NETCONF_FLAG_DISABLE_COMPRESSION]) {
+    const { node, host, nwid } = member({ flags, multicastLimit: 1 });
+    like(node, A, nwid, MDNS);
+    host.take();
+    assert.equal(node.sendFrame(node.now, nwid, { sourceMac: macForMember(nwid, self.address), destMac: MDNS.mac, etherType: 0x0800, vlanId: 0, data: new Uint8Array(600) }), null);
+    const frames = opened(host, self, [A]).filter((o) => o.verb === Verb.MULTICAST_FRAME);
+    assert.equal(frames.length, 1);
+    assert.equal(frames[0].isCompressed, flags === NETCONF_FLAG_ENABLE_BROADCAST);
+    assert.equal(decodeMulticastFrame(frames[0].payload).data.length, 600);
+  }
+});
+
+test('an anchor of a joined network is an announce target and gets our explicit GATHERs (twice: always-contact and anchor)', () => {
+  const { node, host, nwid } = member({ specialists: [0x0000040000000000n | BigInt(B.address)] });
+  node.tick(node.now + 5_000);
+  node.multicastSubscribe(node.now, nwid, MDNS.mac, 0);
+  const likes = opened(host, self, [root, B]).filter((o) => o.verb === Verb.MULTICAST_LIKE);
+  assert.deepEqual(likes.map((l) => l.to).sort(), [root.address, B.address].sort(), 'the anchor and the root are announce targets');
+  assert.equal(node.sendFrame(node.now, nwid, { sourceMac: macForMember(nwid, self.address), destMac: 0x01005e000002, etherType: 0x0800, vlanId: 0, data: Uint8Array.of(1) }), null);
+  const gathers = opened(host, self, [root, B]).filter((o) => o.verb === Verb.MULTICAST_GATHER).map((o) => o.to);
+  // Root, controller (ourselves: not sent), the always-contact list (B), then the anchors again (B).
+  assert.deepEqual(gathers, [root.address, B.address, B.address]);
+});
+
+test('the anchors and replicators of joined networks are kept in contact like upstreams: an unknown one is looked up', () => {
+  const D = testIdentity('mc-d');
+  // No groups (broadcast off, nothing subscribed): no LIKE to D that would look it up on its own.
+  const { node, host } = member({ flags: 0n, specialists: [0x0000080000000000n | BigInt(D.address)] });
+  node.tick(node.now + 5_000);
+  const whois = opened(host, self, [root]).filter((o) => o.verb === Verb.WHOIS);
+  assert.ok(whois.some((w) => decodeWhois(w.payload).addresses.includes(D.address)), 'WHOIS for the replicator');
 });
