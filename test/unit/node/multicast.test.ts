@@ -17,6 +17,7 @@ import { encodeError } from '../../../src/protocol/verbs/error.js';
 import { decodeOk, encodeOk } from '../../../src/protocol/verbs/ok.js';
 import { encodeOkHello } from '../../../src/protocol/verbs/ok-hello.js';
 import { decodeWhois } from '../../../src/protocol/verbs/whois.js';
+import { makeCom, signCom } from '../../../src/protocol/credentials/membership-certificate.js';
 import { decodeMulticastLike, encodeMulticastLike } from '../../../src/protocol/verbs/multicast-like.js';
 import { decodeMulticastGather, decodeOkMulticastGather, encodeMulticastGather, encodeOkMulticastGather } from '../../../src/protocol/verbs/multicast-gather.js';
 import { decodeMulticastFrame, decodeOkMulticastFrame, encodeMulticastFrame } from '../../../src/protocol/verbs/multicast-frame.js';
@@ -319,4 +320,25 @@ test('the anchors and replicators of joined networks are kept in contact like up
   node.tick(node.now + 5_000);
   const whois = opened(host, self, [root]).filter((o) => o.verb === Verb.WHOIS);
   assert.ok(whois.some((w) => decodeWhois(w.payload).addresses.includes(D.address)), 'WHOIS for the replicator');
+});
+
+test('private network: a GATHER with the requester COM inline opens the gate and is answered (trap 23); without it, not', () => {
+  const nwid = (BigInt(self.address) << 24n) | 0x42n;
+  const com = (who: Identity) => signCom(makeCom({ networkId: nwid, timestampMs: T0, maxDeltaMs: 1_800_000, issuedTo: who }), self);
+  const { node, host } = member({ type: 0, com: com(self) });
+  like(node, B, nwid, MDNS);
+  assert.deepEqual(node.multicastMembers(nwid, MDNS.mac, 0), [], 'B has shown no COM: its LIKE is refused');
+  node.multicastSubscribe(node.now, nwid, MDNS.mac, 0);
+  host.take();
+  const ask = (withCom: boolean): Opened[] => {
+    const g = encodeMulticastGather({ networkId: nwid, flags: 0, group: MDNS, gatherLimit: 8, ...(withCom ? { com: com(A) } : {}) });
+    node.onDatagram(node.now, 1, ADDR.get(A.address)!, forge(A, self, Verb.MULTICAST_GATHER, g));
+    return opened(host, self, [A]).filter((o) => o.verb === Verb.OK);
+  };
+  assert.equal(ask(false).length, 0, 'A is not known to be a member: no answer');
+  const oks = ask(true);
+  assert.equal(oks.length, 1);
+  assert.deepEqual(decodeOkMulticastGather(decodeOk(oks[0].payload).body).results, { totalKnown: 1, members: [self.address] }, 'we are subscribed');
+  like(node, A, nwid, MDNS);
+  assert.deepEqual(node.multicastMembers(nwid, MDNS.mac, 0), [A.address], 'and its LIKEs are now taken');
 });
