@@ -18,6 +18,8 @@ import { decodeOk, encodeOk } from '../../../src/protocol/verbs/ok.js';
 import { encodeOkHello } from '../../../src/protocol/verbs/ok-hello.js';
 import { decodeWhois } from '../../../src/protocol/verbs/whois.js';
 import { makeCom, signCom } from '../../../src/protocol/credentials/membership-certificate.js';
+import { encodeRules } from '../../../src/protocol/rules/codec.js';
+import { makeRule, RULE_ACTION_ACCEPT, RULE_ACTION_DROP, RULE_MATCH_DEST_ZEROTIER_ADDRESS } from '../../../src/protocol/rules/rule.js';
 import { decodeMulticastLike, encodeMulticastLike } from '../../../src/protocol/verbs/multicast-like.js';
 import { decodeMulticastGather, decodeOkMulticastGather, encodeMulticastGather, encodeOkMulticastGather } from '../../../src/protocol/verbs/multicast-gather.js';
 import { decodeMulticastFrame, decodeOkMulticastFrame, encodeMulticastFrame } from '../../../src/protocol/verbs/multicast-frame.js';
@@ -341,4 +343,52 @@ test('private network: a GATHER with the requester COM inline opens the gate and
   assert.deepEqual(decodeOkMulticastGather(decodeOk(oks[0].payload).body).results, { totalKnown: 1, members: [self.address] }, 'we are subscribed');
   like(node, A, nwid, MDNS);
   assert.deepEqual(node.multicastMembers(nwid, MDNS.mac, 0), [A.address], 'and its LIKEs are now taken');
+});
+
+test('a recipient the outbound rules refuse still counts towards the limit (trap 20)', () => {
+  const rules = [makeRule(RULE_MATCH_DEST_ZEROTIER_ADDRESS, { address: A.address }), makeRule(RULE_ACTION_DROP), makeRule(RULE_ACTION_ACCEPT)];
+  const { node, host, nwid } = member({ multicastLimit: 2, rules: encodeRules(rules), ruleCount: rules.length });
+  for (const p of [A, B, C]) like(node, p, nwid, MDNS);
+  host.take();
+  const counts: number[] = [];
+  for (let i = 0; i < 24; i++) {
+    assert.equal(node.sendFrame(node.now, nwid, { sourceMac: macForMember(nwid, self.address), destMac: MDNS.mac, etherType: 0x0800, vlanId: 0, data: Uint8Array.of(i) }), null);
+    const frames = opened(host, self, [A, B, C]).filter((o) => o.verb === Verb.MULTICAST_FRAME);
+    assert.ok(!frames.some((f) => f.to === A.address), 'never to A');
+    counts.push(frames.length);
+  }
+  assert.ok(counts.every((c) => c === 1 || c === 2), String(counts));
+  assert.ok(counts.includes(1), `A was drawn and counted at least once: ${counts}`);
+  assert.ok(counts.includes(2), `B and C were drawn together at least once: ${counts}`);
+});
+
+test('replicators: a member sends one frame (flags 0x0c, our MAC) to the alive replicator; the replicator re-sends it to the others', () => {
+  const REPLICATOR = 0x0000080000000000n;
+  const { node, host, nwid } = member({ specialists: [REPLICATOR | BigInt(A.address)] });
+  for (const p of [B, C]) like(node, p, nwid, MDNS);
+  host.take();
+  assert.equal(node.sendFrame(node.now, nwid, { sourceMac: macForMember(nwid, self.address), destMac: MDNS.mac, etherType: 0x0800, vlanId: 0, data: Uint8Array.of(5) }), null);
+  const sent = opened(host, self, [root, A, B, C]);
+  assert.deepEqual(sent.map((o) => [o.to, o.verb]), [[A.address, Verb.MULTICAST_FRAME]], 'only the replicator, no gather');
+  const m = decodeMulticastFrame(sent[0].payload);
+  assert.equal(m.flags, 0x0c);
+  assert.equal(m.source, macForMember(nwid, self.address));
+
+  // On the replicator (ourselves this time): A's frame reaches B and C with A's MAC as the
+  // source. Fewer members than the limit: the queue branch, which (1.14.1 quirk) records the
+  // origin as sent but still sends to every known member, A included (A drops it: its own MAC).
+  const r = member({ specialists: [REPLICATOR | BigInt(self.address)] });
+  for (const p of [A, B, C]) like(r.node, p, r.nwid, MDNS);
+  r.host.take();
+  const frame = encodeMulticastFrame({ networkId: r.nwid, flags: 0x08, source: macForMember(r.nwid, A.address), group: MDNS, etherType: 0x0800, data: Uint8Array.of(6) });
+  r.node.onDatagram(r.node.now, 1, ADDR.get(A.address)!, forge(A, self, Verb.MULTICAST_FRAME, frame));
+  assert.equal(r.frames.length, 1, 'delivered locally too');
+  const copies = opened(r.host, self, [A, B, C]).filter((o) => o.verb === Verb.MULTICAST_FRAME);
+  assert.deepEqual(copies.map((o) => o.to).sort(), [A.address, B.address, C.address].sort());
+  for (const o of copies) {
+    const c = decodeMulticastFrame(o.payload);
+    assert.equal(c.flags, 0x06);
+    assert.equal(c.source, macForMember(r.nwid, A.address));
+    assert.equal(c.gatherLimit, 32 - 3 + 1);
+  }
 });
