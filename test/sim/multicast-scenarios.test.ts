@@ -328,3 +328,37 @@ test('an unauthorized node: its LIKEs are not taken and its multicast frames are
   assert.equal(received(w, 'm1', 'evil', nwid, 'from-evil') + received(w, 'm2', 'evil', nwid, 'from-evil'), 0);
   assert.ok(w.zt.host('m1').dropTotal('not_member') + w.zt.host('m2').dropTotal('not_member') > before, 'refused at the gate and counted');
 });
+
+test('an active bridge forwards a bridged host multicast: its group is LIKEd at once, members see the bridged source MAC', async () => {
+  const w = await world(97, ['m1', 'm2', 'br']);
+  const nwid = await network(w, {}, { br: { activeBridge: true } });
+  const behind = 0x02aabbccddee;
+  const group = 0x01005e00007b;
+  const t0 = w.zt.net.now;
+  assert.equal(w.zt.node('br').sendFrame(t0, nwid, { sourceMac: behind, destMac: group, etherType: 0x0800, vlanId: 0, data: text('from-behind') }), null);
+  await w.run(3000);
+  // The bridged group was learned and announced to the root and the controller right away.
+  const likes = sentPackets(w, 'br', t0).filter((p) => p.verb === Verb.MULTICAST_LIKE);
+  assert.deepEqual(likes.map((l) => l.to).sort(), ['ctl', 'root']);
+  assert.ok(w.zt.node('root').multicastMembers(nwid, group, 0).includes(w.zt.id('br').address));
+  // Nobody else subscribed that group: no member to send it to.
+  assert.equal(framesSent(w, 'br', t0).length, 0);
+  // A member's own broadcast reaches the bridge, which hands it to the hosts behind it.
+  assert.equal(sendTo(w, 'm1', nwid, BROADCAST, 0x0800, text('to-everyone')), null);
+  await w.run(3000);
+  assert.equal(received(w, 'br', 'm1', nwid, 'to-everyone'), 1);
+  // And a bridged host's broadcast reaches the members with its own MAC as the source.
+  const t1 = w.zt.net.now;
+  assert.equal(w.zt.node('br').sendFrame(w.zt.net.now, nwid, { sourceMac: behind, destMac: BROADCAST, etherType: 0x0800, vlanId: 0, data: text('bridged-bcast') }), null);
+  await w.run(3000);
+  const frames = framesSent(w, 'br', t1);
+  assert.deepEqual(frames.map((f) => f.to).sort(), ['m1', 'm2']);
+  for (const f of frames) assert.equal(f.msg.source, behind, 'flag 0x04: the bridged source MAC travels');
+  for (const m of ['m1', 'm2']) {
+    const got = w.zt.host(m).frames.filter((f) => new TextDecoder().decode(f.frame.data) === 'bridged-bcast');
+    assert.equal(got.length, 1, m);
+    assert.equal(got[0].frame.sourceMac, behind);
+  }
+  // A non-bridge may not send with a foreign source MAC.
+  assert.equal(w.zt.node('m1').sendFrame(w.zt.net.now, nwid, { sourceMac: behind, destMac: BROADCAST, etherType: 0x0800, vlanId: 0, data: text('spoof') }), 'bad_source_mac');
+});

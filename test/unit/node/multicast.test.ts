@@ -392,3 +392,13 @@ test('replicators: a member sends one frame (flags 0x0c, our MAC) to the alive r
     assert.equal(c.gatherLimit, 32 - 3 + 1);
   }
 });
+
+test('a new group goes at once to the announce targets and to every allowed member we hold a record of', () => {
+  const { node, host, nwid } = member();
+  like(node, A, nwid, MDNS); // A passes the (public) gate: a record, and our LIKEs went to it
+  host.take();
+  node.multicastSubscribe(node.now, nwid, 0x01005e000002, 0);
+  const likes = opened(host, self, [root, A, B]).filter((o) => o.verb === Verb.MULTICAST_LIKE);
+  assert.deepEqual(likes.map((l) => l.to).sort(), [root.address, A.address].sort(), 'B has no record: not told');
+  for (const l of likes) assert.deepEqual(decodeMulticastLike(l.payload).likes.map((x) => x.group), [{ mac: 0x01005e000002, adi: 0 }]);
+});
