@@ -113,6 +113,8 @@ export class Background {
     for (const [a, eps] of topo.rootEndpoints) contact.set(a, eps);
     for (const seed of topo.moonSeeds.values()) if (seed !== ctx.address && !contact.has(seed)) contact.set(seed, []);
     for (const a of ctx.alwaysContact) if (!contact.has(a)) contact.set(a, []);
+    // The joined networks' anchors and multicast replicators (Node::processBackgroundTasks, 04 §9).
+    for (const a of this.networks.alwaysContactAddresses()) if (!contact.has(a)) contact.set(a, []);
 
     for (const peer of [...topo.peers.values()]) {
       const endpoints = contact.get(peer.address);
@@ -188,5 +190,6 @@ export class Background {
     ctx.awareness.clean(now);
     ctx.expected.clean(now);
     this.relay.clean(now);
+    this.networks.housekeeping(now);
   }
 }

@@ -38,6 +38,7 @@ export const DROP_REASONS = [
   'bridging_not_allowed',
   'multicast_disabled',
   'no_multicast',
+  'broadcast_disabled',
   'internal_error',
 ] as const;
 

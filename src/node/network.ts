@@ -29,11 +29,15 @@ import { NetworkMemberships, type GateDecision } from './network-memberships.js'
 import { buildCredentialPushPayloads, buildRevocationPushPayload, type OwnCredentials } from './credential-push.js';
 import type { MembershipContext } from './membership.js';
 import { networkRules } from './network-rules.js';
+import { BridgeRoutes } from './bridge-routes.js';
 import type { NetworkRules } from './rules-engine.js';
 import { ConfigAssembler, type ChunkOrigin } from './config-assembler.js';
 import type { NodeContext } from './context.js';
 import type { Sender } from './sender.js';
 import type { NetworkPortOp, NetworkStatus, VirtualNetworkConfig } from './virtual-network.js';
+import { MulticastSubscriptions } from './multicast-subscriptions.js';
+import type { CertificateOfMembership } from '../protocol/credentials/membership-certificate.js';
+import type { AddCredentialResult } from './membership.js';
 
 /** With a config, a member asks again this long after the last one it installed (04 §1.4). */
 export const NETWORK_AUTOCONF_DELAY_MS = 60_000;
@@ -80,6 +84,14 @@ export class Network {
   private readonly assembler = new ConfigAssembler();
   /** What we know of every peer's credentials on this network (04 §5.7). */
   readonly memberships: NetworkMemberships;
+  /** Our multicast groups and their announcement (04 §8.1, §8.3). */
+  readonly multicast: MulticastSubscriptions;
+  /**
+   * Learned bridge routes: MAC behind a remote active bridge → that bridge (04 §7.4). Filled
+   * from MULTICAST_FRAMEs here; the frame switch fills it from EXT_FRAMEs and reads it.
+   */
+  /** MACs learned behind active bridges (04 §7.4). */
+  readonly bridgeRoutes = new BridgeRoutes();
   private held: NetworkConfig | null = null;
   /** Our own credentials from the held config, decoded once, for pushes. */
   private own: OwnCredentials | null = null;
@@ -103,6 +115,15 @@ export class Network {
     this.id = nwid;
     this.controller = controllerOf(nwid);
     this.memberships = new NetworkMemberships(nwid);
+    this.multicast = new MulticastSubscriptions({
+      ctx: parts.ctx,
+      sender: parts.sender,
+      networkId: nwid,
+      controller: this.controller,
+      config: () => this.held,
+      memberships: this.memberships,
+      membershipContext: () => this.membershipCtx,
+    });
     let restored: NetworkConfig | null = null;
     if (saved && saved.length > 1) {
       try {
@@ -149,6 +170,7 @@ export class Network {
   periodic(now: number): void {
     if (this.destroyed) return;
     if (!this.held || now - this.lastConfigUpdateMs >= NETWORK_AUTOCONF_DELAY_MS) this.requestConfiguration(now);
+    this.multicast.sendUpdates(now);
   }
 
   /** NETWORK_CONFIG_REQUEST to the controller (04 §3.1), or straight to our own controller. */
@@ -233,9 +255,39 @@ export class Network {
     return this.membershipCtx;
   }
 
-  /** Network::gate: may this peer's frames and multicast subscriptions in (04 §5.7)? */
+  /**
+   * Network::gate: may this peer's frames and multicast subscriptions in (04 §5.7)? When it
+   * may and our LIKEs to it are due (60 s), they go out now (step 4).
+   */
   gate(peer: Identity, now: number): GateDecision {
-    return this.memberships.gate(this.membershipCtx, peer, now);
+    const d = this.memberships.gate(this.membershipCtx, peer, now);
+    if (d.shouldAnnounceMulticast && !this.destroyed) this.multicast.announceTo(now, peer.address, this.multicast.all());
+    return d;
+  }
+
+  /**
+   * Network::addCredential for a COM carried inline (MULTICAST_GATHER, MULTICAST_FRAME,
+   * OK(MULTICAST_FRAME), EXT_FRAME; 04 §5.8): stored under its issued-to address before the
+   * gate is evaluated. A COM whose signer is unknown starts a WHOIS and is deferred.
+   */
+  addInlineCom(now: number, com: CertificateOfMembership): AddCredentialResult {
+    const mctx = this.membershipCtx;
+    if (!mctx || com.qualifiers.length === 0) return 'rejected';
+    const { ctx, sender } = this.parts;
+    const lookup = (a: Address): Identity | undefined => {
+      if (a === ctx.address) return ctx.identity;
+      const id = ctx.topology.peers.get(a)?.identity;
+      if (!id) sender.requestWhois(now, a);
+      return id;
+    };
+    // The COM is a view into a received packet: keep a copy.
+    const copy: CertificateOfMembership = { qualifiers: com.qualifiers.map((q) => ({ ...q })), signedBy: com.signedBy, signature: com.signature ? com.signature.slice() : null };
+    return this.memberships.addCom(mctx, copy, lookup);
+  }
+
+  /** Network::learnBridgeRoute: `mac` is behind the active bridge `bridge` (04 §7.4). */
+  learnBridgeRoute(mac: number, bridge: Address): void {
+    this.bridgeRoutes.learn(mac, bridge);
   }
 
   /** Pushes our credentials to a peer when due (04 §5.8): after a new config or every 500 s. */
@@ -348,6 +400,7 @@ export class Network {
         : [],
       dns: c ? { domain: dnsDomain(c.dns), servers: c.dns.servers.flatMap((s) => (s ? [s.ip] : [])) } : null,
       multicastLimit: c ? c.multicastLimit : 0,
+      multicastSubscriptions: this.multicast.list(),
       authenticationUrl: this.authenticationUrl,
     };
   }

@@ -5,6 +5,8 @@ import { ControllerLink } from './controller-link.js';
 import { LOCAL_REQUEST_PACKET_ID, Network, networkIdToString } from './network.js';
 import type { Sender } from './sender.js';
 import type { VirtualNetworkConfig } from './virtual-network.js';
+import { Multicaster } from './multicaster.js';
+import { alwaysContactAddresses } from './multicast-subscriptions.js';
 
 export class Networks {
   private readonly ctx: NodeContext;
@@ -14,12 +16,15 @@ export class Networks {
   /** Per peer: when its last NETWORK_CREDENTIALS was accepted (1 per second, 04 §10). */
   private readonly credentialsReceivedAt = new Map<Address, number>();
   readonly controller: ControllerLink;
+  /** Multicast group members and multicast sending, for every joined network (04 §8). */
+  readonly multicaster: Multicaster;
 
   constructor(ctx: NodeContext, sender: Sender, metadata: Uint8Array) {
     this.ctx = ctx;
     this.sender = sender;
     this.metadata = metadata;
     this.controller = new ControllerLink(ctx, sender, (nwid) => this.map.get(nwid));
+    this.multicaster = new Multicaster(ctx, sender, (nwid) => this.map.get(nwid));
   }
 
   get(nwid: bigint): Network | undefined {
@@ -62,6 +67,18 @@ export class Networks {
   /** The ping check's share (04 §9). */
   periodic(now: number): void {
     for (const n of [...this.map.values()]) n.periodic(now);
+  }
+
+  /** Every joined network's anchors and multicast replicators: kept in contact like upstreams (04 §9). */
+  alwaysContactAddresses(): Set<Address> {
+    const out = new Set<Address>();
+    for (const n of this.map.values()) for (const a of alwaysContactAddresses(n.config)) if (a !== this.ctx.address) out.add(a);
+    return out;
+  }
+
+  /** The 30 s housekeeping's share (04 §9): multicast members and queued multicasts expire. */
+  housekeeping(now: number): void {
+    this.multicaster.clean(now);
   }
 
   /** Node shutdown: every port goes DOWN, saved configs stay. */

@@ -100,6 +100,11 @@ export class Node {
     registerVl1Verbs(table);
     registerVl2Verbs(table);
     this.frames = new Switch(ctx, this.sender, this.vl2);
+    const multicaster = this.vl2.multicaster;
+    this.frames.multicast = {
+      send: (now, network, group, srcMac, etherType, data) => multicaster.send(now, network, group, srcMac, etherType, data),
+      learnBridgedGroup: (now, network, group) => network.multicast.learnBridged(now, group),
+    };
     table.register(Verb.FRAME, (v, rx) => this.frames.onFrame(v, rx));
     table.register(Verb.EXT_FRAME, (v, rx) => this.frames.onExtFrame(v, rx));
     // No ZeroTier over ZeroTier (04 §7.7): a path inside a joined network's static IPs is refused.
@@ -242,6 +247,32 @@ export class Node {
   bridgeRouteOf(nwid: bigint, mac: number): number {
     const n = this.vl2.get(nwid);
     return n ? this.frames.findBridgeTo(n, mac) : 0;
+  }
+
+  /**
+   * ZT_Node_multicastSubscribe: the TAP joined a multicast group (MAC, ADI). A new group is
+   * announced at once to the controller, the roots, the anchors and the network's members
+   * (04 §8.3). Nothing happens for a network not joined.
+   */
+  multicastSubscribe(nowMs: number, nwid: bigint, mac: number, adi: number): void {
+    const now = this.advance(nowMs);
+    this.vl2.get(nwid)?.multicast.subscribe(now, { mac: mac % 0x1000000000000, adi: adi >>> 0 });
+  }
+
+  /** ZT_Node_multicastUnsubscribe: nothing is sent; others forget us after 600 s. */
+  multicastUnsubscribe(nowMs: number, nwid: bigint, mac: number, adi: number): void {
+    this.advance(nowMs);
+    this.vl2.get(nwid)?.multicast.unsubscribe({ mac: mac % 0x1000000000000, adi: adi >>> 0 });
+  }
+
+  /** The groups the TAP subscribed on a network, sorted (the API's multicastSubscriptions); [] when not joined. */
+  multicastSubscriptions(nwid: bigint): Array<{ mac: number; adi: number }> {
+    return this.vl2.get(nwid)?.multicast.list() ?? [];
+  }
+
+  /** The members this node knows of a multicast group (inspection, tests). */
+  multicastMembers(nwid: bigint, mac: number, adi: number): number[] {
+    return this.vl2.multicaster.members(nwid, { mac, adi: adi >>> 0 });
   }
 
   /** The joined networks, by ID. */

@@ -9,6 +9,7 @@ import { encodeError, type ERROR } from '../protocol/verbs/error.js';
 import { Writer } from '../protocol/writer.js';
 import type { InboundPacket, VerbContext } from './verb-table.js';
 import { onNeedMembershipCertificate } from './on-network-credentials.js';
+import { onUnwantedMulticast } from './on-multicast.js';
 
 export function onNETWORK_CONFIG_REQUEST(v: VerbContext, rx: InboundPacket): void {
   const req = decodeNetworkConfigRequest(rx.payload);
@@ -75,6 +76,9 @@ export function onNetworkError(v: VerbContext, rx: InboundPacket, err: ERROR): v
     case ErrorCode.NETWORK_ACCESS_DENIED:
       if (network) network.setFailure('access_denied');
       else refuse();
+      return;
+    case ErrorCode.UNWANTED_MULTICAST:
+      onUnwantedMulticast(v, rx, err);
       return;
     case ErrorCode.NETWORK_AUTHENTICATION_REQUIRED: {
       if (!network) {

@@ -28,6 +28,8 @@ interface QueuedPacket {
   verb: number;
   payload: Uint8Array;
   createdMs: number;
+  /** Never compressed (a network's DISABLE_COMPRESSION for its MULTICAST_FRAMEs, 04 §4.2). */
+  isUncompressed?: boolean;
 }
 
 export interface DirectSendOptions {
@@ -35,6 +37,8 @@ export interface DirectSendOptions {
   isExpectingReply?: boolean;
   /** IP TTL for NAT-opening junk only (03 §12.1). */
   ttl?: number;
+  /** Never compressed, even for a verb 1.14.1 compresses. */
+  isUncompressed?: boolean;
 }
 
 /** Verbs 1.14.1 compresses when worthwhile (02 §6). */
@@ -78,7 +82,7 @@ export class Sender {
 
   /** Sends straight onto one path without fragmentation (replies, probes; 02 §1). */
   sendDirect(now: number, peer: Peer, socket: SocketId, to: InetAddress, verb: number, payload: Uint8Array, opts: DirectSendOptions = {}): void {
-    this.emit(now, socket, to, this.seal(now, peer, verb, payload, opts.isExpectingReply ?? false), opts.ttl);
+    this.emit(now, socket, to, this.seal(now, peer, verb, payload, opts.isExpectingReply ?? false, opts.isUncompressed ?? false), opts.ttl);
   }
 
   /** Answers over the path a packet arrived on. */
@@ -90,22 +94,22 @@ export class Sender {
    * The normal send path (03 §7.1): best direct path, else through the best upstream, else an
    * expired path, else the TX queue. Returns true if something was sent now.
    */
-  sendToPeer(now: number, peer: Peer, verb: number, payload: Uint8Array, createdMs = now): boolean {
+  sendToPeer(now: number, peer: Peer, verb: number, payload: Uint8Array, createdMs = now, isUncompressed = false): boolean {
     const path = this.choosePath(now, peer);
-    if (path) return this.sendViaPath(now, peer, path, verb, payload);
-    this.enqueue({ dest: peer.address, verb, payload, createdMs });
+    if (path) return this.sendViaPath(now, peer, path, verb, payload, isUncompressed);
+    this.enqueue({ dest: peer.address, verb, payload, createdMs, isUncompressed });
     return false;
   }
 
   /** Sends to an address, waiting for a WHOIS if the identity is not known (03 §7.1 step 1). */
-  sendToAddress(now: number, dest: number, verb: number, payload: Uint8Array): void {
+  sendToAddress(now: number, dest: number, verb: number, payload: Uint8Array, isUncompressed = false): void {
     if (dest === this.ctx.address) return;
     const peer = this.findPeer(now, dest);
     if (peer) {
-      this.sendToPeer(now, peer, verb, payload);
+      this.sendToPeer(now, peer, verb, payload, now, isUncompressed);
       return;
     }
-    this.enqueue({ dest, verb, payload, createdMs: now });
+    this.enqueue({ dest, verb, payload, createdMs: now, isUncompressed });
     this.requestWhois(now, dest);
   }
 
@@ -199,7 +203,7 @@ export class Sender {
       const peer = this.findPeer(now, q.dest);
       if (peer) {
         // sendToPeer re-queues it (keeping its age) if there is still no way to send.
-        this.sendToPeer(now, peer, q.verb, q.payload, q.createdMs);
+        this.sendToPeer(now, peer, q.verb, q.payload, q.createdMs, q.isUncompressed ?? false);
       } else {
         this.txQueue.push(q);
         this.requestWhois(now, q.dest);
@@ -226,17 +230,17 @@ export class Sender {
   }
 
   /** A new packet for `peer`, compressed where 1.14.1 compresses that verb (02 §6). */
-  private build(peer: Peer, verb: number, payload: Uint8Array): Uint8Array {
+  private build(peer: Peer, verb: number, payload: Uint8Array, isUncompressed = false): Uint8Array {
     const pkt = buildPacket({ id8: this.ctx.randomBytes(8), dest: peer.address, source: this.ctx.address, verb, payload });
-    return COMPRESSED_VERBS.has(verb) ? compressPacket(pkt) : pkt;
+    return COMPRESSED_VERBS.has(verb) && !isUncompressed ? compressPacket(pkt) : pkt;
   }
 
   /**
    * Builds, compresses (where 1.14.1 does) and armors a packet for one datagram (no
    * fragmentation), registering its ID when a reply is expected.
    */
-  private seal(now: number, peer: Peer, verb: number, payload: Uint8Array, isExpectingReply: boolean): Uint8Array {
-    const pkt = this.build(peer, verb, payload);
+  private seal(now: number, peer: Peer, verb: number, payload: Uint8Array, isExpectingReply: boolean, isUncompressed: boolean): Uint8Array {
+    const pkt = this.build(peer, verb, payload, isUncompressed);
     armor(pkt, peer.keys, chooseSuite(verb, peer.version.protocol || undefined));
     // The ID that replies carry is the transmitted one (suite 3 rewrites it, 02 §4).
     if (isExpectingReply) this.ctx.expected.expect(packetId(pkt), now);
@@ -247,8 +251,8 @@ export class Sender {
    * Sends over a chosen path (03 §7.1 last paragraph): the MTU and trusted-path setting of its
    * remote address apply, and the packet is fragmented at that MTU.
    */
-  private sendViaPath(now: number, peer: Peer, path: Path, verb: number, payload: Uint8Array): boolean {
-    return this.armorAndEmit(now, peer, path, this.build(peer, verb, payload), verb);
+  private sendViaPath(now: number, peer: Peer, path: Path, verb: number, payload: Uint8Array, isUncompressed = false): boolean {
+    return this.armorAndEmit(now, peer, path, this.build(peer, verb, payload, isUncompressed), verb);
   }
 
   /**

@@ -34,10 +34,11 @@ import type { Network } from './network.js';
 import type { Networks } from './networks.js';
 import { remoteCredentials, capabilityRules } from './network-rules.js';
 import { FilterResult, filterIncoming, filterOutgoing, type FilterFrame } from './rules-engine.js';
+import { sendFilterCopies } from './filter-copies.js';
+import { multicastGroupForFrame } from './multicast-group-for-frame.js';
 import type { Sender } from './sender.js';
 import type { InboundPacket, VerbContext } from './verb-table.js';
 import type { VirtualFrame } from './virtual-network.js';
-import { BridgeRoutes } from './bridge-routes.js';
 import { isNeighborSolicitation, ndpAnswer, ndpPrefixes, type NdpPrefix } from './ndp-emulation.js';
 
 /** Why a frame from the TAP was not sent (null from sendFrame = sent, delivered or answered). */
@@ -78,16 +79,10 @@ export const MAX_BRIDGE_SPAM = 32;
 
 const TWO_40 = 0x10000000000;
 const BROADCAST_MAC = 0xffffffffffff;
-const ETHERTYPE_ARP = 0x0806;
 const ETHERTYPE_IPV6 = 0x86dd;
 
 function isMulticastMac(mac: number): boolean {
   return (Math.floor(mac / TWO_40) & 1) === 1;
-}
-
-/** An IPv4 ARP request (04 §7.2 step 3.1) whose target becomes the broadcast group's ADI. */
-function isArpRequest(etherType: number, p: Uint8Array): boolean {
-  return etherType === ETHERTYPE_ARP && p.length >= 28 && p[2] === 0x08 && p[3] === 0x00 && p[4] === 6 && p[5] === 4 && p[7] === 0x01;
 }
 
 /** What the switch reads from one config, worked out once per installed config. */
@@ -162,28 +157,23 @@ export class Switch {
   private readonly result = new FilterResult();
   private readonly frame: FilterFrame = { ztSource: 0, ztDest: 0, macSource: 0, macDest: 0, etherType: 0, vlanId: 0, payload: new Uint8Array(0), random: 0 };
   private readonly derived = new WeakMap<NetworkConfig, SwitchConfig>();
-  private readonly bridgeRoutes = new WeakMap<Network, BridgeRoutes>();
-  private readonly bridgeRouteLimit: number | undefined;
   /** The multicaster, once attached (Node.setMulticast); without it multicast is dropped and counted. */
   multicast: SwitchMulticast | null = null;
 
-  constructor(ctx: NodeContext, sender: Sender, networks: Networks, opts: { bridgeRouteLimit?: number } = {}) {
+  constructor(ctx: NodeContext, sender: Sender, networks: Networks) {
     this.ctx = ctx;
     this.sender = sender;
     this.networks = networks;
-    this.bridgeRouteLimit = opts.bridgeRouteLimit;
   }
 
   /** The bridge a MAC was learned behind on a network, or 0 (04 §7.4). */
   findBridgeTo(network: Network, mac: number): Address {
-    return this.bridgeRoutes.get(network)?.find(mac) ?? 0;
+    return network.bridgeRoutes.find(mac);
   }
 
   /** Network::learnBridgeRoute: `mac` lives behind `bridge` (also for MULTICAST_FRAME, 04 §7.4). */
   learnBridgeRoute(network: Network, mac: number, bridge: Address): void {
-    let t = this.bridgeRoutes.get(network);
-    if (!t) this.bridgeRoutes.set(network, (t = new BridgeRoutes(this.bridgeRouteLimit)));
-    t.learn(mac, bridge);
+    network.learnBridgeRoute(mac, bridge);
   }
 
   /** NetworkConfig::permitsBridging: is `address` an active bridge of the network's config? */
@@ -208,21 +198,22 @@ export class Switch {
     const data = f.data;
 
     if (isMulticastMac(to)) {
-      const group: MulticastGroup = { mac: to, adi: 0 };
-      if (to === BROADCAST_MAC) {
-        if (isArpRequest(f.etherType, data)) {
-          group.adi = ((data[24] << 24) >>> 0) + ((data[25] << 16) | (data[26] << 8) | data[27]);
-        } else if (!sc.broadcast) {
-          return 'broadcast_disabled';
-        }
-      } else if (sc.ndp && isNeighborSolicitation(f.etherType, data)) {
+      const group = multicastGroupForFrame(network.config!, to, f.etherType, data);
+      if (!group) {
+        this.ctx.report('broadcast_disabled', undefined, 'outbound broadcast');
+        return 'broadcast_disabled';
+      }
+      if (to !== BROADCAST_MAC && sc.ndp && isNeighborSolicitation(f.etherType, data)) {
         const answer = ndpAnswer(nwid, self, sc.ndp, data);
         if (answer) {
           this.ctx.host.deliverFrame?.(nwid, { sourceMac: answer.sourceMac, destMac: f.sourceMac, etherType: ETHERTYPE_IPV6, vlanId: 0, data: answer.data });
           return null;
         }
       }
-      if (sc.multicastLimit === 0) return 'multicast_disabled';
+      if (sc.multicastLimit === 0) {
+        this.ctx.report('multicast_disabled', undefined, 'outbound multicast');
+        return 'multicast_disabled';
+      }
       const mc = this.multicast;
       if (bridged) mc?.learnBridgedGroup?.(now, network, group);
       const verdict = this.outbound(now, network, null, false, 0, f);
@@ -416,15 +407,7 @@ export class Switch {
   /** The copies a filter asked for, in 1.14.1's order: capability TEE, base TEE, redirect. */
   private sendCopies(now: number, network: Network, r: FilterResult, to: number, from: number, etherType: number, data: Uint8Array): void {
     if (r.capTee === 0 && r.tee === 0 && r.redirect === 0) return;
-    const copy = (dest: Address, flags: number, length: number): void => {
-      const payload = encodeExtFrame({ networkId: network.id, flags, to, from, etherType, data: data.subarray(0, length) });
-      this.sender.sendToAddress(now, dest, Verb.EXT_FRAME, payload);
-    };
-    // Read everything first: sending must not run while the result is still needed.
-    const { capTee, capTeeFlags, capTeeLength, tee, teeFlags, teeLength, redirect, redirectFlags } = r;
-    if (capTee !== 0) copy(capTee, capTeeFlags, capTeeLength);
-    if (tee !== 0) copy(tee, teeFlags, teeLength);
-    if (redirect !== 0) copy(redirect, redirectFlags, data.length);
+    sendFilterCopies(now, this.sender, network.id, r, { macDest: to, macSource: from, etherType, payload: data });
   }
 
   private fill(zs: Address, zd: Address, macSource: number, macDest: number, etherType: number, payload: Uint8Array): FilterFrame {

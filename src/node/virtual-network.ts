@@ -45,6 +45,8 @@ export interface VirtualNetworkConfig {
   routes: ManagedRoute[];
   dns: { domain: string; servers: Uint8Array[] } | null;
   multicastLimit: number;
+  /** The groups the TAP subscribed (multicastSubscribe), sorted; the implicit broadcast group is not listed. */
+  multicastSubscriptions: Array<{ mac: number; adi: number }>;
   /** SSO: where the user authenticates (empty when none). */
   authenticationUrl: string;
 }

@@ -112,7 +112,8 @@ export class EngineLocalService implements LocalService {
       settings: { ...this.settingsOf(c.nwid) },
       // The TAP's name once ports exist; the name of trial 0 until then (06 §8.1).
       portDeviceName: tapNameForNetwork(c.nwid),
-      multicastSubscriptions: [],
+      // What the TAP subscribed through Node.multicastSubscribe (issue #8).
+      multicastSubscriptions: c.multicastSubscriptions.map((m) => ({ mac: m.mac, adi: m.adi })),
     };
   }
 }

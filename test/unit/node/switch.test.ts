@@ -249,6 +249,7 @@ test('rules: TEE sends an EXT_FRAME 0x02 copy (first bytes), REDIRECT sends 0x04
 
 test('multicast: ARP requests are carried even with broadcast off; without a multicaster the drop is counted; the hook gets the group', () => {
   const { node, host } = rig();
+  node.setMulticast(null);
   const arp = Uint8Array.from([0, 1, 8, 0, 6, 4, 0, 1, ...new Array(16).fill(0), 10, 147, 20, 61]);
   assert.equal(node.sendFrame(T0, NWID, frameTo(0xffffffffffff, arp, mac(self), 0x0806)), 'no_multicast');
   assert.equal(host.drops('no_multicast'), 1);

@@ -28,7 +28,7 @@ class FakeNetworkPort implements NetworkPort {
     if (!this.joined.has(nwid)) {
       this.joined.set(nwid, {
         nwid, mac: macForMember(nwid, identity.address), name: '', status: 'REQUESTING_CONFIGURATION', type: 'PRIVATE', mtu: 2800,
-        isBridgeAllowed: false, isBroadcastEnabled: false, portError: 0, netconfRevision: 0, assignedAddresses: [], routes: [], dns: null, multicastLimit: 0, authenticationUrl: '',
+        isBridgeAllowed: false, isBroadcastEnabled: false, portError: 0, netconfRevision: 0, assignedAddresses: [], routes: [], dns: null, multicastLimit: 0, multicastSubscriptions: [], authenticationUrl: '',
       });
     }
   }
