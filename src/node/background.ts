@@ -188,7 +188,6 @@ export class Background {
     // Keep recently active paths even without a peer: a HELLO exchange may be under way.
     ctx.paths.prune(now, used, PATH_HEARTBEAT_PERIOD_MS * 2);
     ctx.awareness.clean(now);
-    ctx.expected.clean(now);
     this.relay.clean(now);
     this.networks.housekeeping(now);
   }

@@ -8,9 +8,7 @@ import type { InboundPacket, VerbContext, VerbTable } from './verb-table.js';
 
 export function onOK(v: VerbContext, rx: InboundPacket, table: VerbTable): void | 'not_counted' {
   const ok = decodeOk(rx.payload);
-  let id = 0n;
-  for (const b of ok.inRePacketId) id = (id << 8n) | BigInt(b);
-  if (!v.node.expected.isExpected(id, rx.now)) {
+  if (!v.node.expected.isExpected(ok.inRePacketId, rx.now)) {
     v.node.report('unexpected_reply', rx.path.address);
     return 'not_counted';
   }

@@ -5,7 +5,7 @@ import { armor, armorTrustedPath, chooseSuite, helloTailCrypt } from '../protoco
 import { compressPacket } from '../protocol/compression.js';
 import { FLAG_FRAGMENTED, PACKET_IDX_FLAGS, PACKET_IDX_PAYLOAD, PROTOCOL_VERSION, Verb } from '../protocol/constants.js';
 import { fragmentCount, fragmentPacket } from '../protocol/fragment.js';
-import { buildPacket, packetId, writeHeader } from '../protocol/packet.js';
+import { buildPacket, writeHeader } from '../protocol/packet.js';
 import { inetAddressEquals, type InetAddress } from '../protocol/inet-address.js';
 import { addressToString } from '../protocol/address.js';
 import { encodeHello, encodeHelloTail, helloTailOffset } from '../protocol/verbs/hello.js';
@@ -183,7 +183,7 @@ export class Sender {
     const pkt = buildPacket({ id8: ctx.randomBytes(8), dest: peer.address, source: ctx.address, verb: Verb.HELLO, payload: encodeHello(hello) });
     helloTailCrypt(pkt, PACKET_IDX_PAYLOAD + helloTailOffset(hello), peer.keys.salsaKey);
     armor(pkt, peer.keys, 0);
-    ctx.expected.expect(packetId(pkt), now);
+    ctx.expected.expectPacket(pkt, now);
     this.emit(now, socket, to, pkt);
   }
 
@@ -243,7 +243,7 @@ export class Sender {
     const pkt = this.build(peer, verb, payload, isUncompressed);
     armor(pkt, peer.keys, chooseSuite(verb, peer.version.protocol || undefined));
     // The ID that replies carry is the transmitted one (suite 3 rewrites it, 02 §4).
-    if (isExpectingReply) this.ctx.expected.expect(packetId(pkt), now);
+    if (isExpectingReply) this.ctx.expected.expectPacket(pkt, now);
     return pkt;
   }
 
@@ -268,7 +268,7 @@ export class Sender {
     if (trustedPathId !== 0n) armorTrustedPath(pkt, trustedPathId);
     else armor(pkt, peer.keys, chooseSuite(verb, peer.version.protocol || undefined));
     // The ID that replies carry is the transmitted one (suite 3 rewrites it, 02 §4).
-    ctx.expected.expect(packetId(pkt), now);
+    ctx.expected.expectPacket(pkt, now);
     let pieces: Uint8Array[];
     try {
       pieces = fragmentPacket(pkt, mtu);

@@ -8,28 +8,15 @@ import { encodeCachedPeer } from '../../src/node/peer-cache.js';
 import { Identity } from '../../src/protocol/identity.js';
 import { generateC25519KeyPair } from '../../src/crypto/c25519.js';
 import { secureRandomBytes, secureRandomFill } from '../../src/crypto/random.js';
-import { inetAddressToString, parseInetAddress, type InetAddress } from '../../src/protocol/inet-address.js';
-import { encodeWorld, signWorld, WorldType } from '../../src/protocol/world.js';
+import { parseInetAddress, type InetAddress } from '../../src/protocol/inet-address.js';
 import { testIdentity } from '../sim/zt-net.js';
 import { agree } from '../../src/crypto/c25519.js';
 import { derivePeerKeys } from '../../src/crypto/peer-keys.js';
 import { armor } from '../../src/protocol/armor.js';
-import { buildPacket, packetIdBytes } from '../../src/protocol/packet.js';
-import { encodeOk } from '../../src/protocol/verbs/ok.js';
-import { encodeOkHello } from '../../src/protocol/verbs/ok-hello.js';
+import { buildPacket } from '../../src/protocol/packet.js';
 import { Verb } from '../../src/protocol/constants.js';
 import { encodeUserMessage } from '../../src/protocol/verbs/user-message.js';
-
-function planetFor(root: Identity, endpoint: string): Uint8Array {
-  const key = generateC25519KeyPair(secureRandomBytes);
-  return encodeWorld(
-    signWorld(
-      { type: WorldType.PLANET, id: 0x1234n, timestamp: 1n, updatesMustBeSignedBy: key.publicKey, roots: [{ identity: root.toPublic(), stableEndpoints: [parseInetAddress(endpoint)!] }] },
-      key.publicKey,
-      key.privateKey,
-    ),
-  );
-}
+import { connectPeers, lastSentHost, planetFor } from './bench-node-helpers.js';
 
 async function udpNode(id: Identity, port: number, planet: Uint8Array, onOnline?: () => void): Promise<{ node: Node; binder: UdpBinder; stop(): void }> {
   let node!: Node;
@@ -72,49 +59,6 @@ async function startToOnline(): Promise<void> {
   r.stop();
   samples.sort((a, b) => a - b);
   console.log(`bench node start → first OK(HELLO) from root (UDP on loopback): median ${samples[2].toFixed(2)} ms, min ${samples[0].toFixed(2)} ms, max ${samples[4].toFixed(2)} ms`);
-}
-
-/**
- * Brings peers into a node the way the protocol does, with no back door: each is restored
- * from a cached record, speaks once (an authenticated NOP), and answers the node's
- * confirming HELLO with an OK, which teaches the node a direct path (03 §5.3), then sends a
- * frame so that it counts as active.
- */
-function connectPeers(node: Node, sent: Map<string, Uint8Array>, self: Identity, peers: Array<{ id: Identity; at: InetAddress }>, now: number): void {
-  for (const { id, at } of peers) {
-    const keys = derivePeerKeys(agree(id.privateKey!, self.publicKey));
-    const nop = buildPacket({ id8: secureRandomBytes(8), dest: self.address, source: id.address, verb: Verb.NOP });
-    armor(nop, keys, 1);
-    node.onDatagram(now, 1, at, nop);
-    const hello = sent.get(inetAddressToString(at));
-    if (!hello) throw new Error(`bench: no HELLO went to ${inetAddressToString(at)}`);
-    const body = encodeOkHello({ timestamp: BigInt(now), protocolVersion: 12, versionMajor: 1, versionMinor: 14, versionRevision: 1 });
-    const ok = buildPacket({ id8: secureRandomBytes(8), dest: self.address, source: id.address, verb: Verb.OK, payload: encodeOk({ inReVerb: Verb.HELLO, inRePacketId: packetIdBytes(hello), body }) });
-    armor(ok, keys, 1);
-    node.onDatagram(now, 1, at, ok);
-    if (!node.getPeer(id.address)?.bestPath(now)) throw new Error('bench: peer did not get a direct path');
-    // A FRAME-verb packet makes the peer "active" (03 §6.3: keepalives go to active peers only).
-    const frame = buildPacket({ id8: secureRandomBytes(8), dest: self.address, source: id.address, verb: Verb.FRAME, payload: new Uint8Array(32) });
-    armor(frame, keys, 1);
-    node.onDatagram(now, 1, at, frame);
-  }
-}
-
-/** A host that keeps the last datagram sent to each address (the bench reads packet IDs from it). */
-function lastSentHost(onEvent: NodeHost['event'] = () => undefined): { host: NodeHost; sent: Map<string, Uint8Array>; stopRecording(): void } {
-  const sent = new Map<string, Uint8Array>();
-  let isRecording = true;
-  const host: NodeHost = {
-    // Recording costs a string per datagram: it stops before anything is measured.
-    send: (_s, to, d) => {
-      if (isRecording) sent.set(inetAddressToString(to), d);
-      return true;
-    },
-    putState: () => undefined,
-    event: onEvent,
-    random: secureRandomFill,
-  };
-  return { host, sent, stopRecording: () => ((isRecording = false), sent.clear()) };
 }
 
 function thousandPeers(): void {
