@@ -22,11 +22,13 @@ export interface HostNet {
   multicastMacs(dev: string): number[];
   /** Adds `IP/bits` to `dev` (permanent, IPv4 with the subnet broadcast). */
   addAddress(dev: string, p: IpPrefix): Promise<void>;
+  /** Resolves also when the address is not there (any more). */
   removeAddress(dev: string, p: IpPrefix): Promise<void>;
   /** Routes in the main table through `dev`, both families. */
   routes(dev: string): Promise<KernelRoute[]>;
   /** Adds a route through `dev` (protocol static; with a gateway, metric 5000). */
   addRoute(dev: string, r: KernelRoute): Promise<void>;
+  /** Resolves also when the route is not there (the kernel drops gateway routes with their subnet). */
   removeRoute(dev: string, r: KernelRoute): Promise<void>;
 }
 

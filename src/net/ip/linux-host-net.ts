@@ -55,7 +55,7 @@ export class LinuxHostNet implements HostNet {
   }
 
   async removeAddress(dev: string, p: IpPrefix): Promise<void> {
-    await this.ip(['addr', 'del', prefixToString(p), 'dev', dev]);
+    await this.ip(['addr', 'del', prefixToString(p), 'dev', dev], GONE_ADDRESS);
   }
 
   async routes(dev: string): Promise<KernelRoute[]> {
@@ -72,18 +72,26 @@ export class LinuxHostNet implements HostNet {
   }
 
   async removeRoute(dev: string, r: KernelRoute): Promise<void> {
-    await this.ip(['route', 'del', ...routeArgs(dev, r)]);
+    // The kernel drops gateway routes itself when the address that reached the gateway goes.
+    await this.ip(['route', 'del', ...routeArgs(dev, r)], GONE_ROUTE);
   }
 
-  private ip(args: string[]): Promise<string> {
+  /** Runs `ip`; a failure whose stderr matches `absent` (the thing is not there) counts as done. */
+  private ip(args: string[], absent?: RegExp): Promise<string> {
     return new Promise((resolve, reject) => {
       execFile(this.ipBin, args, { encoding: 'utf8', timeout: 10_000 }, (err, stdout, stderr) => {
-        if (err) reject(new Error(`ip ${args.join(' ')}: ${(stderr || err.message).trim()}`));
+        if (err && absent?.test(stderr)) resolve('');
+        else if (err) reject(new Error(`ip ${args.join(' ')}: ${(stderr || err.message).trim()}`));
         else resolve(stdout);
       });
     });
   }
 }
+
+/** ESRCH: no such route. */
+const GONE_ROUTE = /No such process/;
+/** EADDRNOTAVAIL: no such address. */
+const GONE_ADDRESS = /Cannot assign requested address/;
 
 /** `ip route` arguments after add/del: table main, protocol static, RTA_OIF; gateway routes metric 5000. */
 export function routeArgs(dev: string, r: KernelRoute): string[] {
