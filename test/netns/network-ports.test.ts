@@ -231,3 +231,32 @@ test('leave removes the TAP; SIGTERM removes every TAP and the daemon exits 0', 
     throw e;
   }
 });
+
+test('a TAP that cannot be made (here: no TAP addon) shows as PORT_ERROR with one clear error line; the daemon runs on', { skip }, async () => {
+  try {
+    // ctl joined its own network above, so a restart rejoins it from networks.d.
+    const c = lab!.spawn(ctl, process.execPath, [cli, 'daemon', '--home', home(ctl), '--port', '9993', '--log-format', 'json'], { ZTKUBE_TAP_ADDON: join(work, 'no-such-addon.node') });
+    logs['ctl restarted'] = '';
+    c.stderr!.on('data', (d) => (logs['ctl restarted'] += d));
+    c.stdout!.on('data', (d) => (logs['ctl restarted'] += d));
+    const net = await waitFor('the network listed as PORT_ERROR', () => {
+      const r = api(ctl, 'GET', `/network/${nwid}`);
+      return r.status === 200 && r.json.status === 'PORT_ERROR' ? r.json : null;
+    }, 20_000);
+    const log = logs['ctl restarted'];
+    assert.equal(net.portError, -999);
+    assert.equal(net.portDeviceName, dev, 'the name it would have had');
+    const errors = log.split('\n').filter((l) => l.includes('"level":"error"'));
+    assert.equal(errors.length, 1, log);
+    assert.match(errors[0], /"message":"unable to configure virtual network port"/);
+    assert.match(errors[0], /addon not built/);
+    assert.equal(api(ctl, 'GET', '/status').status, 200, 'the daemon runs on');
+    assert.deepEqual(ztDevices(ctl), []);
+    const exited = new Promise<number | null>((r) => c.once('exit', (code) => r(code)));
+    process.kill(c.pid!, 'SIGTERM');
+    assert.equal(await exited, 0);
+  } catch (e) {
+    dumpLogs();
+    throw e;
+  }
+});
