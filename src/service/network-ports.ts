@@ -52,6 +52,8 @@ export interface PortNode {
   sendFrame(nowMs: number, nwid: bigint, frame: VirtualFrame): unknown;
   multicastSubscribe?(nowMs: number, nwid: bigint, mac: number, adi: number): unknown;
   multicastUnsubscribe?(nowMs: number, nwid: bigint, mac: number, adi: number): unknown;
+  /** The port broke after it was made (PORT_ERROR while non-zero). */
+  setPortError?(nwid: bigint, code: number): void;
 }
 
 export interface NetworkPortsOptions {
@@ -303,7 +305,13 @@ export class NetworkPorts {
     const p = new Port(nwid, tap, config, conf);
     this.ports.set(nwid, p);
     tap.onError((err) => {
-      this.log.error('TAP read failed; the network stops receiving from it', { nwid: id, device: tap.name, error: err.message });
+      // The device went away under us (e.g. `ip link del`): the network is PORT_ERROR from now.
+      this.log.error('TAP read failed; the network has no working port', { nwid: id, device: tap.name, error: err.message });
+      try {
+        this.opts.act((node) => node.setPortError?.(nwid, PORT_ERROR_TAP_FAILED));
+      } catch {
+        // no node runs
+      }
     });
     tap.onFrames((b) => this.onFrames(p, b));
     this.log.info('network port up', { nwid: id, device: tap.name, mac: formatMac(tap.mac), mtu: tap.mtu });

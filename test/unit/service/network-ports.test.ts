@@ -46,6 +46,10 @@ interface Sent {
 }
 
 class FakeNode implements PortNode {
+  portErrors: string[] = [];
+  setPortError(nwid: bigint, code: number): void {
+    this.portErrors.push(`${nwid.toString(16)}=${code}`);
+  }
   sent: Sent[] = [];
   subs: string[] = [];
   acts = 0;
@@ -327,4 +331,13 @@ test('multicast scan before the node can subscribe: groups listed, nothing calle
   r.ports.scanMulticast();
   assert.deepEqual(r.ports.multicastSubscriptions(NWID), [{ mac: 0xffffffffffff, adi: 0x0a010203 }]);
   assert.deepEqual(scanGroups([1, 1], []), [{ mac: 1, adi: 0 }], 'duplicates removed');
+});
+
+test('a TAP whose reads fail (the device was deleted) turns the network PORT_ERROR with one error line', () => {
+  const node = new FakeNode();
+  const r = rig(node);
+  r.ports.networkChanged(NWID, 'up', config());
+  r.taps[0].failReads('EBADFD');
+  assert.deepEqual(node.portErrors, ['15b70a629d1379c5=-999']);
+  assert.deepEqual(errors(r.cap), ['TAP read failed; the network has no working port: TAP zto4vbsg2y: read failed: read EBADFD; reading stopped']);
 });
