@@ -160,6 +160,18 @@ test('a joined daemon gets a TAP named as zerotier-one names it, with the member
     assert.equal(net.status, 'OK');
     assert.equal(net.portError, 0);
     assert.equal(net.mac, l.address);
+    // The 5 s scan (06 §8.8): the device's groups from /proc/net/dev_mcast, ARP's broadcast
+    // group with ADI = the IPv4 address (10.147.20.2 = 177411074), the solicited-node group of
+    // the link-local address.
+    const ll = l.addr_info.find((a) => a.family === 'inet6')!.local;
+    const low24 = ll.split(':').slice(-2).map((g) => g.padStart(4, '0')).join('').slice(-6);
+    const llGroup = `33:33:ff:${low24.replace(/(..)(..)(..)/, '$1:$2:$3')}`;
+    const groups = await waitFor('the multicast groups listed', () => {
+      const g = (api(m, 'GET', `/network/${nwid}`).json.multicastSubscriptions as Array<{ mac: string; adi: number }>).map((x) => `${x.mac}/${x.adi}`);
+      return g.includes('ff:ff:ff:ff:ff:ff/177411074') ? g : null;
+    }, 15_000);
+    assert.ok(groups.includes('33:33:00:00:00:01/0'), groups.join(' '));
+    assert.ok(groups.includes(`${llGroup}/0`), `${llGroup} in ${groups.join(' ')}`);
   } catch (e) {
     dumpLogs();
     throw e;
