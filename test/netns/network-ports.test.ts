@@ -261,11 +261,13 @@ test('a TAP that cannot be made (here: no TAP addon) shows as PORT_ERROR with on
       const r = api(ctl, 'GET', `/network/${nwid}`);
       return r.status === 200 && r.json.status === 'PORT_ERROR' ? r.json : null;
     }, 20_000);
-    const log = logs['ctl restarted'];
     assert.equal(net.portError, -999);
     assert.equal(net.portDeviceName, dev, 'the name it would have had');
-    const errors = log.split('\n').filter((l) => l.includes('"level":"error"'));
-    assert.equal(errors.length, 1, log);
+    // The daemon's stderr arrives on its own schedule: wait for the line, not read once.
+    const errorLines = (): string[] => logs['ctl restarted'].split('\n').filter((l) => l.includes('"level":"error"'));
+    const errors = await waitFor('the error line', () => (errorLines().length > 0 ? errorLines() : null), 10_000, 100);
+    assert.equal(api(ctl, 'GET', '/status').status, 200);
+    assert.equal(errorLines().length, 1, logs['ctl restarted']);
     assert.match(errors[0], /"message":"unable to configure virtual network port"/);
     assert.match(errors[0], /addon not built/);
     assert.equal(api(ctl, 'GET', '/status').status, 200, 'the daemon runs on');
