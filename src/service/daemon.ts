@@ -25,6 +25,14 @@ import { NodeNetworkPort } from './node-network-port.js';
 import { NetworkChangeLog } from './network-change-log.js';
 import { ControllerHost, CONTROLLER_DB_DIR } from './controller-host.js';
 import { LocalApiServer } from './local-api/server.js';
+import { NetworkPorts } from './network-ports.js';
+import { LinuxTap } from '../net/tap/linux-tap.js';
+import type { Tap, TapOptions } from '../net/tap/tap.js';
+import { parseDeviceMap } from '../net/tap/names.js';
+import type { HostNet } from '../net/ip/host-net.js';
+import { LinuxHostNet } from '../net/ip/linux-host-net.js';
+import { MemoryHostNet, memoryTapOpener } from '../net/ip/memory-host-net.js';
+import { existsSync, readFileSync } from 'node:fs';
 import type { ApiResponse } from './local-api/service-port.js';
 
 const BINDER_REFRESH_MS = 30_000;
@@ -43,6 +51,14 @@ export interface DaemonOptions {
   /** Resolved by the CLI (ZTKUBE_SAFETY); the daemon never reads the environment. */
   safety?: SafetyPolicy;
   clock?: Clock;
+  /**
+   * 'linux' (default): real TAPs, addresses and routes through iproute2. 'memory' (--no-taps):
+   * in-memory ports with no OS device, for tests in the host's namespace and API-only nodes.
+   */
+  taps?: 'linux' | 'memory';
+  /** Overrides both (unit tests). */
+  openTap?(o: TapOptions): Tap;
+  hostNet?: HostNet;
 }
 
 export class Daemon {
@@ -55,6 +71,8 @@ export class Daemon {
   private binder: UdpBinder | null = null;
   private api: LocalApiServer | null = null;
   private readonly networks: NetworkPort;
+  /** The networks' TAPs, managed addresses and routes (06 §8). */
+  readonly netPorts: NetworkPorts;
   /** The embedded controller for networks <our address>xxxxxx (05 §1.1). */
   private controller: ControllerHost | null = null;
   private boundPorts: number[] = [];
@@ -83,11 +101,28 @@ export class Daemon {
         }
       },
       onEvent: (e) => this.onEvent(e),
-      networkChanged: (nwid, op, config) => networkLog.handle(nwid, op, config),
+      networkChanged: (nwid, op, config) => {
+        networkLog.handle(nwid, op, config);
+        return this.netPorts.networkChanged(nwid, op, config);
+      },
+      deliverFrame: (nwid, frame) => this.netPorts.deliverFrame(nwid, frame),
       random: secureRandomFill,
       contact: opts.contact,
     });
     this.networks = new NodeNetworkPort(this.engine);
+    const localConfs = new NetworkLocalConfStore(this.home.dir);
+    const deviceMapPath = this.home.path('devicemap');
+    const memory = opts.taps === 'memory' ? new MemoryHostNet() : null;
+    this.netPorts = new NetworkPorts({
+      log: opts.log.child({ component: 'port' }),
+      host: opts.hostNet ?? memory ?? new LinuxHostNet(),
+      openTap: opts.openTap ?? (memory ? memoryTapOpener(memory) : (o) => LinuxTap.open(o)),
+      loadLocalConf: (nwid) => localConfs.load(nwid),
+      deviceMap: () => (existsSync(deviceMapPath) ? parseDeviceMap(readFileSync(deviceMapPath, 'utf8')) : undefined),
+      act: (fn) => this.engine.act(fn),
+      isOnline: () => this.engine.isRunning && this.engine.node.isOnline,
+      nowMs: () => this.clock.now(),
+    });
   }
 
   /**
@@ -106,6 +141,7 @@ export class Daemon {
       this.binder?.close();
       this.binder = null;
       this.engine.suspend();
+      this.netPorts.stop();
       this.releaseHome();
       this.releaseHome = null;
       throw e;
@@ -130,6 +166,7 @@ export class Daemon {
       isDestinationAllowed: safety.isDestinationAllowed,
     }));
     await binder.refresh();
+    this.netPorts.start();
     this.engine.start(identity, saved);
     await this.startController(identity);
     const api = (this.api = new LocalApiServer({ port: this.opts.port, token, service: this.localService(), nowMs: () => this.engine.now(), log: this.opts.log.child({ component: 'api' }) }));
@@ -148,6 +185,7 @@ export class Daemon {
       networks: this.networks,
       localConfs: new NetworkLocalConfStore(this.home.dir),
       homeDir: this.home.dir,
+      ports: this.netPorts,
       primaryPort: this.opts.port,
       secondaryPort: () => this.boundPorts[1] ?? 0,
       listeningOn: () => this.binder?.bound().map((b) => b.local) ?? [],
@@ -168,7 +206,8 @@ export class Daemon {
     const api = this.api;
     this.api = null;
     await api?.stop();
-    this.engine.stop();
+    this.engine.stop(); // every network goes DOWN: its TAP closes
+    this.netPorts.stop();
     this.binder?.close();
     this.releaseHome?.();
     this.releaseHome = null;
@@ -197,6 +236,8 @@ export class Daemon {
 
   private onEvent(e: NodeEvent): void {
     this.events.handle(e);
+    // Outside the node's call stack: route syncs read the node's state.
+    if (e.type === 'online') setImmediate(() => this.netPorts.onlineChanged());
     // Outside the node's call stack: the node is replaced, as 1.14.1's service restarts (03 §3.3).
     if (e.type === 'identity_collision') setImmediate(() => void this.replaceIdentity().catch((err: Error) => this.fail('identity replacement failed', err)));
   }
@@ -209,6 +250,8 @@ export class Daemon {
   private async replaceIdentity(): Promise<void> {
     if (this.isStopped || !this.engine.isRunning) return;
     this.engine.suspend();
+    // The member MACs change with the address: the TAPs are made anew when the networks come up.
+    this.netPorts.closeAll();
     const kept = retireIdentity(this.home);
     this.log.info('old identity kept', { file: kept });
     const identity = await generateIdentityInWorker();

@@ -5,7 +5,7 @@ import type { Identity } from '../protocol/identity.js';
 import type { InetAddress } from '../protocol/inet-address.js';
 import { Node, type NodeOptions } from '../node/node.js';
 import type { NodeEvent, NodeHost, SavedState, SocketId, StateKind } from '../node/host.js';
-import type { NetworkPortOp, VirtualNetworkConfig } from '../node/virtual-network.js';
+import type { NetworkPortOp, VirtualFrame, VirtualNetworkConfig } from '../node/virtual-network.js';
 import { MonotonicNow, type Clock } from './clock.js';
 
 /** The UDP edge as the engine sees it. `send` takes ownership of `data` (node/host.ts). */
@@ -22,6 +22,8 @@ export interface EngineOptions {
   random(into: Uint8Array): void;
   /** A network's port op (the TAP edge); returns a port error code, or nothing when fine. */
   networkChanged?(nwid: bigint, op: NetworkPortOp, config: VirtualNetworkConfig | null): number | void;
+  /** A frame for a network's TAP; the frame is the callee's only during the call (node/host.ts). */
+  deliverFrame?(nwid: bigint, frame: VirtualFrame): void;
   /** Addresses kept in contact like network anchors (03 §6.1). */
   contact?: number[];
   node?: NodeOptions;
@@ -45,6 +47,7 @@ export class Engine {
       random: (into) => opts.random(into),
       localAddresses: () => opts.transport.localAddresses(),
       networkChanged: (nwid, op, config) => opts.networkChanged?.(nwid, op, config),
+      deliverFrame: (nwid, frame) => opts.deliverFrame?.(nwid, frame),
     };
   }
 

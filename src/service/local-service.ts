@@ -17,6 +17,15 @@ export interface NetworkPort {
   list(): VirtualNetworkConfig[];
 }
 
+/** The networks' ports (network-ports.ts) as the API sees them. */
+export interface NetworkPortsView {
+  /** The settings in force for a network with a port (read when it came up). */
+  settings(nwid: bigint): NetworkSettings | undefined;
+  /** New settings from POST /network: managed addresses and routes re-synced. */
+  updateSettings(nwid: bigint, s: NetworkSettings): void;
+  deviceName(nwid: bigint): string;
+}
+
 export interface EngineLocalServiceOptions {
   engine: Engine;
   networks: NetworkPort;
@@ -27,6 +36,8 @@ export interface EngineLocalServiceOptions {
   secondaryPort(): number;
   listeningOn(): InetAddress[];
   controller?: ControllerHandler;
+  /** The TAPs; without them the device name is the first choice and no groups are listed. */
+  ports?: NetworkPortsView;
 }
 
 export class EngineLocalService implements LocalService {
@@ -85,6 +96,7 @@ export class EngineLocalService implements LocalService {
     const s = { ...this.settingsOf(nwid), ...changes };
     this.settings.set(nwid, s);
     this.opts.localConfs.save(nwid, s); // every POST rewrites the file (06 §5.7)
+    this.opts.ports?.updateSettings(nwid, s);
     const v = this.network(nwid);
     if (!v) throw new Error(`network ${nwid.toString(16).padStart(16, '0')} not listed after joining it`);
     return v;
@@ -98,6 +110,9 @@ export class EngineLocalService implements LocalService {
   }
 
   private settingsOf(nwid: bigint): NetworkSettings {
+    // The port read the file when the network came up (and took every change since).
+    const fromPort = this.opts.ports?.settings(nwid);
+    if (fromPort) return fromPort;
     let s = this.settings.get(nwid);
     if (!s) {
       s = this.opts.localConfs.load(nwid).settings;
@@ -110,9 +125,9 @@ export class EngineLocalService implements LocalService {
     return {
       ...c,
       settings: { ...this.settingsOf(c.nwid) },
-      // The TAP's name once ports exist; the name of trial 0 until then (06 §8.1).
-      portDeviceName: tapNameForNetwork(c.nwid),
-      // What the TAP subscribed through Node.multicastSubscribe (issue #8).
+      // The TAP's name; the name of trial 0 when there is none (06 §8.1).
+      portDeviceName: this.opts.ports?.deviceName(c.nwid) ?? tapNameForNetwork(c.nwid),
+      // What the node was told the TAP subscribed (Node.multicastSubscribe, 04 §1.5).
       multicastSubscriptions: c.multicastSubscriptions.map((m) => ({ mac: m.mac, adi: m.adi })),
     };
   }

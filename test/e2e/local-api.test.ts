@@ -38,7 +38,8 @@ function ztkube(args: string[]): { code: number | null; out: string; err: string
 }
 
 function startNode(home: string, port: number): DaemonProcess {
-  return startDaemon(children, home, port, ['--no-allow-secondary-port']);
+  // --no-taps: in the host's namespace the networks get in-memory ports, no devices.
+  return startDaemon(children, home, port, ['--no-allow-secondary-port', '--no-taps']);
 }
 
 /** A port free for both TCP and UDP on 127.0.0.1 right now. */

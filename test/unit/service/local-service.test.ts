@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineLocalService } from '../../../src/service/local-service.js';
 import { NetworkLocalConfStore } from '../../../src/service/network-local-conf.js';
-import type { NetworkPort } from '../../../src/service/local-service.js';
+import type { NetworkPort, NetworkPortsView } from '../../../src/service/local-service.js';
+import type { NetworkSettings } from '../../../src/service/local-api/service-port.js';
 import type { VirtualNetworkConfig } from '../../../src/node/virtual-network.js';
 import { macForMember } from '../../../src/protocol/member-mac.js';
 import type { Engine } from '../../../src/service/engine.js';
@@ -101,4 +102,26 @@ test('settings saved before (or by hand) are read when the network is joined', (
   writeFileSync(join(home, 'networks.d', '15b70a629d1379c5.local.conf'), 'allowManaged=0\nallowDefault=1\n');
   const v = service(home).join(0x15b70a629d1379c5n, {});
   assert.deepEqual(v.settings, { allowManaged: false, allowGlobal: false, allowDefault: true, allowDNS: false });
+});
+
+test('with network ports: the device name and the settings are the port’s, and a POST re-syncs it', () => {
+  const home = mkdtempSync(join(dir, 'h'));
+  const calls: string[] = [];
+  const portSettings = new Map<bigint, NetworkSettings>();
+  const ports: NetworkPortsView = {
+    settings: (nwid) => portSettings.get(nwid),
+    updateSettings: (nwid, s) => {
+      calls.push(`${nwid.toString(16)} managed=${s.allowManaged} default=${s.allowDefault}`);
+      portSettings.set(nwid, s);
+    },
+    deviceName: () => 'ztmjfmfyq6',
+  };
+  const svc = new EngineLocalService({ engine: stubEngine(), networks: new FakeNetworkPort(), localConfs: new NetworkLocalConfStore(home), homeDir: home, primaryPort: 9993, secondaryPort: () => 0, listeningOn: () => [], ports });
+  // The port read its settings when the network came up (here: a whitelist kept in memory only).
+  portSettings.set(0x8056c2e21c000001n, { allowManaged: true, allowGlobal: false, allowDefault: false, allowDNS: false });
+  const v = svc.join(0x8056c2e21c000001n, { allowDefault: true });
+  assert.equal(v.portDeviceName, 'ztmjfmfyq6', 'the TAP’s own name (a collision took the next trial)');
+  assert.deepEqual(v.multicastSubscriptions, [], 'the node’s list (the port feeds it)');
+  assert.equal(v.settings.allowDefault, true);
+  assert.deepEqual(calls, ['8056c2e21c000001 managed=true default=true']);
 });
