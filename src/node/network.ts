@@ -80,6 +80,8 @@ function decodeAll<T>(list: Uint8Array[], decode: (b: Uint8Array) => T): T[] {
 export class Network {
   readonly id: bigint;
   readonly controller: Address;
+  /** The network ID as 8 big-endian bytes, for frame headers. */
+  readonly idBytes: Uint8Array;
   private readonly parts: NetworkParts;
   private readonly assembler = new ConfigAssembler();
   /** What we know of every peer's credentials on this network (04 §5.7). */
@@ -114,6 +116,8 @@ export class Network {
     this.parts = parts;
     this.id = nwid;
     this.controller = controllerOf(nwid);
+    this.idBytes = new Uint8Array(8);
+    new DataView(this.idBytes.buffer).setBigUint64(0, nwid);
     this.memberships = new NetworkMemberships(nwid);
     this.multicast = new MulticastSubscriptions({
       ctx: parts.ctx,

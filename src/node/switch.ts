@@ -22,7 +22,8 @@ import { ErrorCode, Verb } from '../protocol/constants.js';
 import { addressFromMac, firstOctetForNetwork, macForMember } from '../protocol/member-mac.js';
 import { packetIdBytes } from '../protocol/packet.js';
 import type { InetAddress } from '../protocol/inet-address.js';
-import { decodeFrame, encodeFrame } from '../protocol/verbs/frame.js';
+import { decodeFrame, encodeFrame, FRAME_HEADER_BYTES } from '../protocol/verbs/frame.js';
+import { PACKET_IDX_PAYLOAD } from '../protocol/constants.js';
 import { decodeExtFrame, encodeExtFrame, EXT_FRAME_FLAG_ACK_REQUESTED } from '../protocol/verbs/ext-frame.js';
 import { encodeError } from '../protocol/verbs/error.js';
 import { encodeOk, encodeOkExtFrame } from '../protocol/verbs/ok.js';
@@ -240,7 +241,7 @@ export class Switch {
       if (verdict) return verdict;
       network.pushCredentialsIfNeeded(now, dest);
       if (!bridged) {
-        this.sender.sendToAddress(now, dest, Verb.FRAME, encodeFrame({ networkId: nwid, etherType: f.etherType, data }));
+        this.sendFrameTo(now, dest, network, f.etherType, data);
       } else {
         this.sender.sendToAddress(now, dest, Verb.EXT_FRAME, encodeExtFrame({ networkId: nwid, flags: 0, to, from: f.sourceMac, etherType: f.etherType, data }));
       }
@@ -408,6 +409,25 @@ export class Switch {
   private sendCopies(now: number, network: Network, r: FilterResult, to: number, from: number, etherType: number, data: Uint8Array): void {
     if (r.capTee === 0 && r.tee === 0 && r.redirect === 0) return;
     sendFilterCopies(now, this.sender, network.id, r, { macDest: to, macSource: from, etherType, payload: data });
+  }
+
+  /**
+   * FRAME to a member: built once in a buffer with room for the packet header in front and
+   * sealed where it lies (no copy of the frame after this one), when a path is known; else
+   * through the queue that waits for the peer's identity or a path.
+   */
+  private sendFrameTo(now: number, dest: Address, network: Network, etherType: number, data: Uint8Array): void {
+    const peer = this.ctx.topology.peers.get(dest);
+    if (peer) {
+      const buf = new Uint8Array(PACKET_IDX_PAYLOAD + FRAME_HEADER_BYTES + data.length);
+      const at = PACKET_IDX_PAYLOAD;
+      buf.set(network.idBytes, at);
+      buf[at + 8] = etherType >>> 8;
+      buf[at + 9] = etherType & 0xff;
+      buf.set(data, at + FRAME_HEADER_BYTES);
+      if (this.sender.sendSealedInPlace(now, peer, Verb.FRAME, buf)) return;
+    }
+    this.sender.sendToAddress(now, dest, Verb.FRAME, encodeFrame({ networkId: network.id, etherType, data }));
   }
 
   private fill(zs: Address, zd: Address, macSource: number, macDest: number, etherType: number, payload: Uint8Array): FilterFrame {
