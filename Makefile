@@ -17,10 +17,10 @@ node_modules/.installed: package.json package-lock.json
 
 # The TAP addon (native/README.md): node-gyp as bundled with npm, headers from NODE_PREFIX.
 NODE_GYP = $(shell npm root -g)/npm/node_modules/node-gyp/bin/node-gyp.js
-native/build/Release/ztkube_tap.node: native/binding.gyp $(wildcard native/src/*.cc native/src/*.h)
+native/build/Release/ztkube_tap.node native/build/Release/ztkube_crypto.node &: native/binding.gyp $(wildcard native/src/*.cc native/src/*.h)
 	node $(NODE_GYP) rebuild --directory native --nodedir=$(NODE_PREFIX)
 
-build: node_modules/.installed native/build/Release/ztkube_tap.node dist/.build-stamp bin/ztkube
+build: node_modules/.installed native/build/Release/ztkube_tap.node native/build/Release/ztkube_crypto.node dist/.build-stamp bin/ztkube
 
 # TypeScript, incrementally: tsc keeps its state in dist/.tsbuildinfo and the stamp is touched
 # only when tsc succeeds, so a failed build runs (and fails) again. The folders are
