@@ -14,6 +14,7 @@ import { HomeDir, lockHome, PORT_FILE, writeFileAtomic } from './home.js';
 import { readIdentity, retireIdentity, writeIdentity } from './identity-files.js';
 import { generateIdentityInWorker } from './identity-worker.js';
 import { Engine } from './engine.js';
+import { enableNativeCrypto } from '../crypto/native-loader.js';
 import { systemClock, type Clock } from './clock.js';
 import { NodeEventLog } from './node-event-log.js';
 import { sweepPeerCache, PEER_CACHE_SWEEP_INTERVAL_MS } from './peer-cache-sweep.js';
@@ -69,6 +70,12 @@ export class Daemon {
     this.clock = opts.clock ?? systemClock;
     this.events = new NodeEventLog(opts.log, () => this.clock.now());
     const networkLog = new NetworkChangeLog(opts.log.child({ component: 'network' }));
+    // Native packet ciphers for every peer derived from here on, when built (issue #8).
+    try {
+      this.log.debug(`native packet crypto ${enableNativeCrypto() ? 'on' : 'off'}`);
+    } catch (e) {
+      this.log.warn(`native packet crypto off: ${(e as Error).message}`);
+    }
     this.engine = new Engine({
       clock: this.clock,
       transport: {
