@@ -21,6 +21,15 @@
       "conditions": [
         ["OS != 'linux'", { "type": "none", "sources": [] }]
       ]
+    },
+    {
+      "target_name": "ztkube_udp",
+      "sources": ["src/udp_socket.cc", "src/errno_name.cc"],
+      "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-missing-field-initializers"],
+      "defines": ["_GNU_SOURCE"],
+      "conditions": [
+        ["OS != 'linux'", { "type": "none", "sources": [] }]
+      ]
     }
   ]
 }

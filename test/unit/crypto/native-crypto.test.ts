@@ -277,3 +277,20 @@ describe('native crypto misuse is a typed error', { skip }, () => {
     assert.deepEqual(slab, copy);
   });
 });
+
+describe('native keys are freed when collected', { skip }, () => {
+  it('thousands of dropped keys (under valgrind with --expose-gc: their finalizers run)', async () => {
+    const r = new Prng(0x6c);
+    for (let i = 0; i < 2000 * ROUNDS; i++) {
+      const k = addon().createPeerKey(r.bytes(32), r.bytes(32), r.bytes(32));
+      addon().armor(k, r.bytes(100), 3);
+    }
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (gc) {
+      await new Promise((resolve) => setImmediate(resolve));
+      gc();
+      await new Promise((resolve) => setImmediate(resolve));
+      gc();
+    }
+  });
+});
