@@ -14,7 +14,7 @@ import { findCryptoAddon } from '../../src/crypto/native-loader.js';
 const hasValgrind = spawnSync('valgrind', ['--version'], { stdio: 'ignore' }).status === 0;
 const skip = !hasValgrind ? 'no valgrind' : !findCryptoAddon() ? 'the crypto addon is not built (run make)' : false;
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..');
-const root = join(dist, '..');
+const root = join(dist, '..', '..');
 
 async function underValgrind(file: string): Promise<string> {
   // The test file runs in this one process (node file.js, not node --test, which would fork).
