@@ -56,13 +56,13 @@ test: build sysdeps
 # The TAP addon's own tests with every child under valgrind (native/README.md): an invalid
 # read or write, uninitialised memory or a definite leak in ztkube_tap.node fails them; node's
 # own noise is in native/valgrind-node.supp. Also checks the errno-name fallback (musl), and
-# runs the native crypto tests under valgrind (test/native/crypto-addon-valgrind.test.ts). ~2.5 min.
+# runs the native crypto and UDP tests under valgrind (test/native/addons-valgrind.test.ts). ~2.5 min.
 .PHONY: check-native
 check-native: build sysdeps
 	@command -v valgrind >/dev/null || { echo "check-native needs valgrind"; exit 1; }
 	ZTKUBE_SAFETY=test node --test dist/test/unit/net/tap-addon-errno.test.js
 	ZTKUBE_SAFETY=test ZTKUBE_VALGRIND=1 node --test dist/test/netns/tap-addon.test.js
-	ZTKUBE_SAFETY=test node --test dist/test/native/crypto-addon-valgrind.test.js
+	ZTKUBE_SAFETY=test node --test dist/test/native/addons-valgrind.test.js
 
 demo: build sysdeps
 	bin/ztkube demo

@@ -15,6 +15,7 @@ import { readIdentity, retireIdentity, writeIdentity } from './identity-files.js
 import { generateIdentityInWorker } from './identity-worker.js';
 import { Engine } from './engine.js';
 import { enableNativeCrypto } from '../crypto/native-loader.js';
+import { findUdpAddon } from '../net/udp/native-udp.js';
 import { systemClock, type Clock } from './clock.js';
 import { NodeEventLog } from './node-event-log.js';
 import { sweepPeerCache, PEER_CACHE_SWEEP_INTERVAL_MS } from './peer-cache-sweep.js';
@@ -135,6 +136,8 @@ export class Daemon {
       onDatagram: (socket, from, data) => this.engine.onDatagram(socket, from, data),
       onError: (e, where) => this.log.error('udp error', { where, error: e.message }),
       isDestinationAllowed: safety.isDestinationAllowed,
+      // Batched native sockets (issue #8): opt-in until the namespace/e2e suites have run on them.
+      nativeUdp: process.env.ZTKUBE_NATIVE_UDP === '1' && findUdpAddon() !== null,
     }));
     await binder.refresh();
     this.engine.start(identity, saved);

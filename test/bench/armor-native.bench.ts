@@ -5,7 +5,7 @@ import { armor, armorBatch, dearmor, dearmorBatch, type ArmorSuite } from '../..
 import { buildPacket } from '../../src/protocol/packet.js';
 import { Verb } from '../../src/protocol/constants.js';
 import { derivePeerKeys } from '../../src/crypto/peer-keys.js';
-import { installNativeCrypto } from '../../src/crypto/native-crypto.js';
+import { installNativeCrypto, nativeCrypto } from '../../src/crypto/native-crypto.js';
 import { findCryptoAddon, loadCryptoAddon } from '../../src/crypto/native-loader.js';
 import { Prng } from '../helpers/prng.js';
 
@@ -31,6 +31,7 @@ export async function run(): Promise<void> {
     slab.set(plain, offsets[i]);
   }
   const results = new Uint8Array(BATCH);
+  const installedBefore = nativeCrypto();
   const modes: Array<['ts' | 'native', boolean]> = [['ts', false], ['native', true]];
   for (const [name, native] of modes) {
     if (native && !findCryptoAddon()) {
@@ -63,7 +64,7 @@ export async function run(): Promise<void> {
       );
     }
   }
-  installNativeCrypto(null);
+  installNativeCrypto(installedBefore);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
