@@ -45,6 +45,52 @@ static void salsa_block(const uint32_t in[16], uint8_t out[64]) {
   for (int i = 0; i < 16; i++) put_le32(out + 4 * i, x[i] + in[i]);
 }
 
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+// Four consecutive blocks at once: vector i holds word i of blocks ctr … ctr+3 (one per
+// lane). 256 bytes of keystream XORed into in → out.
+static inline __m128i vrotl(__m128i v, int c) { return _mm_or_si128(_mm_slli_epi32(v, c), _mm_srli_epi32(v, 32 - c)); }
+#define VQR(a, b, c, d)                          \
+  b = _mm_xor_si128(b, vrotl(_mm_add_epi32(a, d), 7));  \
+  c = _mm_xor_si128(c, vrotl(_mm_add_epi32(b, a), 9));  \
+  d = _mm_xor_si128(d, vrotl(_mm_add_epi32(c, b), 13)); \
+  a = _mm_xor_si128(a, vrotl(_mm_add_epi32(d, c), 18));
+
+static void salsa_4blocks_xor(const uint32_t s[16], uint64_t ctr, const uint8_t* in, uint8_t* out) {
+  __m128i j[16], x[16];
+  for (int i = 0; i < 16; i++) j[i] = _mm_set1_epi32((int)s[i]);
+  uint64_t c0 = ctr, c1 = ctr + 1, c2 = ctr + 2, c3 = ctr + 3;
+  j[8] = _mm_set_epi32((int)(uint32_t)c3, (int)(uint32_t)c2, (int)(uint32_t)c1, (int)(uint32_t)c0);
+  j[9] = _mm_set_epi32((int)(uint32_t)(c3 >> 32), (int)(uint32_t)(c2 >> 32), (int)(uint32_t)(c1 >> 32), (int)(uint32_t)(c0 >> 32));
+  for (int i = 0; i < 16; i++) x[i] = j[i];
+  for (int r = 0; r < 12; r += 2) {
+    VQR(x[0], x[4], x[8], x[12]);
+    VQR(x[5], x[9], x[13], x[1]);
+    VQR(x[10], x[14], x[2], x[6]);
+    VQR(x[15], x[3], x[7], x[11]);
+    VQR(x[0], x[1], x[2], x[3]);
+    VQR(x[5], x[6], x[7], x[4]);
+    VQR(x[10], x[11], x[8], x[9]);
+    VQR(x[15], x[12], x[13], x[14]);
+  }
+  // transpose groups of four words: block b gets words 4q … 4q+3 from lanes b of x[4q …]
+  for (int q = 0; q < 4; q++) {
+    __m128i a = _mm_add_epi32(x[4 * q], j[4 * q]), b = _mm_add_epi32(x[4 * q + 1], j[4 * q + 1]);
+    __m128i c = _mm_add_epi32(x[4 * q + 2], j[4 * q + 2]), d = _mm_add_epi32(x[4 * q + 3], j[4 * q + 3]);
+    __m128i ab_lo = _mm_unpacklo_epi32(a, b), ab_hi = _mm_unpackhi_epi32(a, b);
+    __m128i cd_lo = _mm_unpacklo_epi32(c, d), cd_hi = _mm_unpackhi_epi32(c, d);
+    __m128i blk[4] = {_mm_unpacklo_epi64(ab_lo, cd_lo), _mm_unpackhi_epi64(ab_lo, cd_lo), _mm_unpacklo_epi64(ab_hi, cd_hi),
+                      _mm_unpackhi_epi64(ab_hi, cd_hi)};
+    for (int b2 = 0; b2 < 4; b2++) {
+      size_t at = (size_t)b2 * 64 + (size_t)q * 16;
+      __m128i v = _mm_loadu_si128((const __m128i*)(in + at));
+      _mm_storeu_si128((__m128i*)(out + at), _mm_xor_si128(v, blk[b2]));
+    }
+  }
+}
+#endif
+
 void zt_salsa2012_xor(uint8_t* out, const uint8_t* in, size_t n, const uint8_t nonce[8], const uint8_t key[32],
                       uint64_t initial_block) {
   uint32_t s[16];
@@ -60,6 +106,15 @@ void zt_salsa2012_xor(uint8_t* out, const uint8_t* in, size_t n, const uint8_t n
   s[7] = le32(nonce + 4);
   uint64_t ctr = initial_block;
   uint8_t ks[64];
+#if defined(__SSE2__)
+  while (n >= 256) {
+    salsa_4blocks_xor(s, ctr, in, out);
+    ctr += 4;
+    in += 256;
+    out += 256;
+    n -= 256;
+  }
+#endif
   while (n > 0) {
     s[8] = (uint32_t)ctr;
     s[9] = (uint32_t)(ctr >> 32);
@@ -86,89 +141,93 @@ void zt_salsa2012_xor(uint8_t* out, const uint8_t* in, size_t n, const uint8_t n
 }
 
 // ---------------------------------------------------------------------------------------
-// Poly1305 in radix 2^26 (five limbs, 64-bit products): h = (h + m) * r mod 2^130 - 5 per
-// 16-byte block, tag = (h mod 2^130-5 + s) mod 2^128.
+// Poly1305 in radix 2^44 (limbs of 44, 44 and 42 bits, 128-bit products): per 16-byte block
+// h = (h + m) * r mod 2^130 - 5; tag = (h mod 2^130-5 + s) mod 2^128. A product term at
+// 2^132 or above folds back as × 20 (2^130 ≡ 5, times the 2^2 left over).
 
-struct Poly {
-  uint32_t r[5], s4[4], h[5];
-};
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "zt_crypto.cc loads words with memcpy: little-endian hosts only"
+#endif
+typedef unsigned __int128 u128;
+static inline uint64_t le64(const uint8_t* p) {
+  uint64_t v;
+  memcpy(&v, p, 8);  // little-endian hosts only (x86-64, arm64)
+  return v;
+}
+static inline void put_le64(uint8_t* p, uint64_t v) { memcpy(p, &v, 8); }
 
-static void poly_blocks(Poly* p, const uint8_t* m, size_t n, uint32_t hibit) {
-  const uint32_t r0 = p->r[0], r1 = p->r[1], r2 = p->r[2], r3 = p->r[3], r4 = p->r[4];
-  const uint32_t s1 = r1 * 5, s2 = r2 * 5, s3 = r3 * 5, s4 = r4 * 5;
-  uint32_t h0 = p->h[0], h1 = p->h[1], h2 = p->h[2], h3 = p->h[3], h4 = p->h[4];
+#define M44 0xfffffffffffULL
+#define M42 0x3ffffffffffULL
+
+static void poly_blocks(const uint64_t r[3], uint64_t h[3], const uint8_t* m, size_t n, uint64_t hibit) {
+  const uint64_t r0 = r[0], r1 = r[1], r2 = r[2];
+  const uint64_t s1 = r1 * 20, s2 = r2 * 20;
+  uint64_t h0 = h[0], h1 = h[1], h2 = h[2];
   while (n >= 16) {
-    h0 += le32(m) & 0x3ffffff;
-    h1 += (le32(m + 3) >> 2) & 0x3ffffff;
-    h2 += (le32(m + 6) >> 4) & 0x3ffffff;
-    h3 += (le32(m + 9) >> 6) & 0x3ffffff;
-    h4 += (le32(m + 12) >> 8) | hibit;
-    uint64_t d0 = (uint64_t)h0 * r0 + (uint64_t)h1 * s4 + (uint64_t)h2 * s3 + (uint64_t)h3 * s2 + (uint64_t)h4 * s1;
-    uint64_t d1 = (uint64_t)h0 * r1 + (uint64_t)h1 * r0 + (uint64_t)h2 * s4 + (uint64_t)h3 * s3 + (uint64_t)h4 * s2;
-    uint64_t d2 = (uint64_t)h0 * r2 + (uint64_t)h1 * r1 + (uint64_t)h2 * r0 + (uint64_t)h3 * s4 + (uint64_t)h4 * s3;
-    uint64_t d3 = (uint64_t)h0 * r3 + (uint64_t)h1 * r2 + (uint64_t)h2 * r1 + (uint64_t)h3 * r0 + (uint64_t)h4 * s4;
-    uint64_t d4 = (uint64_t)h0 * r4 + (uint64_t)h1 * r3 + (uint64_t)h2 * r2 + (uint64_t)h3 * r1 + (uint64_t)h4 * r0;
-    uint32_t c;
-    c = (uint32_t)(d0 >> 26); h0 = (uint32_t)d0 & 0x3ffffff;
-    d1 += c; c = (uint32_t)(d1 >> 26); h1 = (uint32_t)d1 & 0x3ffffff;
-    d2 += c; c = (uint32_t)(d2 >> 26); h2 = (uint32_t)d2 & 0x3ffffff;
-    d3 += c; c = (uint32_t)(d3 >> 26); h3 = (uint32_t)d3 & 0x3ffffff;
-    d4 += c; c = (uint32_t)(d4 >> 26); h4 = (uint32_t)d4 & 0x3ffffff;
-    h0 += c * 5; c = h0 >> 26; h0 &= 0x3ffffff;
+    uint64_t t0 = le64(m), t1 = le64(m + 8);
+    h0 += t0 & M44;
+    h1 += ((t0 >> 44) | (t1 << 20)) & M44;
+    h2 += ((t1 >> 24) & M42) | hibit;
+    u128 d0 = (u128)h0 * r0 + (u128)h1 * s2 + (u128)h2 * s1;
+    u128 d1 = (u128)h0 * r1 + (u128)h1 * r0 + (u128)h2 * s2;
+    u128 d2 = (u128)h0 * r2 + (u128)h1 * r1 + (u128)h2 * r0;
+    uint64_t c = (uint64_t)(d0 >> 44);
+    h0 = (uint64_t)d0 & M44;
+    d1 += c;
+    c = (uint64_t)(d1 >> 44);
+    h1 = (uint64_t)d1 & M44;
+    d2 += c;
+    c = (uint64_t)(d2 >> 42);
+    h2 = (uint64_t)d2 & M42;
+    h0 += c * 5;
+    c = h0 >> 44;
+    h0 &= M44;
     h1 += c;
     m += 16;
     n -= 16;
   }
-  p->h[0] = h0; p->h[1] = h1; p->h[2] = h2; p->h[3] = h3; p->h[4] = h4;
+  h[0] = h0;
+  h[1] = h1;
+  h[2] = h2;
 }
 
 void zt_poly1305(uint8_t tag[16], const uint8_t* msg, size_t n, const uint8_t key[32]) {
-  Poly p;
-  // r with the clamp 0x0ffffffc0ffffffc0ffffffc0fffffff, split into 26-bit limbs
-  p.r[0] = le32(key) & 0x3ffffff;
-  p.r[1] = (le32(key + 3) >> 2) & 0x3ffff03;
-  p.r[2] = (le32(key + 6) >> 4) & 0x3ffc0ff;
-  p.r[3] = (le32(key + 9) >> 6) & 0x3f03fff;
-  p.r[4] = (le32(key + 12) >> 8) & 0x00fffff;
-  memset(p.h, 0, sizeof(p.h));
+  // r with the clamp 0x0ffffffc0ffffffc0ffffffc0fffffff, in three limbs
+  uint64_t t0 = le64(key), t1 = le64(key + 8);
+  uint64_t r[3] = {t0 & 0xffc0fffffffULL, ((t0 >> 44) | (t1 << 20)) & 0xfffffc0ffffULL, (t1 >> 24) & 0x00ffffffc0fULL};
+  uint64_t h[3] = {0, 0, 0};
   size_t whole = n & ~(size_t)15;
-  poly_blocks(&p, msg, whole, 1u << 24);
+  poly_blocks(r, h, msg, whole, 1ULL << 40);
   if (n > whole) {
     uint8_t last[16] = {0};
     memcpy(last, msg + whole, n - whole);
     last[n - whole] = 1;  // the 2^(8·len) bit of a short block
-    poly_blocks(&p, last, 16, 0);
+    poly_blocks(r, h, last, 16, 0);
   }
-  uint32_t h0 = p.h[0], h1 = p.h[1], h2 = p.h[2], h3 = p.h[3], h4 = p.h[4], c;
-  c = h1 >> 26; h1 &= 0x3ffffff;
-  h2 += c; c = h2 >> 26; h2 &= 0x3ffffff;
-  h3 += c; c = h3 >> 26; h3 &= 0x3ffffff;
-  h4 += c; c = h4 >> 26; h4 &= 0x3ffffff;
-  h0 += c * 5; c = h0 >> 26; h0 &= 0x3ffffff;
-  h1 += c;
-  // g = h + 5 - 2^130; keep g when it did not go negative (h ≥ p), constant time
-  uint32_t g0 = h0 + 5; c = g0 >> 26; g0 &= 0x3ffffff;
-  uint32_t g1 = h1 + c; c = g1 >> 26; g1 &= 0x3ffffff;
-  uint32_t g2 = h2 + c; c = g2 >> 26; g2 &= 0x3ffffff;
-  uint32_t g3 = h3 + c; c = g3 >> 26; g3 &= 0x3ffffff;
-  uint32_t g4 = h4 + c - (1u << 26);
-  uint32_t keep_g = (g4 >> 31) - 1;  // all ones iff g4 did not borrow
+  uint64_t h0 = h[0], h1 = h[1], h2 = h[2], c;
+  c = h1 >> 44; h1 &= M44; h2 += c;
+  c = h2 >> 42; h2 &= M42; h0 += c * 5;
+  c = h0 >> 44; h0 &= M44; h1 += c;
+  c = h1 >> 44; h1 &= M44; h2 += c;
+  c = h2 >> 42; h2 &= M42; h0 += c * 5;
+  c = h0 >> 44; h0 &= M44; h1 += c;
+  // g = h + 5 - 2^130; keep g when it did not borrow (h ≥ p), constant time
+  uint64_t g0 = h0 + 5; c = g0 >> 44; g0 &= M44;
+  uint64_t g1 = h1 + c; c = g1 >> 44; g1 &= M44;
+  uint64_t g2 = h2 + c - (1ULL << 42);
+  uint64_t keep_g = (g2 >> 63) - 1;  // all ones iff no borrow
   h0 = (h0 & ~keep_g) | (g0 & keep_g);
   h1 = (h1 & ~keep_g) | (g1 & keep_g);
   h2 = (h2 & ~keep_g) | (g2 & keep_g);
-  h3 = (h3 & ~keep_g) | (g3 & keep_g);
-  h4 = (h4 & ~keep_g) | (g4 & keep_g);
-  // to four 32-bit words (mod 2^128), then + s
-  uint32_t w0 = h0 | (h1 << 26);
-  uint32_t w1 = (h1 >> 6) | (h2 << 20);
-  uint32_t w2 = (h2 >> 12) | (h3 << 14);
-  uint32_t w3 = (h3 >> 18) | (h4 << 8);
-  uint64_t f;
-  f = (uint64_t)w0 + le32(key + 16); put_le32(tag, (uint32_t)f);
-  f = (uint64_t)w1 + le32(key + 20) + (f >> 32); put_le32(tag + 4, (uint32_t)f);
-  f = (uint64_t)w2 + le32(key + 24) + (f >> 32); put_le32(tag + 8, (uint32_t)f);
-  f = (uint64_t)w3 + le32(key + 28) + (f >> 32); put_le32(tag + 12, (uint32_t)f);
-  OPENSSL_cleanse(&p, sizeof(p));
+  // + s, mod 2^128
+  t0 = le64(key + 16);
+  t1 = le64(key + 24);
+  h0 += t0 & M44; c = h0 >> 44; h0 &= M44;
+  h1 += (((t0 >> 44) | (t1 << 20)) & M44) + c; c = h1 >> 44; h1 &= M44;
+  h2 += ((t1 >> 24) & M42) + c; h2 &= M42;
+  put_le64(tag, h0 | (h1 << 44));
+  put_le64(tag + 8, (h1 >> 20) | (h2 << 24));
+  OPENSSL_cleanse(r, sizeof(r));
 }
 
 // ---------------------------------------------------------------------------------------
