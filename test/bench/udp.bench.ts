@@ -7,6 +7,8 @@
 import dgram from 'node:dgram';
 import { setImmediate as tick } from 'node:timers/promises';
 import { findUdpAddon, loadUdpAddon, UDP_ADDR_BYTES, encodeUdpAddress } from '../../src/net/udp/native-udp.js';
+import { UdpBinder } from '../../src/net/udp-binder.js';
+import { ALL_SOCKETS } from '../../src/util/socket-id.js';
 
 const BYTES = 1400;
 const BURST = 64;
@@ -23,7 +25,7 @@ interface Result {
 function report(name: string, r: Result): void {
   console.log(
     `bench udp ${name}: ${(r.received / r.seconds).toFixed(0)} datagrams/s received (${(r.sent / r.seconds).toFixed(0)} sent), ` +
-      `${(r.cpuUs / Math.max(1, r.received)).toFixed(2)} us CPU per received datagram`,
+      `${(r.cpuUs / Math.max(1, r.received)).toFixed(2)} us CPU per received datagram (${(r.cpuUs / Math.max(1, r.sent)).toFixed(2)} per sent)`,
   );
 }
 
@@ -130,6 +132,36 @@ async function withNative(batched: boolean): Promise<Result> {
   return sink >= 0 ? r : r;
 }
 
+/** Through UdpBinder (what the daemon uses): binder → binder, dgram or nativeUdp. */
+async function withBinder(nativeUdp: boolean): Promise<Result> {
+  let received = 0;
+  let sink = 0;
+  const rx = new UdpBinder({ ports: [0], bind: ['127.0.0.1'], nativeUdp, onDatagram: (_s, from, data) => { received++; sink += data[0] + from.port; } });
+  const tx = new UdpBinder({ ports: [0], bind: ['127.0.0.1'], nativeUdp, onDatagram: () => undefined });
+  await rx.refresh();
+  await tx.refresh();
+  const b = rx.bound()[0];
+  const port = b.native ? b.native.handle.port : (b.socket as unknown as dgram.Socket).address().port;
+  const to = { family: 4 as const, ip: Uint8Array.of(127, 0, 0, 1), port };
+  const data = new Uint8Array(BYTES).fill(7);
+  const txb = tx.bound()[0];
+  const r = await drive(
+    () => {
+      if (txb.inFlight > 4 * BURST) return 0;
+      for (let i = 0; i < BURST; i++) tx.send(ALL_SOCKETS, to, data);
+      return BURST;
+    },
+    () => received,
+    async () => {
+      for (let i = 0; i < 50 && txb.inFlight > 0; i++) await tick();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    },
+  );
+  rx.close();
+  tx.close();
+  return sink >= 0 ? r : r;
+}
+
 export async function run(): Promise<void> {
   report(`dgram send+receive ${BYTES}B`, await withDgram());
   if (!findUdpAddon()) {
@@ -138,6 +170,8 @@ export async function run(): Promise<void> {
   }
   report(`native single send + batched receive ${BYTES}B`, await withNative(false));
   report(`native sendmmsg ${BURST} + batched receive ${BYTES}B`, await withNative(true));
+  report(`UdpBinder dgram → UdpBinder dgram ${BYTES}B`, await withBinder(false));
+  report(`UdpBinder nativeUdp → UdpBinder nativeUdp ${BYTES}B (corked sendmmsg, recvmmsg)`, await withBinder(true));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
