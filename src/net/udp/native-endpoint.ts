@@ -33,9 +33,15 @@ export class NativeUdpEndpoint {
   private txBytes = 0;
   private flushQueued = false;
   private isClosed = false;
+  private readonly onError: (e: Error) => void;
+  // In a microtask there is no caller to throw to: a system error goes to onError.
   private readonly flushNow = (): void => {
     this.flushQueued = false;
-    this.flush();
+    try {
+      this.flush();
+    } catch (e) {
+      this.onError(e as Error);
+    }
   };
 
   /**
@@ -51,6 +57,7 @@ export class NativeUdpEndpoint {
     onError: (e: Error) => void,
   ) {
     this.addon = addon;
+    this.onError = onError;
     const view = this.rxView, lengths = this.rxLengths, addrs = this.rxAddrs;
     this.handle = addon.open(family, address, port, BATCH, SLOT_BYTES, this.slab, lengths, addrs, (count, errno) => {
       for (let i = 0; i < count; i++) {
