@@ -17,10 +17,10 @@ node_modules/.installed: package.json package-lock.json
 
 # The TAP addon (native/README.md): node-gyp as bundled with npm, headers from NODE_PREFIX.
 NODE_GYP = $(shell npm root -g)/npm/node_modules/node-gyp/bin/node-gyp.js
-native/build/Release/ztkube_tap.node: native/binding.gyp $(wildcard native/src/*.cc native/src/*.h)
+native/build/Release/ztkube_tap.node native/build/Release/ztkube_crypto.node native/build/Release/ztkube_udp.node &: native/binding.gyp $(wildcard native/src/*.cc native/src/*.h)
 	node $(NODE_GYP) rebuild --directory native --nodedir=$(NODE_PREFIX)
 
-build: node_modules/.installed native/build/Release/ztkube_tap.node dist/.build-stamp bin/ztkube
+build: node_modules/.installed native/build/Release/ztkube_tap.node native/build/Release/ztkube_crypto.node native/build/Release/ztkube_udp.node dist/.build-stamp bin/ztkube
 
 # TypeScript, incrementally: tsc keeps its state in dist/.tsbuildinfo and the stamp is touched
 # only when tsc succeeds, so a failed build runs (and fails) again. The folders are
@@ -58,12 +58,14 @@ test: build sysdeps
 
 # The TAP addon's own tests with every child under valgrind (native/README.md): an invalid
 # read or write, uninitialised memory or a definite leak in ztkube_tap.node fails them; node's
-# own noise is in native/valgrind-node.supp. Also checks the errno-name fallback (musl). ~1.5 min.
+# own noise is in native/valgrind-node.supp. Also checks the errno-name fallback (musl), and
+# runs the native crypto and UDP tests under valgrind (test/native/addons-valgrind.test.ts). ~2.5 min.
 .PHONY: check-native
 check-native: build sysdeps
 	@command -v valgrind >/dev/null || { echo "check-native needs valgrind"; exit 1; }
 	ZTKUBE_SAFETY=test node --test dist/test/unit/net/tap-addon-errno.test.js
 	ZTKUBE_SAFETY=test ZTKUBE_VALGRIND=1 node --test dist/test/netns/tap-addon.test.js
+	ZTKUBE_SAFETY=test node --test dist/test/native/addons-valgrind.test.js
 
 demo: build sysdeps
 	bin/ztkube demo

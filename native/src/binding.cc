@@ -25,10 +25,17 @@ static void finalize_handle(napi_env /*env*/, void* data, void* /*hint*/) {
   tap_handle_finalize((TapHandle*)data);
 }
 
+// Tells TAP handles from other wrapped objects (the crypto keys and UDP handles of the other
+// addons share node's wrap slot, so napi_unwrap alone would hand us their structs).
+static const napi_type_tag TAP_TAG = {0x7a746b7562657461ULL, 0x7068616e646c6531ULL};
+
 static TapHandle* get_handle(napi_env env, napi_value v) {
   napi_valuetype type;
+  bool tagged = false;
   void* p = NULL;
-  if (napi_typeof(env, v, &type) != napi_ok || type != napi_object || napi_unwrap(env, v, &p) != napi_ok || p == NULL) {
+  if (napi_typeof(env, v, &type) != napi_ok || type != napi_object ||
+      napi_check_object_type_tag(env, v, &TAP_TAG, &tagged) != napi_ok || !tagged || napi_unwrap(env, v, &p) != napi_ok ||
+      p == NULL) {
     napi_throw_type_error(env, "EINVAL", "handle must be a TAP handle returned by open");
     return NULL;
   }
@@ -141,7 +148,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   napi_value obj, name_v;
   if (tap_test_fail("wrap") || napi_create_object(env, &obj) != napi_ok ||
       napi_create_string_utf8(env, actual, NAPI_AUTO_LENGTH, &name_v) != napi_ok ||
-      napi_set_named_property(env, obj, "name", name_v) != napi_ok ||
+      napi_set_named_property(env, obj, "name", name_v) != napi_ok || napi_type_tag_object(env, obj, &TAP_TAG) != napi_ok ||
       napi_wrap(env, obj, t, finalize_handle, NULL, NULL) != napi_ok) {
     tap_handle_finalize(t);  // closes the fd; freed once libuv has closed the poll handle
     throw_napi_failure(env, "napi_wrap");

@@ -7,6 +7,7 @@
 //   | K1        | KBKDF(K, '1')[0..32]          | tag wrap + CTR of AES-GMAC-SIV       |
 import { AesGmacSiv } from './aes-gmac-siv.js';
 import { KBKDF_LABEL_AES_GMAC_SIV_K0, KBKDF_LABEL_AES_GMAC_SIV_K1, kbkdfSha384 } from './kbkdf.js';
+import { nativeCrypto, type NativePeerKey } from './native-crypto.js';
 
 export interface PeerKeys {
   /** K, 48 bytes. */
@@ -15,6 +16,11 @@ export interface PeerKeys {
   salsaKey: Uint8Array;
   /** AES-GMAC-SIV keyed with K0/K1. */
   aes: AesGmacSiv;
+  /**
+   * The same keys in the native addon (salsaKey, K0, K1), present when native crypto was
+   * installed (native-crypto.ts) before this peer was derived; armor.ts then uses it.
+   */
+  native?: NativePeerKey;
 }
 
 /** K0 and K1 (32 bytes each) of a 48-byte peer key. */
@@ -30,5 +36,8 @@ export function derivePeerKeys(key48: Uint8Array): PeerKeys {
   if (key48.length !== 48) throw new RangeError(`peer key must be 48 bytes, got ${key48.length}`);
   const key = Uint8Array.from(key48);
   const { k0, k1 } = deriveAesKeys(key);
-  return { key, salsaKey: key.subarray(0, 32), aes: new AesGmacSiv(k0, k1) };
+  const keys: PeerKeys = { key, salsaKey: key.subarray(0, 32), aes: new AesGmacSiv(k0, k1) };
+  const addon = nativeCrypto();
+  if (addon) keys.native = addon.createPeerKey(keys.salsaKey, k0, k1);
+  return keys;
 }

@@ -8,6 +8,8 @@ import { ALL_SOCKETS, type SocketId } from '../util/socket-id.js';
 import { ipScope, IpScope } from '../protocol/ip-scope.js';
 import { inetAddressToString, ipToString, parseIp, type InetAddress } from '../protocol/inet-address.js';
 import { errnoCode, PortInUseError } from '../util/errors.js';
+import { loadUdpAddon } from './udp/native-udp.js';
+import { NativeUdpEndpoint } from './udp/native-endpoint.js';
 
 /** The slice of dgram.Socket the binder uses (tests substitute a fake). */
 export type UdpSocketLike = Pick<dgram.Socket, 'send' | 'setTTL' | 'bind' | 'close' | 'on' | 'once' | 'removeAllListeners' | 'setRecvBufferSize' | 'setSendBufferSize'>;
@@ -22,7 +24,10 @@ interface QueuedSend {
 export interface BoundSocket {
   id: SocketId;
   local: InetAddress;
+  /** The dgram socket; with nativeUdp a stand-in whose send is never used (see `native`). */
   socket: UdpSocketLike;
+  /** With nativeUdp: the native socket that does the I/O (batched, udp/native-endpoint.ts). */
+  native?: NativeUdpEndpoint;
   /** Sends handed to the socket whose callbacks have not run yet. */
   inFlight: number;
   /** Sends held back while a low-TTL send is pending (see send()). */
@@ -44,6 +49,12 @@ export interface UdpBinderOptions {
   /** When set, datagrams to other destinations are refused (the test-safety net, see daemon.ts). */
   isDestinationAllowed?(to: InetAddress): boolean;
   onError?(e: Error, where: string): void;
+  /**
+   * Use the native batched sockets (native/src/udp_socket.cc: recvmmsg, corked sendmmsg)
+   * instead of node:dgram; same ports, addresses, errors and TTL behaviour. Needs the
+   * ztkube_udp addon (loading throws otherwise). Ignored when createSocket is given.
+   */
+  nativeUdp?: boolean;
 }
 
 const DEFAULT_BLACKLIST = ['lo', 'zt', 'tun', 'tap'];
@@ -109,6 +120,7 @@ export class UdpBinder {
 
   /** Resolves with a PortInUseError when the primary port is taken there, otherwise null. */
   private bindOne(key: string, local: InetAddress): Promise<PortInUseError | null> {
+    if (this.opts.nativeUdp && !this.opts.createSocket) return Promise.resolve(this.bindNative(key, local));
     return new Promise((resolve) => {
       const socket: UdpSocketLike = this.opts.createSocket
         ? this.opts.createSocket(local.family)
@@ -148,6 +160,34 @@ export class UdpBinder {
     });
   }
 
+  private bindNative(key: string, local: InetAddress): PortInUseError | null {
+    const id = this.nextId++;
+    let native: NativeUdpEndpoint;
+    try {
+      native = new NativeUdpEndpoint(
+        loadUdpAddon(),
+        local.family,
+        ipToString(local),
+        local.port,
+        (from, data) => this.opts.onDatagram(id, from, data),
+        (e) => this.opts.onError?.(e, `socket ${key}`),
+      );
+    } catch (e) {
+      if (errnoCode(e) === 'EADDRINUSE' && local.port === this.opts.ports[0]) return new PortInUseError(local.port, ipToString(local), { cause: e });
+      this.opts.onError?.(e as Error, `bind ${key}`);
+      return null;
+    }
+    try {
+      native.setBufferSizes();
+    } catch (e) {
+      this.opts.onError?.(e as Error, `buffer size ${key}`); // kernel limits; smaller buffers still work
+    }
+    native.startReading();
+    const socket = { close: () => native.close() } as unknown as UdpSocketLike;
+    this.sockets.set(key, { id, local, socket, native, inFlight: 0, held: [], isLowTtlPending: false, onSent: () => undefined });
+    return null;
+  }
+
   /** Sends a datagram; returns false when no bound socket fits. `data` is copied, so the caller may reuse it. */
   send(socketId: SocketId, to: InetAddress, data: Uint8Array, ttl?: number): boolean {
     if (this.opts.isDestinationAllowed && !this.opts.isDestinationAllowed(to)) return false;
@@ -157,9 +197,14 @@ export class UdpBinder {
     }
     if (targets.length === 0) for (const b of this.sockets.values()) if (b.local.family === to.family) targets.push(b);
     if (targets.length === 0) return false;
+    const lowTtl = ttl !== undefined && to.family === 4 ? ttl : undefined; // IPv4 only, as 1.14.1
+    if (targets[0].native) {
+      // native sockets copy at once (corked: one sendmmsg per synchronous run), TTL inline
+      for (const b of targets) b.native?.send(to, data, lowTtl);
+      return true;
+    }
     const host = ipToString(to);
     const buf = Buffer.from(data); // the node may reuse its buffer after send() returns
-    const lowTtl = ttl !== undefined && to.family === 4 ? ttl : undefined; // IPv4 only, as 1.14.1
     for (const b of targets) {
       if (lowTtl === undefined && b.held.length === 0 && !b.isLowTtlPending) {
         b.inFlight++;

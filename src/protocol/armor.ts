@@ -20,9 +20,14 @@
 // Suite 2 (trusted path): no crypto; bytes 19–26 = the 64-bit trusted-path ID. Whether
 // to accept it depends on the UDP source (03 §14), so dearmor() refuses it and the caller
 // uses trustedPathId(). Suites 4–7 never authenticate.
+//
+// Native: when the peer's keys carry a native key (src/crypto/native-crypto.ts, installed by
+// the host before the peer was derived), armor/dearmor and the batch forms run in the addon,
+// byte for byte the same; otherwise the TypeScript below does the work.
 import { Salsa20, salsa20Xor } from '../crypto/salsa20.js';
 import { poly1305 } from '../crypto/poly1305.js';
 import type { PeerKeys } from '../crypto/peer-keys.js';
+import { nativeCrypto, type NativePeerKey } from '../crypto/native-crypto.js';
 import { DecodeError } from '../util/errors.js';
 import {
   AES_GMAC_SIV_MIN_PROTOCOL_VERSION,
@@ -79,6 +84,11 @@ function startSalsa(pkt: Uint8Array, salsaKey: Uint8Array): void {
 export function armor(pkt: Uint8Array, keys: PeerKeys, suite: ArmorSuite): void {
   if (pkt.length < MIN_PACKET_BYTES) throw new RangeError(`packet shorter than ${MIN_PACKET_BYTES} bytes`);
   if (suite !== 0 && suite !== 1 && suite !== 3) throw new RangeError(`cannot armor with suite ${suite as number}`);
+  const addon = keys.native ? nativeCrypto() : null;
+  if (addon) {
+    addon.armor(keys.native!, pkt, suite);
+    return;
+  }
   pkt[PACKET_IDX_FLAGS] &= ~HOPS_MASK & 0xff;
   setCipherSuite(pkt, suite);
   const body = pkt.subarray(PACKET_IDX_VERB);
@@ -101,6 +111,8 @@ export function armor(pkt: Uint8Array, keys: PeerKeys, suite: ArmorSuite): void 
  */
 export function dearmor(pkt: Uint8Array, keys: PeerKeys): boolean {
   if (pkt.length < MIN_PACKET_BYTES) return false;
+  const addon = keys.native ? nativeCrypto() : null;
+  if (addon) return addon.dearmor(keys.native!, pkt);
   const suite = cipherSuiteOf(pkt);
   const body = pkt.subarray(PACKET_IDX_VERB);
   if (suite === CipherSuite.AES_GMAC_SIV) {
@@ -123,6 +135,94 @@ export function dearmor(pkt: Uint8Array, keys: PeerKeys): boolean {
   if (diff !== 0) return false;
   if (suite === CipherSuite.C25519_POLY1305_SALSA2012) salsa.crypt(body, body);
   return true;
+}
+
+// Batches: packet i is slab[offsets[i] … offsets[i] + lengths[i]), keys[i] its peer's keys
+// (or one PeerKeys for all), suites[i] its suite (or one suite for all). One call into the
+// addon when every key is native, else packet by packet in TypeScript. Reused scratch:
+const batchKeys: NativePeerKey[] = [];
+
+/** The native keys of keys[0 … count) into batchKeys, or false if one is missing. */
+function nativeKeysOf(keys: PeerKeys | readonly PeerKeys[], count: number): NativePeerKey | NativePeerKey[] | null {
+  if (!Array.isArray(keys)) return (keys as PeerKeys).native ?? null;
+  if (keys.length < count) throw new RangeError(`keys has ${keys.length} entries, count is ${count}`);
+  batchKeys.length = count;
+  for (let i = 0; i < count; i++) {
+    const k = (keys as readonly PeerKeys[])[i].native;
+    if (!k) return null;
+    batchKeys[i] = k;
+  }
+  return batchKeys;
+}
+
+function checkBatch(slab: Uint8Array, offsets: Uint32Array, lengths: Uint32Array, count: number): void {
+  if (!Number.isInteger(count) || count < 0 || count > offsets.length || count > lengths.length) {
+    throw new RangeError(`batch count ${count} outside 0…${Math.min(offsets.length, lengths.length)}`);
+  }
+  for (let i = 0; i < count; i++) {
+    if (offsets[i] + lengths[i] > slab.length) throw new RangeError(`packet ${i} ends beyond the ${slab.length}-byte slab`);
+  }
+}
+
+/**
+ * Armors count packets laid out in `slab` (see above), each as armor() would. Everything is
+ * checked before the first packet is touched. For a TAP batch: one call per batch.
+ */
+export function armorBatch(
+  keys: PeerKeys | readonly PeerKeys[],
+  suites: ArmorSuite | Uint8Array,
+  slab: Uint8Array,
+  offsets: Uint32Array,
+  lengths: Uint32Array,
+  count: number,
+): void {
+  const addon = nativeCrypto();
+  const nk = addon ? nativeKeysOf(keys, count) : null;
+  if (addon && nk) {
+    addon.armorBatch(nk, suites, slab, offsets, lengths, count);
+    return;
+  }
+  checkBatch(slab, offsets, lengths, count);
+  if (Array.isArray(keys) && keys.length < count) throw new RangeError(`keys has ${keys.length} entries, count is ${count}`);
+  if (typeof suites !== 'number' && suites.length < count) throw new RangeError(`suites has ${suites.length} entries, count is ${count}`);
+  for (let i = 0; i < count; i++) {
+    const s = typeof suites === 'number' ? suites : suites[i];
+    if (lengths[i] < MIN_PACKET_BYTES) throw new RangeError(`packet ${i} shorter than ${MIN_PACKET_BYTES} bytes`);
+    if (s !== 0 && s !== 1 && s !== 3) throw new RangeError(`cannot armor with suite ${s}`);
+  }
+  for (let i = 0; i < count; i++) {
+    const k = Array.isArray(keys) ? (keys as readonly PeerKeys[])[i] : (keys as PeerKeys);
+    armor(slab.subarray(offsets[i], offsets[i] + lengths[i]), k, (typeof suites === 'number' ? suites : suites[i]) as ArmorSuite);
+  }
+}
+
+/**
+ * De-armors count packets laid out in `slab`, each as dearmor() would; results[i] = 1 if
+ * packet i authenticated (now plaintext in place), else 0 (left unchanged). Returns the
+ * number authenticated.
+ */
+export function dearmorBatch(
+  keys: PeerKeys | readonly PeerKeys[],
+  slab: Uint8Array,
+  offsets: Uint32Array,
+  lengths: Uint32Array,
+  count: number,
+  results: Uint8Array,
+): number {
+  const addon = nativeCrypto();
+  const nk = addon ? nativeKeysOf(keys, count) : null;
+  if (addon && nk) return addon.dearmorBatch(nk, slab, offsets, lengths, count, results);
+  checkBatch(slab, offsets, lengths, count);
+  if (results.length < count) throw new RangeError(`results has ${results.length} entries, count is ${count}`);
+  if (Array.isArray(keys) && keys.length < count) throw new RangeError(`keys has ${keys.length} entries, count is ${count}`);
+  let ok = 0;
+  for (let i = 0; i < count; i++) {
+    const k = Array.isArray(keys) ? (keys as readonly PeerKeys[])[i] : (keys as PeerKeys);
+    const r = dearmor(slab.subarray(offsets[i], offsets[i] + lengths[i]), k) ? 1 : 0;
+    results[i] = r;
+    ok += r;
+  }
+  return ok;
 }
 
 /** Marks `pkt` as suite 2 and writes the trusted-path ID (big-endian) into bytes 19–26. */

@@ -14,6 +14,8 @@ import { HomeDir, lockHome, PORT_FILE, writeFileAtomic } from './home.js';
 import { readIdentity, retireIdentity, writeIdentity } from './identity-files.js';
 import { generateIdentityInWorker } from './identity-worker.js';
 import { Engine } from './engine.js';
+import { enableNativeCrypto } from '../crypto/native-loader.js';
+import { findUdpAddon } from '../net/udp/native-udp.js';
 import { systemClock, type Clock } from './clock.js';
 import { NodeEventLog } from './node-event-log.js';
 import { sweepPeerCache, PEER_CACHE_SWEEP_INTERVAL_MS } from './peer-cache-sweep.js';
@@ -87,6 +89,12 @@ export class Daemon {
     this.clock = opts.clock ?? systemClock;
     this.events = new NodeEventLog(opts.log, () => this.clock.now());
     const networkLog = new NetworkChangeLog(opts.log.child({ component: 'network' }));
+    // Native packet ciphers for every peer derived from here on, when built (issue #8).
+    try {
+      this.log.debug(`native packet crypto ${enableNativeCrypto() ? 'on' : 'off'}`);
+    } catch (e) {
+      this.log.warn(`native packet crypto off: ${(e as Error).message}`);
+    }
     this.engine = new Engine({
       clock: this.clock,
       transport: {
@@ -164,6 +172,8 @@ export class Daemon {
       onDatagram: (socket, from, data) => this.engine.onDatagram(socket, from, data),
       onError: (e, where) => this.log.error('udp error', { where, error: e.message }),
       isDestinationAllowed: safety.isDestinationAllowed,
+      // Batched native sockets (issue #8): opt-in until the namespace/e2e suites have run on them.
+      nativeUdp: process.env.ZTKUBE_NATIVE_UDP === '1' && findUdpAddon() !== null,
     }));
     await binder.refresh();
     this.netPorts.start();

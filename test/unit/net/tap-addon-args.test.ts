@@ -8,6 +8,7 @@
 // expectThrows closes one at once if a missing check ever lets it through.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { findCryptoAddon, loadCryptoAddon } from '../../../src/crypto/native-loader.js';
 import { findTapAddon, loadTapAddon, type NativeTapAddon, type NativeTapHandle } from '../../../src/net/tap/addon.js';
 
 const skip = findTapAddon() ? false : 'the TAP addon is not built (run make)';
@@ -111,7 +112,9 @@ test('open: onRead is a function', { skip }, () => {
 
 test('handle functions refuse anything but a handle from open', { skip }, () => {
   const x = a() as unknown as Record<string, (...args: unknown[]) => unknown>;
-  for (const bad of [undefined, null, 1, 'zt0', {}, { name: NAME }, () => {}]) {
+  // another addon's wrapped object (a native crypto key) is refused too, not misread
+  const foreign: unknown[] = findCryptoAddon() ? [loadCryptoAddon().createPeerKey(new Uint8Array(32), new Uint8Array(32), new Uint8Array(32))] : [];
+  for (const bad of [undefined, null, 1, 'zt0', {}, { name: NAME }, () => {}, ...foreign]) {
     expectThrows(() => x.setReading(bad, true), TypeError, /^handle must be a TAP handle returned by open$/);
     expectThrows(() => x.write(bad, new Uint8Array(60)), TypeError, /^handle must be a TAP handle returned by open$/);
     expectThrows(() => x.writeBatch(bad, [], 0), TypeError, /^handle must be a TAP handle returned by open$/);
