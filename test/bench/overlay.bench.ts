@@ -1,0 +1,229 @@
+// The datapath against the wire and against ZeroTier One (issue #8), in one run on the same
+// pair of namespaces joined by one veth pair:
+//
+//   ns zovA 10.N.0.1 ── veth ── ns zovB 10.N.0.2
+//
+// For each of raw veth, the ztkube overlay and (when ZTKUBE_ZEROTIER_ONE names a binary)
+// the zerotier-one overlay: iperf3 TCP (10 s, median of 3), ping RTT (median and p99 of
+// 100), UDP 1400-byte datagrams/s received (iperf3 -u, 5 s), and the CPU seconds the two
+// engines used during the TCP runs. A is the planet's root and the network's controller and
+// also a member; B is a member. Nothing routes off the machine; everything is removed after.
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NamespaceSet, run } from '../../src/demo/namespace-set.js';
+import { hasNetns } from '../helpers/netns.js';
+import { cli } from '../helpers/zt-homes.js';
+
+const TCP_SECONDS = 10;
+const TCP_RUNS = 3;
+const UDP_SECONDS = 5;
+const PINGS = 100;
+
+interface Figures {
+  tcpGbps: number;
+  pingMedianMs: number;
+  pingP99Ms: number;
+  udpPps: number;
+  cpuSeconds: number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function has(cmd: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor<T>(what: string, fn: () => T | null | undefined | false, ms: number): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      const v = fn();
+      if (v) return v;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > end) throw new Error(`bench overlay: timed out waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+/** utime + stime of a process in seconds (clock ticks of 100 Hz). */
+function cpuOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function measure(ns: NamespaceSet, a: string, b: string, ipB: string, pids: number[]): Promise<Figures> {
+  const server = ns.spawn(b, 'iperf3', ['-s', '-B', ipB]);
+  try {
+    await waitFor('iperf3 server', () => ns.exec(a, 'iperf3', ['-c', ipB, '-t', '1', '-J']).includes('bits_per_second'), 20_000);
+    const cpu0 = pids.reduce((s, p) => s + cpuOf(p), 0);
+    const rates: number[] = [];
+    for (let i = 0; i < TCP_RUNS; i++) {
+      const out = JSON.parse(ns.exec(a, 'iperf3', ['-c', ipB, '-t', String(TCP_SECONDS), '-J'])) as { end: { sum_received: { bits_per_second: number } } };
+      rates.push(out.end.sum_received.bits_per_second / 1e9);
+    }
+    const cpuSeconds = pids.reduce((s, p) => s + cpuOf(p), 0) - cpu0;
+    const ping = ns.exec(a, 'ping', ['-c', String(PINGS), '-i', '0.01', ipB]);
+    const rtts = [...ping.matchAll(/time=([\d.]+) ms/g)].map((m) => Number(m[1])).sort((x, y) => x - y);
+    const udp = JSON.parse(ns.exec(a, 'iperf3', ['-c', ipB, '-u', '-b', '0', '-l', '1400', '-t', String(UDP_SECONDS), '-J'])) as {
+      end: { sum: { packets: number; lost_packets: number; seconds: number } };
+    };
+    const s = udp.end.sum;
+    return {
+      tcpGbps: median(rates),
+      pingMedianMs: median(rtts),
+      pingP99Ms: rtts[Math.min(rtts.length - 1, Math.floor(rtts.length * 0.99))],
+      udpPps: (s.packets - s.lost_packets) / s.seconds,
+      cpuSeconds,
+    };
+  } finally {
+    if (server.pid) process.kill(server.pid, 'SIGKILL');
+  }
+}
+
+function ztkubeCli(ns: NamespaceSet, where: string, args: string[]): string {
+  return ns.exec(where, process.execPath, [cli, ...args]);
+}
+
+function api(ns: NamespaceSet, where: string, home: string, method: string, path: string, body?: unknown): unknown {
+  const token = readFileSync(join(home, 'authtoken.secret'), 'utf8').trim();
+  const args = ['-s', '-f', '-X', method, '-H', `X-ZT1-Auth: ${token}`, `http://127.0.0.1:9993${path}`];
+  if (body !== undefined) args.push('-d', JSON.stringify(body));
+  return JSON.parse(ns.exec(where, 'curl', args));
+}
+
+interface Overlay {
+  name: string;
+  start(ns: NamespaceSet, homeA: string, homeB: string, a: string, b: string): ChildProcess[];
+  join(ns: NamespaceSet, where: string, home: string, nwid: string): void;
+  /** The node's IPv4 on the network, once OK. */
+  ip(ns: NamespaceSet, where: string, home: string, nwid: string): string | null;
+}
+
+function listed(json: string, nwid: string): string | null {
+  const nets = JSON.parse(json) as Array<{ nwid: string; status: string; assignedAddresses: string[] }>;
+  const n = nets.find((x) => x.nwid === nwid);
+  const v4 = n?.status === 'OK' ? n.assignedAddresses.find((x) => /^\d+\.\d+\.\d+\.\d+\//.test(x)) : undefined;
+  return v4 ? v4.split('/')[0] : null;
+}
+
+const ztkubeOverlay: Overlay = {
+  name: 'ztkube',
+  start: (ns, homeA, homeB, a, b) => [
+    ns.spawn(a, process.execPath, [cli, 'daemon', '--home', homeA, '--port', '9993', '--log-level', 'warn']),
+    ns.spawn(b, process.execPath, [cli, 'daemon', '--home', homeB, '--port', '9993', '--log-level', 'warn']),
+  ],
+  join: (ns, where, home, nwid) => void ztkubeCli(ns, where, ['join', '--home', home, nwid]),
+  ip: (ns, where, home, nwid) => listed(ztkubeCli(ns, where, ['listnetworks', '--home', home, '-j']), nwid),
+};
+
+function zerotierOverlay(bin: string): Overlay {
+  const zcli = (ns: NamespaceSet, where: string, home: string, args: string[]): string => ns.exec(where, bin, ['-q', `-D${home}`, '-p9993', ...args]);
+  return {
+    name: 'zerotier-one',
+    start: (ns, homeA, homeB, a, b) => {
+      for (const h of [homeA, homeB]) writeFileSync(join(h, 'local.conf'), JSON.stringify({ settings: { allowTcpFallbackRelay: false, portMappingEnabled: false } }));
+      return [ns.spawn(a, bin, ['-p9993', homeA]), ns.spawn(b, bin, ['-p9993', homeB])];
+    },
+    join: (ns, where, home, nwid) => void zcli(ns, where, home, ['join', nwid]),
+    ip: (ns, where, home, nwid) => listed(zcli(ns, where, home, ['-j', 'listnetworks']), nwid),
+  };
+}
+
+async function overlayFigures(o: Overlay, ns: NamespaceSet, work: string, a: string, b: string, ipA: string, n: number): Promise<Figures> {
+  const homeA = join(work, `${o.name}-A`);
+  const homeB = join(work, `${o.name}-B`);
+  for (const h of [homeA, homeB]) {
+    mkdirSync(h, { recursive: true });
+    execFileSync(process.execPath, [cli, 'idtool', 'generate', join(h, 'identity.secret'), join(h, 'identity.public')], { stdio: 'ignore' });
+  }
+  const pubA = readFileSync(join(homeA, 'identity.public'), 'utf8').trim();
+  writeFileSync(join(work, `${o.name}-roots.json`), JSON.stringify([{ identity: pubA, stableEndpoints: [`${ipA}/9993`] }]));
+  execFileSync(process.execPath, [cli, 'planet', 'create', join(work, `${o.name}-roots.json`), join(work, `${o.name}-planet`)], { stdio: 'ignore' });
+  for (const h of [homeA, homeB]) writeFileSync(join(h, 'planet'), readFileSync(join(work, `${o.name}-planet`)));
+  const procs = o.start(ns, homeA, homeB, a, b);
+  try {
+    const addrA = pubA.slice(0, 10);
+    const net = (await waitFor('the controller API', () => api(ns, a, homeA, 'POST', `/controller/network/${addrA}______`, {
+      name: 'bench',
+      ipAssignmentPools: [{ ipRangeStart: `10.${n}.9.10`, ipRangeEnd: `10.${n}.9.100` }],
+      routes: [{ target: `10.${n}.9.0/24` }],
+      v4AssignMode: { zt: true },
+      rules: [{ type: 'ACTION_ACCEPT' }],
+    }), 30_000)) as { id: string };
+    const nwid = net.id;
+    o.join(ns, a, homeA, nwid);
+    await waitFor('B to be up', () => (o.join(ns, b, homeB, nwid), true), 30_000);
+    const addrB = readFileSync(join(homeB, 'identity.public'), 'utf8').slice(0, 10);
+    for (const m of [addrA, addrB]) await waitFor(`member ${m} authorized`, () => api(ns, a, homeA, 'POST', `/controller/network/${nwid}/member/${m}`, { authorized: true }), 30_000);
+    await waitFor('A on the network', () => o.ip(ns, a, homeA, nwid), 60_000);
+    const ipB = await waitFor('B on the network', () => o.ip(ns, b, homeB, nwid), 60_000);
+    await waitFor('a ping over the overlay', () => ns.exec(a, 'ping', ['-c', '1', '-W', '1', ipB]).includes('1 received'), 60_000);
+    return await measure(ns, a, b, ipB, procs.map((p) => p.pid!));
+  } finally {
+    for (const p of procs) if (p.pid && p.exitCode === null) process.kill(p.pid, 'SIGTERM');
+    await sleep(500);
+  }
+}
+
+function line(name: string, f: Figures, raw: Figures | null): string {
+  const ratio = raw ? ` (${((f.tcpGbps / raw.tcpGbps) * 100).toFixed(1)}% of raw veth)` : '';
+  return (
+    `bench overlay ${name}: TCP ${f.tcpGbps.toFixed(3)} Gbit/s${ratio}, ping median ${f.pingMedianMs.toFixed(3)} ms p99 ${f.pingP99Ms.toFixed(3)} ms, ` +
+    `UDP ${Math.round(f.udpPps)} datagrams/s of 1400 bytes` +
+    (raw ? `, engines' CPU ${f.cpuSeconds.toFixed(1)} s over ${TCP_RUNS * TCP_SECONDS} s of TCP` : '')
+  );
+}
+
+export async function run(): Promise<void> {
+  if (!hasNetns() || !has('iperf3') || !has('curl')) {
+    console.log('bench overlay: skipped (needs root, iproute2, iperf3 and curl; `make sysdeps` installs them)');
+    return;
+  }
+  const zt = process.env.ZTKUBE_ZEROTIER_ONE;
+  const n = 100 + (process.pid % 100);
+  const a = `zovA${process.pid}`;
+  const b = `zovB${process.pid}`;
+  const ns = new NamespaceSet();
+  const work = mkdtempSync(join(tmpdir(), 'ztkube-overlay-'));
+  try {
+    ns.add(a);
+    ns.add(b);
+    run(['ip', '-n', a, 'link', 'add', 'zov0', 'type', 'veth', 'peer', 'name', 'zov1', 'netns', b]);
+    run(['ip', '-n', a, 'addr', 'add', `10.${n}.0.1/24`, 'dev', 'zov0']);
+    run(['ip', '-n', b, 'addr', 'add', `10.${n}.0.2/24`, 'dev', 'zov1']);
+    run(['ip', '-n', a, 'link', 'set', 'zov0', 'up']);
+    run(['ip', '-n', b, 'link', 'set', 'zov1', 'up']);
+    const raw = await measure(ns, a, b, `10.${n}.0.2`, []);
+    console.log(line('raw veth', raw, null));
+    const ours = await overlayFigures(ztkubeOverlay, ns, work, a, b, `10.${n}.0.1`, n);
+    console.log(line('ztkube', ours, raw));
+    if (zt) {
+      const theirs = await overlayFigures(zerotierOverlay(zt), ns, work, a, b, `10.${n}.0.1`, n);
+      console.log(line('zerotier-one 1.14.1', theirs, raw));
+      console.log(
+        `bench overlay ztkube / zerotier-one: TCP ${(ours.tcpGbps / theirs.tcpGbps).toFixed(2)}x, ping median ${(ours.pingMedianMs / theirs.pingMedianMs).toFixed(2)}x, ` +
+          `UDP ${(ours.udpPps / theirs.udpPps).toFixed(2)}x, CPU ${(ours.cpuSeconds / theirs.cpuSeconds).toFixed(2)}x`,
+      );
+    } else {
+      console.log('bench overlay zerotier-one: skipped (set ZTKUBE_ZEROTIER_ONE to compare in the same run)');
+    }
+  } finally {
+    ns.teardown();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
