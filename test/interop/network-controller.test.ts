@@ -37,6 +37,12 @@ after(() => {
 
 const sorted = (a: string[]): string[] => [...a].sort();
 
+/** The controller's network and member records at the end. */
+interface Records {
+  network: Record<string, unknown>;
+  member: Record<string, unknown>;
+}
+
 interface Side {
   /** The controller's host and home. */
   ctl: LabHost;
@@ -53,7 +59,7 @@ interface Side {
  * through refused → authorized (checked against the controller's member record) →
  * deauthorized → ACCESS_DENIED at the member's next refresh.
  */
-async function membership(t: TestContext, s: Side, join: (nwid: string) => string): Promise<void> {
+async function membership(t: TestContext, s: Side, join: (nwid: string) => string): Promise<Records> {
   const t0 = Date.now();
   const stamp = (what: string): void => t.diagnostic(`${((Date.now() - t0) / 1000).toFixed(1)} s: ${what}`);
   const ctlHome = s.homes.home(s.ctl.name);
@@ -101,6 +107,15 @@ async function membership(t: TestContext, s: Side, join: (nwid: string) => strin
     const deauthAt = Date.now();
     await waitFor('ACCESS_DENIED at the next refresh', () => listed(nwid)?.status === 'ACCESS_DENIED', Math.max(0, okAt + 72_000 - Date.now()), 500);
     stamp(`member ACCESS_DENIED ${((Date.now() - deauthAt) / 1000).toFixed(1)} s after its deauthorization`);
+
+    // The controller's member record: the member's identity, and the versions of its (genuine) request.
+    const last = api('GET', `/controller/network/${nwid}/member/${memAddr}`).body;
+    assert.equal(last.identity, s.homes.publicIdentity(s.mem.name).trim());
+    assert.deepEqual([last.vMajor, last.vMinor, last.vRev], [1, 14, 1]);
+    assert.equal(last.authorized, false);
+    assert.ok(last.lastDeauthorizedTime >= last.lastAuthorizedTime && last.lastAuthorizedTime > 0);
+    assert.deepEqual(last.ipAssignments, [v4], 'a deauthorized member keeps its address');
+    return { network: api('GET', `/controller/network/${nwid}`).body, member: last };
   } catch (e) {
     console.error(`--- ${s.ctl.name}/${s.mem.name} logs ---\n${s.log().slice(-6000)}`);
     throw e;
@@ -131,16 +146,27 @@ interop('network membership between ztkube and ZeroTier One 1.14.1, both ways', 
   const rmemHome = planetK.home('rmem');
   const kmemHome = planetR.home('kmem');
   const both = (a: string, b: string) => () => `${a}:\n${logs[a]}\n${b}:\n${logs[b]}`;
+  let onOurs: Records | null = null;
+  let onTheirs: Records | null = null;
   await Promise.all([
-    t.test('a real node is a member of a ztkube controller\'s network', (st) =>
-      membership(st, { ctl: kctl, mem: rmem, homes: planetK, v4: '172.30.8', memberNetworks: () => JSON.parse(theirs(rmem, rmemHome, '-j', 'listnetworks')), log: both('kctl', 'rmem') }, (nwid) =>
+    t.test('a real node is a member of a ztkube controller\'s network', async (st) => {
+      onOurs = await membership(st, { ctl: kctl, mem: rmem, homes: planetK, v4: '172.30.8', memberNetworks: () => JSON.parse(theirs(rmem, rmemHome, '-j', 'listnetworks')), log: both('kctl', 'rmem') }, (nwid) =>
         theirs(rmem, rmemHome, 'join', nwid),
-      ),
-    ),
-    t.test('a ztkube node is a member of a real controller\'s network', (st) =>
-      membership(st, { ctl: rctl, mem: kmem, homes: planetR, v4: '172.30.9', memberNetworks: () => JSON.parse(ours(kmem, kmemHome, 'listnetworks', '-j')), log: both('rctl', 'kmem') }, (nwid) =>
+      );
+    }),
+    t.test('a ztkube node is a member of a real controller\'s network', async (st) => {
+      onTheirs = await membership(st, { ctl: rctl, mem: kmem, homes: planetR, v4: '172.30.8', memberNetworks: () => JSON.parse(ours(kmem, kmemHome, 'listnetworks', '-j')), log: both('rctl', 'kmem') }, (nwid) =>
         ours(kmem, kmemHome, 'join', nwid),
-      ),
-    ),
+      );
+    }),
   ]);
+  if (!onOurs || !onTheirs) return; // a subtest failed and said why
+  // The two controllers' records of the same story: the same keys, and the same values
+  // except for identities, addresses and times.
+  const differing = new Set(['id', 'nwid', 'address', 'identity', 'creationTime', 'lastAuthorizedTime', 'lastDeauthorizedTime', 'ipAssignments']);
+  const comparable = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, differing.has(k) ? typeof v : v]));
+  const [ours1, theirs1] = [onOurs as Records, onTheirs as Records];
+  assert.deepEqual(comparable(ours1.member), comparable(theirs1.member), 'member records');
+  assert.deepEqual(comparable(ours1.network), comparable(theirs1.network), 'network records');
+  t.diagnostic(`the records agree: ${Object.keys(ours1.member).length} member fields, ${Object.keys(ours1.network).length} network fields`);
 });
