@@ -5,7 +5,8 @@
 //   [m1  10.N.0.2] --+-- br0 (switch namespace, no route off the machine)
 //   [m2  10.N.0.3] --+
 //
-// A private network is created on ctl through its API; both members join, are refused
+// A private network is created on ctl through its API; both members — and ctl itself, whose
+// requests go to its own controller without a packet (05 §1.2) — join, are refused
 // (ACCESS_DENIED), are authorized and get distinct pool addresses with their RFC4193 and
 // 6PLANE ones; a restarted member is back at once from its saved config; a deauthorized
 // member turns ACCESS_DENIED at its next refresh (60 s after its config, 04 §1.4 — the other
@@ -69,36 +70,36 @@ test('members join, are authorized, restart and are deauthorized on a ztkube con
     assert.deepEqual(created.body.routes, [{ target: `${V4}.0/24`, via: null }]);
     stamp(`network ${nwid} created`);
 
-    for (const m of [m1, m2]) {
+    for (const m of [ctl, m1, m2]) {
       await waitFor(`${m.name}'s API`, () => ours(m, 'info'), 20_000, 300);
       assert.equal(ours(m, 'join', nwid), '200 join OK\n');
     }
     // Refused while not authorized: ACCESS_DENIED, no config, no addresses; the controller now knows them.
-    for (const m of [m1, m2]) {
+    for (const m of [ctl, m1, m2]) {
       const line = await waitFor(`${m.name} ACCESS_DENIED`, () => ours(m, 'listnetworks').split('\n').find((l) => l.includes(` ${nwid} `) && l.includes(' ACCESS_DENIED ')), 30_000, 500);
       assert.equal(line, `200 listnetworks ${nwid}  ${memberMac(nwid, addr(m))} ACCESS_DENIED PRIVATE ${listed(m, nwid).portDeviceName} -`);
     }
-    stamp('both members ACCESS_DENIED');
+    stamp('all three ACCESS_DENIED');
     const members = api('GET', `/controller/network/${nwid}/member`);
     assert.equal(members.status, 200);
-    assert.deepEqual(Object.keys(members.body).sort(), [addr(m1), addr(m2)].sort());
-    for (const m of [m1, m2]) {
+    assert.deepEqual(Object.keys(members.body).sort(), [addr(ctl), addr(m1), addr(m2)].sort());
+    for (const m of [ctl, m1, m2]) {
       const rec = api('GET', `/controller/network/${nwid}/member/${addr(m)}`).body;
       assert.equal(rec.authorized, false);
       assert.deepEqual(rec.ipAssignments, [], 'no address before authorization');
     }
 
-    for (const m of [m1, m2]) {
+    for (const m of [ctl, m1, m2]) {
       const r = api('POST', `/controller/network/${nwid}/member/${addr(m)}`, { authorized: true });
       assert.equal(r.status, 200);
       assert.equal(r.body.authorized, true);
     }
     const v4: Record<string, string> = {};
-    for (const m of [m1, m2]) {
+    for (const m of [ctl, m1, m2]) {
       await waitFor(`${m.name} OK`, () => statusOf(m, nwid) === 'OK', 20_000, 300);
     }
     const okAt = Date.now();
-    stamp('both members OK');
+    stamp('all three OK');
     // m2 is deauthorized at once: it learns it at its next refresh, 60 s after the config it
     // just installed (04 §1.4). Everything else is checked meanwhile.
     const deauth = api('POST', `/controller/network/${nwid}/member/${addr(m2)}`, { authorized: false });
@@ -106,7 +107,7 @@ test('members join, are authorized, restart and are deauthorized on a ztkube con
     assert.equal(deauth.body.authorized, false);
     const deauthAt = Date.now();
 
-    for (const m of [m1, m2]) {
+    for (const m of [ctl, m1, m2]) {
       const rec = api('GET', `/controller/network/${nwid}/member/${addr(m)}`).body;
       assert.equal(rec.ipAssignments.length, 1, `${m.name}: one pool address`);
       v4[m.name] = rec.ipAssignments[0];
@@ -114,9 +115,9 @@ test('members join, are authorized, restart and are deauthorized on a ztkube con
       const last = Number(v4[m.name].split('.')[3]);
       assert.ok(last >= 10 && last <= 250, `${v4[m.name]} in the pool`);
     }
-    assert.notEqual(v4.m1, v4.m2, 'distinct addresses');
+    assert.equal(new Set(Object.values(v4)).size, 3, `distinct addresses: ${Object.values(v4).join(' ')}`);
     const expected = (m: LabHost): string[] => sorted([`${v4[m.name]}/24`, rfc4193(nwid, addr(m)), sixPlane(nwid, addr(m))]);
-    for (const m of [m1, m2]) {
+    for (const m of [ctl, m1, m2]) {
       const j = listed(m, nwid);
       assert.equal(j.id, nwid);
       assert.equal(j.name, 'e2e');
@@ -150,6 +151,7 @@ test('members join, are authorized, restart and are deauthorized on a ztkube con
     stamp(`m2 ACCESS_DENIED ${((Date.now() - deauthAt) / 1000).toFixed(1)} s after its deauthorization`);
     assert.deepEqual(sorted(listed(m2, nwid).assignedAddresses), expected(m2));
     assert.equal(statusOf(m1, nwid), 'OK', 'm1 is not affected');
+    assert.equal(statusOf(ctl, nwid), 'OK', 'nor is ctl');
 
     // leave: gone from the list, its files removed.
     assert.equal(ours(m2, 'leave', nwid), '200 leave OK\n');
