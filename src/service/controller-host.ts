@@ -5,6 +5,7 @@
 import type winston from 'winston';
 import { secureRandomBytes } from '../crypto/random.js';
 import type { Identity } from '../protocol/identity.js';
+import type { NetworkControllerPort } from '../node/controller-link.js';
 import { createController, type ControllerParts } from '../controller/controller.js';
 import { FileStore } from '../controller/file-store.js';
 import type { Engine } from './engine.js';
@@ -14,11 +15,9 @@ export const CONTROLLER_DB_DIR = 'controller.d';
 
 export class ControllerHost {
   private readonly parts: ControllerParts;
-  private readonly engine: Engine;
 
-  private constructor(parts: ControllerParts, engine: Engine) {
+  private constructor(parts: ControllerParts) {
     this.parts = parts;
-    this.engine = engine;
   }
 
   /** Loads controller.d (junk files are reported, not fatal) and builds the controller for `identity`. */
@@ -36,12 +35,12 @@ export class ControllerHost {
       },
       onError: (e) => log.error('controller request failed', { error: (e as Error).message }),
     });
-    return new ControllerHost(parts, engine);
+    return new ControllerHost(parts);
   }
 
-  /** Hands the node's config requests to this controller (again after the node is replaced). */
-  attach(): void {
-    this.engine.node.setNetworkController(this.parts.handler);
+  /** What the node hands its config requests to (Engine.start attaches it before the node's first pass). */
+  get port(): NetworkControllerPort {
+    return this.parts.handler;
   }
 
   get counts(): EmbeddedCounts {
