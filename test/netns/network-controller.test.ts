@@ -14,10 +14,11 @@
 // checks run meanwhile) and `leave` removes the network and its files.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { hasNetns, nsLab, waitFor, type Lab, type LabHost } from '../helpers/netns.js';
 import { cli, makeHomes } from '../helpers/zt-homes.js';
 import { exited } from '../helpers/daemon-process.js';
@@ -31,6 +32,7 @@ after(() => {
 });
 
 const V4 = '172.30.7';
+const runAsync = promisify(execFile);
 
 test('members join, are authorized, restart and are deauthorized on a ztkube controller', { skip: !hasNetns() && 'needs root and iproute2', timeout: 150_000 }, async () => {
   const t0 = Date.now();
@@ -38,9 +40,14 @@ test('members join, are authorized, restart and are deauthorized on a ztkube con
   work = mkdtempSync(join(tmpdir(), `ztkube-netctl-${process.pid}-`));
   lab = nsLab(['ctl', 'm1', 'm2']);
   const [ctl, m1, m2] = lab.hosts;
-  const homes = makeHomes(work, ['ctl', 'm1', 'm2'], 'ctl', `${ctl.ip}/9993`);
+  // ctl's identity is needed for the planet; the members' daemons make their own at start.
+  const homes = makeHomes(work, ['ctl'], 'ctl', `${ctl.ip}/9993`);
+  for (const m of [m1, m2]) {
+    mkdirSync(homes.home(m.name));
+    copyFileSync(join(work, 'planet'), join(homes.home(m.name), 'planet'));
+  }
   const home = (h: LabHost): string => homes.home(h.name);
-  const addr = (h: LabHost): string => homes.addr(h.name);
+  const addr = (h: LabHost): string => readFileSync(join(home(h), 'identity.public'), 'utf8').slice(0, 10);
   const logs: Record<string, string> = {};
   const daemons: Record<string, ChildProcess> = {};
   const start = (h: LabHost): void => {
@@ -73,13 +80,13 @@ test('members join, are authorized, restart and are deauthorized on a ztkube con
     assert.deepEqual(created.body.routes, [{ target: `${V4}.0/24`, via: null }]);
     stamp(`network ${nwid} created`);
 
-    for (const m of [ctl, m1, m2]) {
-      await waitFor(`${m.name}'s API`, () => apiOf(m)('GET', '/status').status === 200, 20_000, 300);
-      assert.equal(ours(m, 'join', nwid), '200 join OK\n');
-    }
+    for (const m of [ctl, m1, m2]) await waitFor(`${m.name}'s API`, () => apiOf(m)('GET', '/status').status === 200, 20_000, 300);
+    const joined = await Promise.all([ctl, m1, m2].map((m) => runAsync('ip', ['netns', 'exec', m.ns, process.execPath, cli, 'join', nwid, '--home', home(m)])));
+    for (const j of joined) assert.equal(j.stdout, '200 join OK\n');
     // Refused while not authorized: ACCESS_DENIED, no config, no addresses; the controller now knows them.
     for (const m of [ctl, m1, m2]) {
-      const line = await waitFor(`${m.name} ACCESS_DENIED`, () => ours(m, 'listnetworks').split('\n').find((l) => l.includes(` ${nwid} `) && l.includes(' ACCESS_DENIED ')), 30_000, 500);
+      await waitFor(`${m.name} ACCESS_DENIED`, () => statusOf(m, nwid) === 'ACCESS_DENIED', 30_000, 200);
+      const line = ours(m, 'listnetworks').split('\n').find((l) => l.includes(` ${nwid} `));
       assert.equal(line, `200 listnetworks ${nwid}  ${memberMac(nwid, addr(m))} ACCESS_DENIED PRIVATE ${listed(m, nwid).portDeviceName} -`);
     }
     stamp('all three ACCESS_DENIED');
