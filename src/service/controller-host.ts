@@ -8,6 +8,7 @@ import type winston from 'winston';
 import { StateError } from '../util/errors.js';
 import { secureRandomBytes } from '../crypto/random.js';
 import type { Identity } from '../protocol/identity.js';
+import type { NetworkControllerPort } from '../node/controller-link.js';
 import { createController, type ControllerParts } from '../controller/controller.js';
 import { FileStore } from '../controller/file-store.js';
 import type { Engine } from './engine.js';
@@ -17,11 +18,9 @@ export const CONTROLLER_DB_DIR = 'controller.d';
 
 export class ControllerHost {
   private readonly parts: ControllerParts;
-  private readonly engine: Engine;
 
-  private constructor(parts: ControllerParts, engine: Engine) {
+  private constructor(parts: ControllerParts) {
     this.parts = parts;
-    this.engine = engine;
   }
 
   /** Loads controller.d (junk files are reported, not fatal) and builds the controller for `identity`. */
@@ -42,17 +41,17 @@ export class ControllerHost {
       },
       onError: (e) => log.error('controller request failed', { error: (e as Error).message }),
     });
-    return new ControllerHost(parts, engine);
+    return new ControllerHost(parts);
   }
 
   /** Periodic work: SSO authorizations that expired are revoked (every 0.5 s, as 1.14.1). */
-  tick(): void {
-    this.parts.handler.expireAuthorizations(this.engine.now());
+  tick(nowMs: number): void {
+    this.parts.handler.expireAuthorizations(nowMs);
   }
 
-  /** Hands the node's config requests to this controller (again after the node is replaced). */
-  attach(): void {
-    this.engine.node.setNetworkController(this.parts.handler);
+  /** What the node hands its config requests to (Engine.start attaches it before the node's first pass). */
+  get port(): NetworkControllerPort {
+    return this.parts.handler;
   }
 
   get counts(): EmbeddedCounts {

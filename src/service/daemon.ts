@@ -177,8 +177,10 @@ export class Daemon {
     }));
     await binder.refresh();
     this.netPorts.start();
-    this.engine.start(identity, saved);
-    await this.startController(identity);
+    // The controller's records are loaded before the node runs: its first pass already asks
+    // for our own networks' configs, and members may ask as soon as the node answers.
+    const controller = await this.openController(identity);
+    this.engine.start(identity, saved, controller.port);
     const api = (this.api = new LocalApiServer({ port: this.opts.port, token, service: this.localService(), nowMs: () => this.engine.now(), log: this.opts.log.child({ component: 'api' }) }));
     await api.start();
     writeFileAtomic(this.home.path(PORT_FILE), String(this.opts.port));
@@ -186,7 +188,7 @@ export class Daemon {
     this.every(BINDER_REFRESH_MS, () => binder.refresh().catch((e: Error) => this.log.error('binder refresh failed', { error: e.message })));
     this.sweepPeers();
     this.every(PEER_CACHE_SWEEP_INTERVAL_MS, () => this.sweepPeers());
-    this.every(CONTROLLER_TICK_MS, () => this.controller?.tick());
+    this.every(CONTROLLER_TICK_MS, () => this.controller?.tick(this.engine.now()));
   }
 
   private localService(): EngineLocalService {
@@ -203,9 +205,10 @@ export class Daemon {
     });
   }
 
-  private async startController(identity: Identity): Promise<void> {
+  /** The embedded controller of `identity` over controller.d, loaded; the node is started with its port. */
+  private async openController(identity: Identity): Promise<ControllerHost> {
     this.controller = await ControllerHost.open(this.home.path(CONTROLLER_DB_DIR), identity, this.engine, this.opts.log.child({ component: 'controller' }));
-    this.controller.attach();
+    return this.controller;
   }
 
   /** Stops the API first (its port is free when this resolves), then the node and the sockets. */
@@ -267,8 +270,9 @@ export class Daemon {
     const identity = await generateIdentityInWorker();
     if (this.isStopped) return;
     writeIdentity(this.home, identity);
-    this.engine.start(identity, this.home.loadSaved());
-    await this.startController(identity);
+    const controller = await this.openController(identity);
+    if (this.isStopped) return;
+    this.engine.start(identity, this.home.loadSaved(), controller.port);
     this.log.info('new identity', { address: addressToString(identity.address) });
   }
 

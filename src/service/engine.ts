@@ -6,6 +6,7 @@ import type { InetAddress } from '../protocol/inet-address.js';
 import { Node, type NodeOptions } from '../node/node.js';
 import type { NodeEvent, NodeHost, SavedState, SocketId, StateKind } from '../node/host.js';
 import type { NetworkPortOp, VirtualFrame, VirtualNetworkConfig } from '../node/virtual-network.js';
+import type { NetworkControllerPort } from '../node/controller-link.js';
 import { MonotonicNow, type Clock } from './clock.js';
 
 /** The UDP edge as the engine sees it. `send` takes ownership of `data` (node/host.ts). */
@@ -65,9 +66,15 @@ export class Engine {
     return this.time.now();
   }
 
-  /** Builds the node for `identity` and runs its first background pass. */
-  start(identity: Identity, saved: SavedState): void {
+  /**
+   * Builds the node for `identity` and runs its first background pass. `controller` answers
+   * the requests for our own networks (05 §1.2); it is attached before that first pass, whose
+   * ping check asks for the saved networks' configs at once (04 §1.4), as 1.14.1's service
+   * sets its controller before it rejoins networks.d.
+   */
+  start(identity: Identity, saved: SavedState, controller: NetworkControllerPort | null = null): void {
     this.current = new Node(this.host, identity, saved, this.now(), this.opts.node);
+    this.current.setNetworkController(controller);
     for (const a of this.opts.contact ?? []) this.current.addAlwaysContact(a);
     this.runTick();
   }

@@ -12,7 +12,7 @@ import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NamespaceSet, run } from '../../src/demo/namespace-set.js';
+import { NamespaceSet, run as sh } from '../../src/demo/namespace-set.js';
 import { hasNetns } from '../helpers/netns.js';
 import { cli } from '../helpers/zt-homes.js';
 
@@ -203,11 +203,11 @@ export async function run(): Promise<void> {
   try {
     ns.add(a);
     ns.add(b);
-    run(['ip', '-n', a, 'link', 'add', 'zov0', 'type', 'veth', 'peer', 'name', 'zov1', 'netns', b]);
-    run(['ip', '-n', a, 'addr', 'add', `10.${n}.0.1/24`, 'dev', 'zov0']);
-    run(['ip', '-n', b, 'addr', 'add', `10.${n}.0.2/24`, 'dev', 'zov1']);
-    run(['ip', '-n', a, 'link', 'set', 'zov0', 'up']);
-    run(['ip', '-n', b, 'link', 'set', 'zov1', 'up']);
+    sh(['ip', '-n', a, 'link', 'add', 'zov0', 'type', 'veth', 'peer', 'name', 'zov1', 'netns', b]);
+    sh(['ip', '-n', a, 'addr', 'add', `10.${n}.0.1/24`, 'dev', 'zov0']);
+    sh(['ip', '-n', b, 'addr', 'add', `10.${n}.0.2/24`, 'dev', 'zov1']);
+    sh(['ip', '-n', a, 'link', 'set', 'zov0', 'up']);
+    sh(['ip', '-n', b, 'link', 'set', 'zov1', 'up']);
     const raw = await measure(ns, a, b, `10.${n}.0.2`, []);
     console.log(line('raw veth', raw, null));
     const ours = await overlayFigures(ztkubeOverlay, ns, work, a, b, `10.${n}.0.1`, n);

@@ -118,3 +118,20 @@ test('the time given to the node never goes back when the clock is stepped back'
   engine.stop();
 });
 
+
+test('the controller given to start answers the first pass, which asks for our own saved networks at once', () => {
+  const clock = new ManualClock(7_000_000);
+  const own = (BigInt(self.address) << 24n) | 0x000001n;
+  const saved = { planet: planet(), networks: [{ nwid: own, saved: new TextEncoder().encode('\n') }] };
+  const asked: bigint[] = [];
+  const { engine } = engineWith(clock);
+  engine.start(self, saved, { request: (req) => asked.push(req.nwid) });
+  assert.deepEqual(asked, [own], 'asked during start, before anything else could attach a controller');
+  assert.equal(engine.node.network(own)?.status, 'REQUESTING_CONFIGURATION');
+  engine.stop();
+  // Without one, the same first pass records NOT_FOUND (05 §1.2): what a late attach used to show.
+  const bare = engineWith(new ManualClock(7_000_000)).engine;
+  bare.start(self, saved);
+  assert.equal(bare.node.network(own)?.status, 'NOT_FOUND');
+  bare.stop();
+});
