@@ -21,6 +21,8 @@ export interface DaemonArgs {
   logFormat?: LogFormat;
   /** false (--no-taps): networks get in-memory ports, no OS devices. */
   taps?: boolean;
+  /** false (--no-native-udp): node:dgram sockets. */
+  nativeUdp?: boolean;
 }
 
 export function checkPort(flag: string, v: unknown): number {
@@ -42,7 +44,7 @@ export async function runDaemon(a: DaemonArgs): Promise<void> {
   });
   if (!['error', 'warn', 'info', 'debug'].includes(a.logLevel)) throw new ConfigError(`--log-level must be error, warn, info or debug, got ${JSON.stringify(a.logLevel)}`);
   const log = createLogger({ level: a.logLevel, format: a.logFormat });
-  const daemon = new Daemon({ home: a.home, port, secondaryPort, bind: a.bind, contact, log, safety: safetyFromEnv(process.env.ZTKUBE_SAFETY), taps: a.taps === false ? 'memory' : 'linux' });
+  const daemon = new Daemon({ home: a.home, port, secondaryPort, bind: a.bind, contact, log, safety: safetyFromEnv(process.env.ZTKUBE_SAFETY), taps: a.taps === false ? 'memory' : 'linux', nativeUdp: a.nativeUdp !== false });
   await daemon.start();
   await new Promise<void>((resolve) => {
     const stop = (): void => {
@@ -68,6 +70,7 @@ export const daemonCommand: CommandModule = {
       .option('allow-secondary-port', { type: 'boolean', default: true, describe: '--no-allow-secondary-port: only the primary port' })
       .option('bind', { type: 'string', array: true, describe: 'bind only these local IPs (default: every eligible interface address)' })
       .option('contact', { type: 'string', array: true, describe: 'keep contact with these node addresses (10 hex digits), as with a network anchor' })
+      .option('native-udp', { type: 'boolean', default: true, describe: '--no-native-udp: node:dgram sockets instead of the batched native ones' })
       .option('taps', { type: 'boolean', default: true, describe: '--no-taps: joined networks get no TAP devices, addresses or routes (ports in memory)' })
       .option('log-level', { type: 'string', default: 'info', choices: ['error', 'warn', 'info', 'debug'] })
       .option('log-format', { type: 'string', choices: ['json', 'text'] }),
@@ -82,6 +85,7 @@ export const daemonCommand: CommandModule = {
       logLevel: argv['log-level'] as string,
       logFormat: argv['log-format'] as LogFormat | undefined,
       taps: argv.taps as boolean,
+      nativeUdp: argv['native-udp'] as boolean,
     });
   },
 };

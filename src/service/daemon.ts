@@ -58,6 +58,8 @@ export interface DaemonOptions {
    * in-memory ports with no OS device, for tests in the host's namespace and API-only nodes.
    */
   taps?: 'linux' | 'memory';
+  /** Batched native UDP sockets when the addon is built (default); false: node:dgram. */
+  nativeUdp?: boolean;
   /** Overrides both (unit tests). */
   openTap?(o: TapOptions): Tap;
   hostNet?: HostNet;
@@ -172,8 +174,8 @@ export class Daemon {
       onDatagram: (socket, from, data) => this.engine.onDatagram(socket, from, data),
       onError: (e, where) => this.log.error('udp error', { where, error: e.message }),
       isDestinationAllowed: safety.isDestinationAllowed,
-      // Batched native sockets (issue #8): opt-in until the namespace/e2e suites have run on them.
-      nativeUdp: process.env.ZTKUBE_NATIVE_UDP === '1' && findUdpAddon() !== null,
+      // Batched native sockets (recvmmsg/sendmmsg) when the addon is built, unless turned off.
+      nativeUdp: (this.opts.nativeUdp ?? true) && findUdpAddon() !== null,
     }));
     await binder.refresh();
     this.netPorts.start();
