@@ -6,13 +6,11 @@
 // Where: $ZTKUBE_CRYPTO_ADDON if set, else native/build/Release/ztkube_crypto.node in the
 // first ancestor folder of this module that has it. ZTKUBE_NATIVE_CRYPTO=0 keeps the
 // TypeScript ciphers.
-import { existsSync } from 'node:fs';
+import { addonRelativePath, findNativeAddon } from '../util/native-addon.js';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { installNativeCrypto, type NativeCryptoAddon } from './native-crypto.js';
 
-const ADDON_RELATIVE = join('native', 'build', 'Release', 'ztkube_crypto.node');
+const ADDON_RELATIVE = addonRelativePath('ztkube_crypto.node');
 let cached: NativeCryptoAddon | undefined;
 
 /** The addon could not be found or loaded. */
@@ -22,17 +20,7 @@ export class CryptoAddonError extends Error {
 
 /** Path of the addon, or null if it has not been built. */
 export function findCryptoAddon(): string | null {
-  const fromEnv = process.env.ZTKUBE_CRYPTO_ADDON;
-  if (fromEnv) return existsSync(fromEnv) ? fromEnv : null;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    const p = join(dir, ADDON_RELATIVE);
-    if (existsSync(p)) return p;
-    const up = dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
-  return null;
+  return findNativeAddon('ztkube_crypto.node', 'ZTKUBE_CRYPTO_ADDON');
 }
 
 export function loadCryptoAddon(): NativeCryptoAddon {

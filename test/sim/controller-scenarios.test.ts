@@ -1,13 +1,13 @@
 // The ztkube controller and members on the simulated internet (issue #7): private and
 // public networks, authorization through the /controller API, unique and stable addresses,
 // pushes after changes, revocations after deauthorization, a controller that goes away.
+import { controllerApi, runSettling, startSimController } from './sim-controller.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createController, type ControllerParts } from '../../src/controller/controller.js';
+import type { ControllerParts } from '../../src/controller/controller.js';
 import { MemoryStore } from '../../src/controller/memory-store.js';
 import type { Json, JsonObject } from '../../src/controller/json-read.js';
 import { ztNet, type ZtNet } from './zt-net.js';
-import { SeededRandom } from './seeded-random.js';
 
 interface World {
   zt: ZtNet;
@@ -19,32 +19,7 @@ interface World {
   members: string[];
 }
 
-const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-function startController(zt: ZtNet, store: MemoryStore, seed: string): ControllerParts {
-  const node = zt.node('ctl');
-  const rng = new SeededRandom(seed);
-  const ctl = createController({
-    store,
-    identity: zt.id('ctl'),
-    now: () => zt.net.now,
-    random: (n) => {
-      const b = new Uint8Array(n);
-      rng.fill(b);
-      return b;
-    },
-    replies: {
-      sendConfig: (nwid, id, dest, config) => node.controllerLink.sendConfig(zt.net.now, nwid, id, dest, config),
-      sendError: (nwid, id, dest, code, info) => node.controllerLink.sendError(zt.net.now, nwid, id, dest, code, info),
-      sendRevocation: (dest, rev) => node.controllerLink.sendRevocation(zt.net.now, dest, rev),
-    },
-    onError: (e) => {
-      throw e;
-    },
-  });
-  node.setNetworkController(ctl.handler);
-  return ctl;
-}
 
 async function world(seed: number, members = ['m1', 'm2', 'm3']): Promise<World> {
   const zt = ztNet({
@@ -60,20 +35,10 @@ async function world(seed: number, members = ['m1', 'm2', 'm3']): Promise<World>
   const w: World = {
     zt,
     store,
-    ctl: startController(zt, store, `ctl:${seed}`),
+    ctl: startSimController(zt, store, `ctl:${seed}`),
     members,
-    async api(method, path, body) {
-      const r = await w.ctl.api.handle(method, path.split('/').filter(Boolean), body === undefined ? undefined : JSON.stringify(body), zt.net.now);
-      assert.ok(r.status === 200, `${method} ${path}: ${r.status} ${JSON.stringify(r.body ?? r.text)}`);
-      return r.body as JsonObject;
-    },
-    async run(ms) {
-      for (let t = 0; t < ms; t += 50) {
-        zt.net.runFor(Math.min(50, ms - t));
-        w.ctl.handler.expireAuthorizations(zt.net.now);
-        await settle();
-      }
-    },
+    api: (method, path, body) => controllerApi(w.ctl, zt, method, path, body),
+    run: (ms) => runSettling(zt, ms, () => w.ctl.handler.expireAuthorizations(zt.net.now)),
   };
   // Let the root learn everyone (it verifies one new identity at a time).
   await w.run(16_000);
@@ -121,7 +86,7 @@ test('private network: REQUESTING → ACCESS_DENIED → OK once authorized, uniq
   // A new controller over the same records: the next refresh gives every member its address again.
   const before = Object.fromEntries(w.members.map((m) => [m, ips(w, m, nwid)[0]]));
   w.zt.node('ctl').setNetworkController(null);
-  w.ctl = startController(w.zt, w.store, 'ctl:restarted');
+  w.ctl = startSimController(w.zt, w.store, 'ctl:restarted');
   await w.run(70_000);
   for (const m of w.members) {
     assert.equal(status(w, m, nwid), 'OK');

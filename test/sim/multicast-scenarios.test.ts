@@ -2,9 +2,10 @@
 // and members that subscribe groups as their TAPs would (the broadcast group is implicit,
 // each member's ARP group is (ff:ff:ff:ff:ff:ff, its IPv4)). Members learn each other from
 // explicit GATHERs to the root and the controller, which learn them from LIKEs.
+import { controllerApi, runSettling, startSimController } from './sim-controller.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createController, type ControllerParts } from '../../src/controller/controller.js';
+import type { ControllerParts } from '../../src/controller/controller.js';
 import { MemoryStore } from '../../src/controller/memory-store.js';
 import type { Json, JsonObject } from '../../src/controller/json-read.js';
 import { agree } from '../../src/crypto/c25519.js';
@@ -16,7 +17,6 @@ import { decodeMulticastFrame, type MULTICAST_FRAME } from '../../src/protocol/v
 import { decodeMulticastGather, type MULTICAST_GATHER } from '../../src/protocol/verbs/multicast-gather.js';
 import type { Identity } from '../../src/protocol/identity.js';
 import { ztNet, type ZtNet } from './zt-net.js';
-import { SeededRandom } from './seeded-random.js';
 
 interface World {
   zt: ZtNet;
@@ -27,33 +27,8 @@ interface World {
   names: string[];
 }
 
-const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
 const BROADCAST = 0xffffffffffff;
 
-function startController(zt: ZtNet, store: MemoryStore, seed: string): ControllerParts {
-  const node = zt.node('ctl');
-  const rng = new SeededRandom(seed);
-  const ctl = createController({
-    store,
-    identity: zt.id('ctl'),
-    now: () => zt.net.now,
-    random: (n) => {
-      const b = new Uint8Array(n);
-      rng.fill(b);
-      return b;
-    },
-    replies: {
-      sendConfig: (nwid, id, dest, config) => node.controllerLink.sendConfig(zt.net.now, nwid, id, dest, config),
-      sendError: (nwid, id, dest, code, info) => node.controllerLink.sendError(zt.net.now, nwid, id, dest, code, info),
-      sendRevocation: (dest, rev) => node.controllerLink.sendRevocation(zt.net.now, dest, rev),
-    },
-    onError: (e) => {
-      throw e;
-    },
-  });
-  node.setNetworkController(ctl.handler);
-  return ctl;
-}
 
 async function world(seed: number, members: string[]): Promise<World> {
   const zt = ztNet({
@@ -68,20 +43,11 @@ async function world(seed: number, members: string[]): Promise<World> {
   const store = new MemoryStore();
   const w: World = {
     zt,
-    ctl: startController(zt, store, `ctl:${seed}`),
+    ctl: startSimController(zt, store, `ctl:${seed}`),
     members,
     names: ['root', 'ctl', ...members],
-    async api(method, path, body) {
-      const r = await w.ctl.api.handle(method, path.split('/').filter(Boolean), body === undefined ? undefined : JSON.stringify(body), zt.net.now);
-      assert.ok(r.status === 200, `${method} ${path}: ${r.status} ${JSON.stringify(r.body ?? r.text)}`);
-      return r.body as JsonObject;
-    },
-    async run(ms) {
-      for (let t = 0; t < ms; t += 50) {
-        zt.net.runFor(Math.min(50, ms - t));
-        await settle();
-      }
-    },
+    api: (method, path, body) => controllerApi(w.ctl, zt, method, path, body),
+    run: (ms) => runSettling(zt, ms),
   };
   // Let the root learn everyone (it verifies one new identity at a time).
   await w.run(12_000 + 2_000 * members.length);

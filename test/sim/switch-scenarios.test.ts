@@ -3,9 +3,10 @@
 // it, the same foreign MAC from a non-bridge dropped, spraying to bridges, NDP emulation on
 // a 6PLANE network, TEE and REDIRECT rules, spoofed source MACs, and a network whose
 // managed addresses cover a member's physical address (no ZeroTier over ZeroTier).
+import { controllerApi, runSettling, startSimController } from './sim-controller.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createController, type ControllerParts } from '../../src/controller/controller.js';
+import type { ControllerParts } from '../../src/controller/controller.js';
 import { MemoryStore } from '../../src/controller/memory-store.js';
 import type { Json, JsonObject } from '../../src/controller/json-read.js';
 import { Verb } from '../../src/protocol/constants.js';
@@ -15,7 +16,6 @@ import { sameIp } from '../../src/protocol/ip-scope.js';
 import type { VirtualFrame } from '../../src/node/virtual-network.js';
 import { forge } from '../helpers/node-harness.js';
 import { ztNet, type ZtNet } from './zt-net.js';
-import { SeededRandom } from './seeded-random.js';
 
 interface World {
   zt: ZtNet;
@@ -24,7 +24,6 @@ interface World {
   run(ms: number): Promise<void>;
 }
 
-const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 async function world(seed: number, members = ['m1', 'm2', 'm3']): Promise<World> {
   const zt = ztNet({
@@ -36,41 +35,12 @@ async function world(seed: number, members = ['m1', 'm2', 'm3']): Promise<World>
       ...members.map((m, i) => ({ name: m, public: `203.0.113.${10 + i}` })),
     ],
   });
-  const node = zt.node('ctl');
-  const rng = new SeededRandom(`ctl:${seed}`);
-  const ctl = createController({
-    store: new MemoryStore(),
-    identity: zt.id('ctl'),
-    now: () => zt.net.now,
-    random: (n) => {
-      const b = new Uint8Array(n);
-      rng.fill(b);
-      return b;
-    },
-    replies: {
-      sendConfig: (nwid, id, dest, config) => node.controllerLink.sendConfig(zt.net.now, nwid, id, dest, config),
-      sendError: (nwid, id, dest, code, info) => node.controllerLink.sendError(zt.net.now, nwid, id, dest, code, info),
-      sendRevocation: (dest, rev) => node.controllerLink.sendRevocation(zt.net.now, dest, rev),
-    },
-    onError: (e) => {
-      throw e;
-    },
-  });
-  node.setNetworkController(ctl.handler);
+  const ctl = startSimController(zt, new MemoryStore(), `ctl:${seed}`);
   const w: World = {
     zt,
     ctl,
-    async api(method, path, body) {
-      const r = await ctl.api.handle(method, path.split('/').filter(Boolean), body === undefined ? undefined : JSON.stringify(body), zt.net.now);
-      assert.ok(r.status === 200, `${method} ${path}: ${r.status} ${JSON.stringify(r.body ?? r.text)}`);
-      return r.body as JsonObject;
-    },
-    async run(ms) {
-      for (let t = 0; t < ms; t += 50) {
-        zt.net.runFor(Math.min(50, ms - t));
-        await settle();
-      }
-    },
+    api: (method, path, body) => controllerApi(ctl, zt, method, path, body),
+    run: (ms) => runSettling(zt, ms),
   };
   await w.run(16_000);
   return w;

@@ -4,10 +4,8 @@
 //
 // Where: $ZTKUBE_TAP_ADDON if set, else native/build/Release/ztkube_tap.node in the first
 // ancestor folder of this module that has it (dist/src/net/tap/ → the repository root).
-import { existsSync } from 'node:fs';
+import { addonRelativePath, findNativeAddon } from '../../util/native-addon.js';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { TapError } from './errors.js';
 
 /** The opaque object the addon returns from open(). */
@@ -61,22 +59,12 @@ export interface NativeTapAddon {
   getInfoByName(name: string): { mtu: number; flags: number; index: number; mac: number };
 }
 
-const ADDON_RELATIVE = join('native', 'build', 'Release', 'ztkube_tap.node');
+const ADDON_RELATIVE = addonRelativePath('ztkube_tap.node');
 let cached: NativeTapAddon | undefined;
 
 /** Path of the addon, or null if it has not been built. */
 export function findTapAddon(): string | null {
-  const fromEnv = process.env.ZTKUBE_TAP_ADDON;
-  if (fromEnv) return existsSync(fromEnv) ? fromEnv : null;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    const p = join(dir, ADDON_RELATIVE);
-    if (existsSync(p)) return p;
-    const up = dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
-  return null;
+  return findNativeAddon('ztkube_tap.node', 'ZTKUBE_TAP_ADDON');
 }
 
 export function loadTapAddon(): NativeTapAddon {

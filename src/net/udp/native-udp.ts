@@ -5,10 +5,8 @@
 //
 // Where: $ZTKUBE_UDP_ADDON if set, else native/build/Release/ztkube_udp.node in the first
 // ancestor folder of this module that has it.
-import { existsSync } from 'node:fs';
+import { addonRelativePath, findNativeAddon } from '../../util/native-addon.js';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { InetAddress } from '../../protocol/inet-address.js';
 
 /** Bytes per address in `addrs` / `dests`: [0] family 4|6, [2..4) port BE, [4..20) IP. */
@@ -55,21 +53,11 @@ export interface NativeUdpAddon {
   close(h: NativeUdpHandle): void;
 }
 
-const ADDON_RELATIVE = join('native', 'build', 'Release', 'ztkube_udp.node');
+const ADDON_RELATIVE = addonRelativePath('ztkube_udp.node');
 let cached: NativeUdpAddon | undefined;
 
 export function findUdpAddon(): string | null {
-  const fromEnv = process.env.ZTKUBE_UDP_ADDON;
-  if (fromEnv) return existsSync(fromEnv) ? fromEnv : null;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    const p = join(dir, ADDON_RELATIVE);
-    if (existsSync(p)) return p;
-    const up = dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
-  return null;
+  return findNativeAddon('ztkube_udp.node', 'ZTKUBE_UDP_ADDON');
 }
 
 export function loadUdpAddon(): NativeUdpAddon {
