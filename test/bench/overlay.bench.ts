@@ -42,14 +42,15 @@ function has(cmd: string): boolean {
 
 async function waitFor<T>(what: string, fn: () => T | null | undefined | false, ms: number): Promise<T> {
   const end = Date.now() + ms;
+  let last = '';
   for (;;) {
     try {
       const v = fn();
       if (v) return v;
-    } catch {
-      // not yet
+    } catch (e) {
+      last = (e as Error).message.split('\n')[0];
     }
-    if (Date.now() > end) throw new Error(`bench overlay: timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`bench overlay: timed out waiting for ${what}${last ? ` (last: ${last})` : ''}`);
     await sleep(250);
   }
 }
@@ -101,9 +102,13 @@ function ztkubeCli(ns: NamespaceSet, where: string, args: string[]): string {
 
 function api(ns: NamespaceSet, where: string, home: string, method: string, path: string, body?: unknown): unknown {
   const token = readFileSync(join(home, 'authtoken.secret'), 'utf8').trim();
-  const args = ['-s', '-f', '-X', method, '-H', `X-ZT1-Auth: ${token}`, `http://127.0.0.1:9993${path}`];
+  const args = ['-s', '-X', method, '-H', `X-ZT1-Auth: ${token}`, '-w', '\n%{http_code}', `http://127.0.0.1:9993${path}`];
   if (body !== undefined) args.push('-d', JSON.stringify(body));
-  return JSON.parse(ns.exec(where, 'curl', args));
+  const out = ns.exec(where, 'curl', args);
+  const cut = out.lastIndexOf('\n');
+  const status = out.slice(cut + 1).trim();
+  if (status !== '200') throw new Error(`${method} ${path}: HTTP ${status} ${out.slice(0, cut).slice(0, 200)}`);
+  return JSON.parse(out.slice(0, cut));
 }
 
 interface Overlay {
@@ -175,8 +180,11 @@ async function overlayFigures(o: Overlay, ns: NamespaceSet, work: string, a: str
     await waitFor('a ping over the overlay', () => ns.exec(a, 'ping', ['-c', '1', '-W', '1', ipB]).includes('1 received'), 60_000);
     return await measure(ns, a, b, ipB, procs.map((p) => p.pid!));
   } finally {
+    // Both engines listen on 9993: the next one can start only when these have let go.
     for (const p of procs) if (p.pid && p.exitCode === null) process.kill(p.pid, 'SIGTERM');
-    await sleep(500);
+    const gone = (): boolean => procs.every((p) => p.exitCode !== null || p.signalCode !== null);
+    for (let i = 0; i < 100 && !gone(); i++) await sleep(100);
+    for (const p of procs) if (p.pid && p.exitCode === null && p.signalCode === null) process.kill(p.pid, 'SIGKILL');
   }
 }
 
