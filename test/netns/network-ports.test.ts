@@ -8,8 +8,8 @@
 // joins it. Checked on the devices with iproute2: the TAP's name as zerotier-one names it,
 // the member MAC, the MTU, the managed addresses and routes; a config change updates them;
 // the local settings (allowDefault, allowManaged) add and remove them; a ping crosses the
-// network between the two TAPs (static neighbours: ARP needs multicast); leave and SIGTERM
-// remove the TAPs.
+// network between the two TAPs (ARP over the overlay); leave and SIGTERM remove the TAPs.
+// The rest of the datapath is test/netns/lan.test.ts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -213,19 +213,17 @@ test('allowDefault adds the default route as two /1 halves; allowManaged=0 remov
   }
 });
 
-test('an IPv4 ping crosses the network between two members’ TAPs (static neighbours, as ARP needs multicast)', { skip }, async () => {
+test('an IPv4 ping crosses the network between two members’ TAPs (ARP resolved over the overlay)', { skip }, async () => {
   try {
     assert.equal(api(ctl, 'POST', `/network/${nwid}`, {}).status, 200);
     await waitFor("the controller's own TAP with 10.147.20.1", () => v4Addrs(link(ctl)).includes('10.147.20.1/24'), 30_000);
     // The controller owns the gateway: no route via itself.
     assert.deepEqual(routes(ctl), ['10.147.20.0/24 proto kernel']);
-    const mac = (h: LabHost): string => link(h)!.address;
-    lab!.exec(m, 'ip', ['neigh', 'replace', '10.147.20.1', 'lladdr', mac(ctl), 'dev', dev, 'nud', 'permanent']);
-    lab!.exec(ctl, 'ip', ['neigh', 'replace', '10.147.20.3', 'lladdr', mac(m), 'dev', dev, 'nud', 'permanent']);
-    // The first frames may wait for credentials (COM) to reach the other member.
+    // The first frames wait for ARP over the overlay and for credentials (COM) to reach the other member.
     await waitFor('ping replies', () => /[1-9]\d* received/.test(lab!.exec(m, 'ping', ['-c', '2', '-i', '0.3', '-W', '2', '10.147.20.1'])), 30_000, 500);
     const out = lab!.exec(ctl, 'ping', ['-c', '3', '-i', '0.2', '-W', '2', '10.147.20.3']);
     assert.match(out, /3 received/);
+    assert.equal((JSON.parse(lab!.exec(ctl, 'ip', ['-j', 'neigh', 'show', '10.147.20.3', 'dev', dev])) as Array<{ lladdr?: string }>)[0]?.lladdr, link(m)!.address, 'learned by ARP');
   } catch (e) {
     dumpLogs();
     throw e;
