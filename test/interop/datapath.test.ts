@@ -100,9 +100,7 @@ interface Scenario {
 async function datapath(t: TestContext, s: Scenario): Promise<void> {
   const t0 = Date.now();
   const say = (what: string): void => {
-    const line = `[${s.label} ${((Date.now() - t0) / 1000).toFixed(1)} s] ${what}`;
-    t.diagnostic(line);
-    console.log(line);
+    t.diagnostic(`[${s.label} ${((Date.now() - t0) / 1000).toFixed(1)} s] ${what}`);
   };
   const ctlHome = s.homes.home(s.ctl.name);
   const api = (method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) => localApi((c, a) => lab!.exec(s.ctl, c, a), ctlHome, method, path, body);
