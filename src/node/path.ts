@@ -68,9 +68,29 @@ export class Path {
 /** Every path the node has seen, by (socket, remote address). */
 export class PathTable {
   private readonly byKey = new Map<string, Path>();
+  /**
+   * IPv4 paths again, by socket and then by address and port as one number: every datagram
+   * in and out looks its path up, and building the string key showed in the datapath profile.
+   */
+  private readonly v4 = new Map<SocketId, Map<number, Path>>();
 
   /** The path for this pair, created on first use. */
   get(socket: SocketId, address: InetAddress): Path {
+    if (address.family === 4) {
+      const ip = address.ip;
+      const n = (((ip[0] << 24) >>> 0) + ((ip[1] << 16) | (ip[2] << 8) | ip[3])) * 65536 + address.port;
+      let bySocket = this.v4.get(socket);
+      if (!bySocket) this.v4.set(socket, (bySocket = new Map()));
+      const hit = bySocket.get(n);
+      if (hit) return hit;
+      const p = this.getByKey(socket, address);
+      bySocket.set(n, p);
+      return p;
+    }
+    return this.getByKey(socket, address);
+  }
+
+  private getByKey(socket: SocketId, address: InetAddress): Path {
     const k = pathKey(socket, address);
     let p = this.byKey.get(k);
     if (!p) {
@@ -87,7 +107,13 @@ export class PathTable {
   /** Forgets paths no peer uses that have been silent both ways for `idleMs`. */
   prune(nowMs: number, inUse: Set<string>, idleMs: number): void {
     for (const [k, p] of this.byKey) {
-      if (!inUse.has(k) && nowMs - Math.max(p.lastInMs, p.lastOutMs) >= idleMs) this.byKey.delete(k);
+      if (!inUse.has(k) && nowMs - Math.max(p.lastInMs, p.lastOutMs) >= idleMs) {
+        this.byKey.delete(k);
+        if (p.address.family === 4) {
+          const ip = p.address.ip;
+          this.v4.get(p.socket)?.delete((((ip[0] << 24) >>> 0) + ((ip[1] << 16) | (ip[2] << 8) | ip[3])) * 65536 + p.address.port);
+        }
+      }
     }
   }
 }

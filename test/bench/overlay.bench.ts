@@ -128,10 +128,14 @@ function listed(json: string, nwid: string): string | null {
 
 const ztkubeOverlay: Overlay = {
   name: 'ztkube',
-  start: (ns, homeA, homeB, a, b) => [
-    ns.spawn(a, process.execPath, [cli, 'daemon', '--home', homeA, '--port', '9993', '--log-level', 'warn']),
-    ns.spawn(b, process.execPath, [cli, 'daemon', '--home', homeB, '--port', '9993', '--log-level', 'warn']),
-  ],
+  start: (ns, homeA, homeB, a, b) => {
+    // ZTKUBE_BENCH_PROFILE=<dir>: CPU profiles of both daemons, written when they stop.
+    const prof = process.env.ZTKUBE_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.ZTKUBE_BENCH_PROFILE}`] : [];
+    return [
+      ns.spawn(a, process.execPath, [...prof, cli, 'daemon', '--home', homeA, '--port', '9993', '--log-level', 'warn']),
+      ns.spawn(b, process.execPath, [...prof, cli, 'daemon', '--home', homeB, '--port', '9993', '--log-level', 'warn']),
+    ];
+  },
   join: (ns, where, home, nwid) => void ztkubeCli(ns, where, ['join', '--home', home, nwid]),
   ip: (ns, where, home, nwid) => listed(ztkubeCli(ns, where, ['listnetworks', '--home', home, '-j']), nwid),
 };
@@ -161,6 +165,11 @@ async function overlayFigures(o: Overlay, ns: NamespaceSet, work: string, a: str
   execFileSync(process.execPath, [cli, 'planet', 'create', join(work, `${o.name}-roots.json`), join(work, `${o.name}-planet`)], { stdio: 'ignore' });
   for (const h of [homeA, homeB]) writeFileSync(join(h, 'planet'), readFileSync(join(work, `${o.name}-planet`)));
   const procs = o.start(ns, homeA, homeB, a, b);
+  const output = procs.map(() => '');
+  procs.forEach((p, i) => {
+    p.stdout?.on('data', (d) => (output[i] = (output[i] + d).slice(-2000)));
+    p.stderr?.on('data', (d) => (output[i] = (output[i] + d).slice(-2000)));
+  });
   try {
     const addrA = pubA.slice(0, 10);
     const net = (await waitFor('the controller API', () => api(ns, a, homeA, 'POST', `/controller/network/${addrA}______`, {
@@ -179,12 +188,19 @@ async function overlayFigures(o: Overlay, ns: NamespaceSet, work: string, a: str
     const ipB = await waitFor('B on the network', () => o.ip(ns, b, homeB, nwid), 60_000);
     await waitFor('a ping over the overlay', () => ns.exec(a, 'ping', ['-c', '1', '-W', '1', ipB]).includes('1 received'), 60_000);
     return await measure(ns, a, b, ipB, procs.map((p) => p.pid!));
+  } catch (e) {
+    procs.forEach((p, i) => console.log(`bench overlay ${o.name} engine ${i} (exit ${p.exitCode ?? p.signalCode ?? 'running'}): ${output[i].trim().split('\n').slice(-5).join(' | ')}`));
+    throw e;
   } finally {
     // Both engines listen on 9993: the next one can start only when these have let go.
     for (const p of procs) if (p.pid && p.exitCode === null) process.kill(p.pid, 'SIGTERM');
     const gone = (): boolean => procs.every((p) => p.exitCode !== null || p.signalCode !== null);
     for (let i = 0; i < 100 && !gone(); i++) await sleep(100);
     for (const p of procs) if (p.pid && p.exitCode === null && p.signalCode === null) process.kill(p.pid, 'SIGKILL');
+    // API connections the server closed linger in TIME_WAIT on 9993, and zerotier-one's
+    // control plane does not bind over them: wait until they are gone (at most 60 s).
+    const lingering = (): boolean => [a, b].some((x) => /:9993\b/.test(ns.exec(x, 'ss', ['-Htan', 'state', 'time-wait'])));
+    for (let i = 0; i < 130 && lingering(); i++) await sleep(500);
   }
 }
 

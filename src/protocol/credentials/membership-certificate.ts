@@ -47,11 +47,19 @@ export function comIssuedTo(com: CertificateOfMembership): Address {
   return Number((valueOf(com, COM_QUALIFIER_ISSUED_TO) ?? 0n) & BigInt(ADDRESS_MAX));
 }
 
+/** Identities are immutable; the gate asks for a peer's hash on every frame. */
+const hashWordsCache = new WeakMap<Identity, readonly bigint[]>();
+
 /** Words 0…3 of SHA-384(address ‖ public key) as big-endian u64s (Identity::publicKeyHash). */
 export function identityHashWords(id: Identity): bigint[] {
-  const h = sha384(new Writer(5).u40(id.address).finish(), id.publicKey);
-  const dv = new DataView(h.buffer, h.byteOffset, h.byteLength);
-  return [0, 8, 16, 24].map((o) => dv.getBigUint64(o));
+  let words = hashWordsCache.get(id);
+  if (!words) {
+    const h = sha384(new Writer(5).u40(id.address).finish(), id.publicKey);
+    const dv = new DataView(h.buffer, h.byteOffset, h.byteLength);
+    words = [0, 8, 16, 24].map((o) => dv.getBigUint64(o));
+    hashWordsCache.set(id, words);
+  }
+  return [...words];
 }
 
 export interface MakeComOptions {
