@@ -131,9 +131,11 @@ const ztkubeOverlay: Overlay = {
   start: (ns, homeA, homeB, a, b) => {
     // ZTKUBE_BENCH_PROFILE=<dir>: CPU profiles of both daemons, written when they stop.
     const prof = process.env.ZTKUBE_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.ZTKUBE_BENCH_PROFILE}`] : [];
+    // ZTKUBE_BENCH_DAEMON_ARGS: extra daemon options to compare (e.g. --no-native-udp).
+    const extra = (process.env.ZTKUBE_BENCH_DAEMON_ARGS ?? '').split(' ').filter(Boolean);
     return [
-      ns.spawn(a, process.execPath, [...prof, cli, 'daemon', '--home', homeA, '--port', '9993', '--log-level', 'warn']),
-      ns.spawn(b, process.execPath, [...prof, cli, 'daemon', '--home', homeB, '--port', '9993', '--log-level', 'warn']),
+      ns.spawn(a, process.execPath, [...prof, cli, 'daemon', '--home', homeA, '--port', '9993', '--log-level', 'warn', ...extra]),
+      ns.spawn(b, process.execPath, [...prof, cli, 'daemon', '--home', homeB, '--port', '9993', '--log-level', 'warn', ...extra]),
     ];
   },
   join: (ns, where, home, nwid) => void ztkubeCli(ns, where, ['join', '--home', home, nwid]),
