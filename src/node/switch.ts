@@ -41,6 +41,7 @@ import type { Sender } from './sender.js';
 import type { InboundPacket, VerbContext } from './verb-table.js';
 import type { VirtualFrame } from './virtual-network.js';
 import { isNeighborSolicitation, ndpAnswer, ndpPrefixes, type NdpPrefix } from './ndp-emulation.js';
+import { transientBytes } from '../util/byte-pool.js';
 
 /** Why a frame from the TAP was not sent (null from sendFrame = sent, delivered or answered). */
 export type FrameRefusal =
@@ -419,7 +420,7 @@ export class Switch {
   private sendFrameTo(now: number, dest: Address, network: Network, etherType: number, data: Uint8Array): void {
     const peer = this.ctx.topology.peers.get(dest);
     if (peer) {
-      const buf = new Uint8Array(PACKET_IDX_PAYLOAD + FRAME_HEADER_BYTES + data.length);
+      const buf = transientBytes(PACKET_IDX_PAYLOAD + FRAME_HEADER_BYTES + data.length);
       const at = PACKET_IDX_PAYLOAD;
       buf.set(network.idBytes, at);
       buf[at + 8] = etherType >>> 8;

@@ -33,6 +33,7 @@ import {
   PACKET_IDX_DEST,
 } from './constants.js';
 import { isFragmented } from './packet.js';
+import { transientBytes } from '../util/byte-pool.js';
 
 /** A sender tried to fragment a packet it must not send (a bug in the caller, not input). */
 export class FragmentationError extends ZtkubeError {
@@ -105,7 +106,7 @@ export function fragmentPacket(pkt: Uint8Array, mtu: number): Uint8Array[] {
   let off = mtu;
   for (let index = 1; index < total; index++) {
     const len = Math.min(chunk, n - off);
-    const frag = new Uint8Array(FRAGMENT_HEADER_BYTES + len);
+    const frag = transientBytes(FRAGMENT_HEADER_BYTES + len);
     writeFragmentHeader(frag, { id8, dest, total, index, hops: 0 });
     frag.set(pkt.subarray(off, off + len), FRAGMENT_IDX_PAYLOAD);
     out.push(frag);
