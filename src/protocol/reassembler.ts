@@ -23,6 +23,7 @@
 // from a set of pieces that does not match its count.
 import { packetId, isFragmented } from './packet.js';
 import { fragmentProblem } from './fragment.js';
+import { transientBytes } from '../util/byte-pool.js';
 import {
   FRAGMENT_IDX_COUNTS,
   FRAGMENT_IDX_PAYLOAD,
@@ -109,10 +110,11 @@ export class Reassembler {
       return this.drop('duplicate');
     }
     // Kept as a view while the packet is assembled; copied only if it has to wait (the
-    // caller may reuse `pkt`): one off-heap allocation less per completing piece.
+    // caller may reuse `pkt`): one off-heap allocation less per completing piece. A waiting
+    // piece lives only until its packet completes or times out: a pooled copy (byte-pool.ts).
     e.head = pkt;
     const whole = this.tryComplete(nowMs, id, e);
-    if (whole === null && e.head === pkt) e.head = pkt.slice();
+    if (whole === null && e.head === pkt) e.head = transientCopy(pkt);
     return whole;
   }
 
@@ -142,7 +144,7 @@ export class Reassembler {
     e.frags[index] = data;
     e.fragCount++;
     const whole = this.tryComplete(nowMs, id, e);
-    if (whole === null && e.frags[index] === data) e.frags[index] = data.slice();
+    if (whole === null && e.frags[index] === data) e.frags[index] = transientCopy(data);
     return whole;
   }
 
@@ -226,4 +228,10 @@ export class Reassembler {
     }
     this.completed.set(id, atMs);
   }
+}
+
+function transientCopy(d: Uint8Array): Uint8Array {
+  const c = transientBytes(d.length);
+  c.set(d);
+  return c;
 }
