@@ -126,10 +126,16 @@ export class NodeContext {
     this.randomUsed += n;
   }
 
-  /** A random integer in [0, n). */
+  /** A random integer in [0, n), from the next 4 pool bytes (no allocation: frames draw one each). */
   randomInt(n: number): number {
-    const b = this.randomBytes(4);
-    return (((b[0] << 24) >>> 0) + ((b[1] << 16) | (b[2] << 8) | b[3])) % n;
+    if (this.randomUsed + 4 > RANDOM_POOL_BYTES) {
+      this.host.random(this.randomPool);
+      this.randomUsed = 0;
+    }
+    const b = this.randomPool;
+    const i = this.randomUsed;
+    this.randomUsed = i + 4;
+    return (((b[i] << 24) >>> 0) + ((b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3])) % n;
   }
 
   /** 03 §5.7, 04 §7.7: may this remote address carry traffic for `peerAddress`? */

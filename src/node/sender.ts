@@ -58,6 +58,7 @@ export class Sender {
   private txQueue: QueuedPacket[] = [];
   /** Address → last WHOIS sent for it (03 §7.3). */
   private readonly whoisSent = new Map<number, number>();
+  private readonly packetId8 = new Uint8Array(8);
 
   constructor(ctx: NodeContext) {
     this.ctx = ctx;
@@ -124,8 +125,14 @@ export class Sender {
     const path = this.choosePath(now, peer);
     if (!path) return false;
     const ctx = this.ctx;
-    writeHeader(buf, { id8: ctx.randomBytes(8), dest: peer.address, source: ctx.address, verb });
+    writeHeader(buf, { id8: this.nextPacketId(), dest: peer.address, source: ctx.address, verb });
     return this.armorAndEmit(now, peer, path, buf, verb);
+  }
+
+  /** A fresh random packet ID in a scratch array that writeHeader/buildPacket copy (one per packet, no allocation). */
+  private nextPacketId(): Uint8Array {
+    this.ctx.fillRandom(this.packetId8);
+    return this.packetId8;
   }
 
   /** A peer in memory, or restored from the cache (03 §3.2 item 4, §3.4). */
@@ -180,7 +187,7 @@ export class Sender {
       planet: { worldId: planet?.id ?? 0n, timestamp: planet?.timestamp ?? 0n },
       tail: encodeHelloTail(ctx.topology.helloMoons()),
     };
-    const pkt = buildPacket({ id8: ctx.randomBytes(8), dest: peer.address, source: ctx.address, verb: Verb.HELLO, payload: encodeHello(hello) });
+    const pkt = buildPacket({ id8: this.nextPacketId(), dest: peer.address, source: ctx.address, verb: Verb.HELLO, payload: encodeHello(hello) });
     helloTailCrypt(pkt, PACKET_IDX_PAYLOAD + helloTailOffset(hello), peer.keys.salsaKey);
     armor(pkt, peer.keys, 0);
     ctx.expected.expectPacket(pkt, now);
@@ -231,7 +238,7 @@ export class Sender {
 
   /** A new packet for `peer`, compressed where 1.14.1 compresses that verb (02 §6). */
   private build(peer: Peer, verb: number, payload: Uint8Array, isUncompressed = false): Uint8Array {
-    const pkt = buildPacket({ id8: this.ctx.randomBytes(8), dest: peer.address, source: this.ctx.address, verb, payload });
+    const pkt = buildPacket({ id8: this.nextPacketId(), dest: peer.address, source: this.ctx.address, verb, payload });
     return COMPRESSED_VERBS.has(verb) && !isUncompressed ? compressPacket(pkt) : pkt;
   }
 

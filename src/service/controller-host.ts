@@ -54,10 +54,6 @@ export class ControllerHost {
     return this.parts.handler;
   }
 
-  get counts(): EmbeddedCounts {
-    return this.parts.handler.counts;
-  }
-
   /** The /controller routes for the local API. */
   readonly api: ControllerHandler = async (method, pathSegments, body, nowMs): Promise<ApiResponse> => {
     const m = method === 'HEAD' ? 'GET' : method;
@@ -67,4 +63,3 @@ export class ControllerHost {
   };
 }
 
-type EmbeddedCounts = ControllerParts['handler']['counts'];

@@ -51,7 +51,7 @@ export function comIssuedTo(com: CertificateOfMembership): Address {
 const hashWordsCache = new WeakMap<Identity, readonly bigint[]>();
 
 /** Words 0…3 of SHA-384(address ‖ public key) as big-endian u64s (Identity::publicKeyHash). */
-export function identityHashWords(id: Identity): bigint[] {
+export function identityHashWords(id: Identity): readonly bigint[] {
   let words = hashWordsCache.get(id);
   if (!words) {
     const h = sha384(new Writer(5).u40(id.address).finish(), id.publicKey);
@@ -59,7 +59,7 @@ export function identityHashWords(id: Identity): bigint[] {
     words = [0, 8, 16, 24].map((o) => dv.getBigUint64(o));
     hashWordsCache.set(id, words);
   }
-  return [...words];
+  return words;
 }
 
 export interface MakeComOptions {
