@@ -17,6 +17,7 @@ import { SelfAwareness } from './self-awareness.js';
 import { ExpectedReplies } from './expected-replies.js';
 import { IdentityVerifyGate } from './identity-verify-gate.js';
 import { PhysicalSettings } from './physical.js';
+import { PacketCounts } from './packet-counts.js';
 
 export interface TrafficCounters {
   receivedTotal: number;
@@ -38,6 +39,8 @@ export class NodeContext {
   readonly peerCache: PeerCache;
   readonly drops = new DropCounter();
   readonly traffic: TrafficCounters = { receivedTotal: 0, sentTotal: 0, ignoredTotal: 0 };
+  /** By verb and ERROR code, for metrics. */
+  readonly packets = new PacketCounts();
   /** Extra always-contact addresses: anchors and --contact peers (03 §6.1). */
   readonly alwaysContact = new Set<number>();
   physical: PhysicalSettings;

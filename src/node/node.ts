@@ -35,6 +35,7 @@ import type { NetworkConfig } from '../protocol/netconf/network-config.js';
 import { encodeRequestMetadata, memberMetadata } from '../protocol/netconf/request-metadata.js';
 import type { VirtualNetworkConfig } from './virtual-network.js';
 import { PhysicalSettings, type PhysicalNetwork } from './physical.js';
+import type { PacketCounts } from './packet-counts.js';
 import { MIN_BACKGROUND_SPACING_MS, PEER_PATH_EXPIRATION_MS, SOFTWARE_VERSION, TIMER_TASK_PERIOD_MS } from './constants.js';
 import { PROTOCOL_VERSION } from '../protocol/constants.js';
 
@@ -56,6 +57,8 @@ export interface PeerInfo {
   latencyMs: number | null;
   /** Non-expired paths, in the order the core holds them. */
   paths: Array<{ address: InetAddress; socket: SocketId; lastReceiveMs: number; lastSendMs: number; isPreferred: boolean; trustedPathId: bigint }>;
+  /** Authenticated packets and plaintext bytes exchanged with the peer since it was met (metrics). */
+  traffic: { packetsIn: number; packetsOut: number; bytesIn: number; bytesOut: number; invalidIn: number };
 }
 
 /** The node's own state for `status` and metrics (06 §5.2). */
@@ -71,6 +74,8 @@ export interface NodeStatus {
   /** Peers in the cache, restored when a packet names them (03 §3.4). */
   cachedPeers: number;
   drops: Record<string, number>;
+  /** Packets by verb and ERROR code, both ways: live counters, read but never written by the caller. */
+  packets: PacketCounts;
   receivedTotal: number;
   sentTotal: number;
   ignoredTotal: number;
@@ -197,6 +202,11 @@ export class Node {
   orbit(nowMs: number, worldId: bigint, seed: number): void {
     this.advance(nowMs);
     this.ctx.topology.orbit(worldId, seed);
+  }
+
+  /** The moons held, in the order they arrived (not those still awaited through a seed). */
+  moons(): World[] {
+    return [...this.ctx.topology.moons.values()];
   }
 
   /** Leaves a moon: removes it and its file (03 §8.7). */
@@ -339,6 +349,7 @@ export class Node {
       surfaceAddresses: this.ctx.awareness.surfaceAddresses(),
       cachedPeers: this.ctx.peerCache.size,
       drops: this.ctx.drops.snapshot(),
+      packets: this.ctx.packets,
       receivedTotal: traffic.receivedTotal,
       sentTotal: traffic.sentTotal,
       ignoredTotal: traffic.ignoredTotal,
@@ -365,6 +376,7 @@ export class Node {
         version: { ...p.version },
         latencyMs: best && best.path.latencyMs !== 0xffff ? best.path.latencyMs : null,
         paths: p.paths.filter((e) => nowMs - e.lastReceiveMs < PEER_PATH_EXPIRATION_MS).map(describe),
+        traffic: { packetsIn: p.packetsInTotal, packetsOut: p.packetsOutTotal, bytesIn: p.bytesInTotal, bytesOut: p.bytesOutTotal, invalidIn: p.invalidPacketsInTotal },
       });
     }
     return out;

@@ -137,5 +137,6 @@ function answerCollision(v: VerbContext, rx: HelloArrival, claimed: Identity): v
   const payload = encodeError({ inReVerb: Verb.HELLO, inRePacketId: packetIdBytes(pkt), code: ErrorCode.IDENTITY_COLLISION });
   const err = buildPacket({ id8: node.randomBytes(8), dest: claimed.address, source: node.address, verb: Verb.ERROR, payload });
   armor(err, impostor.keys, 1);
+  node.packets.sent(Verb.ERROR, null, err.length, payload);
   v.sender.emit(now, path.socket, path.address, err);
 }

@@ -40,6 +40,13 @@ export class Peer {
   lastPushDirectPathsReceivedMs = 0;
   pushDirectPathsReceivedCount = 0;
   lastPathHintMs = 0;
+  /** Authenticated packets and their plaintext bytes, both ways (metrics; plain increments). */
+  packetsInTotal = 0;
+  packetsOutTotal = 0;
+  bytesInTotal = 0;
+  bytesOutTotal = 0;
+  /** Packets claiming to be from this peer that failed authentication (1.14.1's zt_peer_packet_errors). */
+  invalidPacketsInTotal = 0;
 
   constructor(identity: Identity, keys: PeerKeys) {
     this.identity = identity;

@@ -152,6 +152,7 @@ export class Receiver {
     const hops = packetHops(pkt);
     const suite = cipherSuiteOf(pkt);
     if (suite === CipherSuite.C25519_POLY1305_NONE && (pkt[PACKET_IDX_VERB] & VERB_MASK) === Verb.HELLO) {
+      node.packets.received(Verb.HELLO, null, pkt.length, null);
       onHELLO(this.v, this.bookkeeping, { now, path, packet: pkt, hops, isTrusted: false });
       return;
     }
@@ -169,10 +170,12 @@ export class Receiver {
         return;
       }
       if ((pkt[PACKET_IDX_VERB] & VERB_MASK) === Verb.HELLO) {
+        node.packets.received(Verb.HELLO, peer, pkt.length, null);
         onHELLO(this.v, this.bookkeeping, { now, path, packet: pkt, hops, isTrusted: true });
         return;
       }
     } else if (!dearmor(pkt, peer.keys)) {
+      peer.invalidPacketsInTotal++;
       node.report('bad_mac', path.address);
       return;
     }
@@ -184,7 +187,9 @@ export class Receiver {
       return;
     }
     const verb = plain[PACKET_IDX_VERB] & VERB_MASK;
-    this.dispatch({ now, peer, path, hops, verb, packet: plain, payload: packetPayload(plain) }, now);
+    const payload = packetPayload(plain);
+    node.packets.received(verb, peer, plain.length, payload);
+    this.dispatch({ now, peer, path, hops, verb, packet: plain, payload }, now);
   }
 
   private dispatch(rx: InboundPacket, createdMs: number): void {

@@ -126,6 +126,7 @@ export class Sender {
     if (!path) return false;
     const ctx = this.ctx;
     writeHeader(buf, { id8: this.nextPacketId(), dest: peer.address, source: ctx.address, verb });
+    ctx.packets.sent(verb, peer, buf.length, null);
     return this.armorAndEmit(now, peer, path, buf, verb);
   }
 
@@ -189,6 +190,7 @@ export class Sender {
     };
     const pkt = buildPacket({ id8: this.nextPacketId(), dest: peer.address, source: ctx.address, verb: Verb.HELLO, payload: encodeHello(hello) });
     helloTailCrypt(pkt, PACKET_IDX_PAYLOAD + helloTailOffset(hello), peer.keys.salsaKey);
+    ctx.packets.sent(Verb.HELLO, peer, pkt.length, null);
     armor(pkt, peer.keys, 0);
     ctx.expected.expectPacket(pkt, now);
     this.emit(now, socket, to, pkt);
@@ -239,6 +241,7 @@ export class Sender {
   /** A new packet for `peer`, compressed where 1.14.1 compresses that verb (02 §6). */
   private build(peer: Peer, verb: number, payload: Uint8Array, isUncompressed = false): Uint8Array {
     const pkt = buildPacket({ id8: this.nextPacketId(), dest: peer.address, source: this.ctx.address, verb, payload });
+    this.ctx.packets.sent(verb, peer, pkt.length, payload);
     return COMPRESSED_VERBS.has(verb) && !isUncompressed ? compressPacket(pkt) : pkt;
   }
 

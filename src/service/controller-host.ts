@@ -11,6 +11,7 @@ import type { Identity } from '../protocol/identity.js';
 import type { NetworkControllerPort } from '../node/controller-link.js';
 import { createController, type ControllerParts } from '../controller/controller.js';
 import { FileStore } from '../controller/file-store.js';
+import { ControllerMetrics, type ControllerMetricsSnapshot } from '../controller/controller-metrics.js';
 import type { Engine } from './engine.js';
 import type { ApiResponse, ControllerHandler } from './local-api/service-port.js';
 
@@ -18,9 +19,11 @@ export const CONTROLLER_DB_DIR = 'controller.d';
 
 export class ControllerHost {
   private readonly parts: ControllerParts;
+  private readonly metrics: ControllerMetrics;
 
-  private constructor(parts: ControllerParts) {
+  private constructor(parts: ControllerParts, metrics: ControllerMetrics) {
     this.parts = parts;
+    this.metrics = metrics;
   }
 
   /** Loads controller.d (junk files are reported, not fatal) and builds the controller for `identity`. */
@@ -41,12 +44,20 @@ export class ControllerHost {
       },
       onError: (e) => log.error('controller request failed', { error: (e as Error).message }),
     });
-    return new ControllerHost(parts);
+    const metrics = new ControllerMetrics();
+    await metrics.load(store);
+    parts.db.addListener(metrics);
+    return new ControllerHost(parts, metrics);
   }
 
   /** Periodic work: SSO authorizations that expired are revoked (every 0.5 s, as 1.14.1). */
   tick(nowMs: number): void {
     this.parts.handler.expireAuthorizations(nowMs);
+  }
+
+  /** For /metrics (05 §8.10): records held, changes, and requests by outcome. */
+  metricsSnapshot(): { records: ControllerMetricsSnapshot; requests: Readonly<Record<string, number>> } {
+    return { records: this.metrics.snapshot(), requests: { ...this.parts.handler.counts } };
   }
 
   /** What the node hands its config requests to (Engine.start attaches it before the node's first pass). */

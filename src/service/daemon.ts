@@ -20,7 +20,12 @@ import { systemClock, type Clock } from './clock.js';
 import { NodeEventLog } from './node-event-log.js';
 import { sweepPeerCache, PEER_CACHE_SWEEP_INTERVAL_MS } from './peer-cache-sweep.js';
 import { NO_SAFETY, type SafetyPolicy } from './safety.js';
-import { loadOrCreateAuthToken } from './authtoken.js';
+import { loadOrCreateAuthToken, loadOrCreateMetricsToken } from './authtoken.js';
+import { MetricsSampler, METRICS_FILE, METRICS_SAMPLE_INTERVAL_MS } from './metrics/metrics-sampler.js';
+import type { IpPrefix } from '../net/ip/prefix.js';
+import type { MetricsInput } from './metrics/node-metrics.js';
+
+type MetricsSnapshotInput = Omit<MetricsInput, 'latency'>;
 import { EngineLocalService, type NetworkPort } from './local-service.js';
 import { NetworkLocalConfStore } from './network-local-conf.js';
 import { NodeNetworkPort } from './node-network-port.js';
@@ -60,6 +65,8 @@ export interface DaemonOptions {
   taps?: 'linux' | 'memory';
   /** Batched native UDP sockets when the addon is built (default); false: node:dgram. */
   nativeUdp?: boolean;
+  /** Sources besides loopback allowed to use the local API (local.conf allowManagementFrom, 06 §5.2). */
+  allowManagementFrom?: IpPrefix[];
   /** Overrides both (unit tests). */
   openTap?(o: TapOptions): Tap;
   hostNet?: HostNet;
@@ -80,6 +87,9 @@ export class Daemon {
   /** The embedded controller for networks <our address>xxxxxx (05 §1.1). */
   private controller: ControllerHost | null = null;
   private boundPorts: number[] = [];
+  /** UDP payload bytes both ways (zt_data): one addition per datagram at this edge. */
+  private readonly udpBytes = { bytesInTotal: 0, bytesOutTotal: 0 };
+  private readonly metrics: MetricsSampler;
   private readonly intervals: NodeJS.Timeout[] = [];
   private isStopped = false;
   private releaseHome: (() => void) | null = null;
@@ -100,7 +110,12 @@ export class Daemon {
     this.engine = new Engine({
       clock: this.clock,
       transport: {
-        send: (socket, to, data, ttl) => this.binder?.send(socket, to, data, ttl) ?? false,
+        send: (socket, to, data, ttl) => {
+          const bytes = data.length; // read before the binder owns the buffer
+          const isSent = this.binder?.send(socket, to, data, ttl) ?? false;
+          if (isSent) this.udpBytes.bytesOutTotal += bytes;
+          return isSent;
+        },
         localAddresses: () => this.binder?.bound().map((b) => b.local) ?? [],
       },
       putState: (kind, id, data) => {
@@ -133,6 +148,27 @@ export class Daemon {
       isOnline: () => this.engine.isRunning && this.engine.node.isOnline,
       nowMs: () => this.clock.now(),
     });
+    this.metrics = new MetricsSampler({
+      gather: () => this.gatherMetrics(),
+      filePath: this.home.path(METRICS_FILE),
+      log: opts.log.child({ component: 'metrics' }),
+      nowMs: () => this.clock.now(),
+    });
+  }
+
+  /** What /metrics and metrics.prom report, from the running node and the edges (null while none runs). */
+  private gatherMetrics(): MetricsSnapshotInput | null {
+    if (!this.engine.isRunning) return null;
+    const node = this.engine.node;
+    const nowMs = this.engine.now();
+    return {
+      nowMs,
+      status: node.status(),
+      peers: node.peerInfo(nowMs),
+      networks: node.networks().map((c) => ({ nwid: c.nwid, status: c.status, multicastGroups: c.multicastSubscriptions.length, traffic: this.netPorts.trafficOf(c.nwid) })),
+      udp: this.udpBytes,
+      controller: this.controller?.metricsSnapshot(),
+    };
   }
 
   /**
@@ -167,11 +203,15 @@ export class Daemon {
       this.log.warn('no planet file: using the public ZeroTier planet', { home: this.opts.home });
     }
     const token = loadOrCreateAuthToken(this.home.dir, secureRandomBytes);
+    const metricsToken = loadOrCreateMetricsToken(this.home.dir, secureRandomBytes);
     this.boundPorts = await this.ports();
     const binder = (this.binder = new UdpBinder({
       ports: this.boundPorts,
       bind: this.opts.bind,
-      onDatagram: (socket, from, data) => this.engine.onDatagram(socket, from, data),
+      onDatagram: (socket, from, data) => {
+        this.udpBytes.bytesInTotal += data.length;
+        this.engine.onDatagram(socket, from, data);
+      },
       onError: (e, where) => this.log.error('udp error', { where, error: e.message }),
       isDestinationAllowed: safety.isDestinationAllowed,
       // Batched native sockets (recvmmsg/sendmmsg) when the addon is built, unless turned off.
@@ -183,7 +223,14 @@ export class Daemon {
     // for our own networks' configs, and members may ask as soon as the node answers.
     const controller = await this.openController(identity);
     this.engine.start(identity, saved, controller.port);
-    const api = (this.api = new LocalApiServer({ port: this.opts.port, token, service: this.localService(), nowMs: () => this.engine.now(), log: this.opts.log.child({ component: 'api' }) }));
+    const api = (this.api = new LocalApiServer({
+      port: this.opts.port,
+      tokens: { auth: token, metrics: metricsToken },
+      allowManagementFrom: this.opts.allowManagementFrom,
+      service: this.localService(),
+      nowMs: () => this.engine.now(),
+      log: this.opts.log.child({ component: 'api' }),
+    }));
     await api.start();
     writeFileAtomic(this.home.path(PORT_FILE), String(this.opts.port));
     this.log.info('started', { address: addressToString(identity.address), listeningOn: binder.bound().map((b) => inetAddressToString(b.local)), api: api.listening });
@@ -191,6 +238,7 @@ export class Daemon {
     this.sweepPeers();
     this.every(PEER_CACHE_SWEEP_INTERVAL_MS, () => this.sweepPeers());
     this.every(CONTROLLER_TICK_MS, () => this.controller?.tick(this.engine.now()));
+    this.every(METRICS_SAMPLE_INTERVAL_MS, () => this.metrics.sample());
   }
 
   private localService(): EngineLocalService {
@@ -203,6 +251,7 @@ export class Daemon {
       primaryPort: this.opts.port,
       secondaryPort: () => this.boundPorts[1] ?? 0,
       listeningOn: () => this.binder?.bound().map((b) => b.local) ?? [],
+      metrics: () => this.metrics.render(),
       controller: (method, path, body, nowMs): Promise<ApiResponse> => this.controller?.api(method, path, body, nowMs) ?? Promise.resolve({ status: 404 }),
     });
   }

@@ -2,6 +2,7 @@
 // (joined networks). The service side of a network — its local settings file and TAP name —
 // lives here, as in 1.14.1's OneService; joining and leaving is the node's.
 import type { InetAddress } from '../protocol/inet-address.js';
+import type { World } from '../protocol/world.js';
 import type { VirtualNetworkConfig } from '../node/virtual-network.js';
 import { tapNameForNetwork } from '../net/tap/names.js';
 import type { Engine } from './engine.js';
@@ -36,6 +37,8 @@ export interface EngineLocalServiceOptions {
   secondaryPort(): number;
   listeningOn(): InetAddress[];
   controller?: ControllerHandler;
+  /** GET /metrics: the current metrics text. */
+  metrics(): string;
   /** The TAPs; without them the device name is the first choice and no groups are listed. */
   ports?: NetworkPortsView;
 }
@@ -107,6 +110,22 @@ export class EngineLocalService implements LocalService {
     this.settings.delete(nwid);
     this.opts.localConfs.remove(nwid);
     return true;
+  }
+
+  moons(): World[] {
+    return this.opts.engine.node.moons();
+  }
+
+  orbit(worldId: bigint, seed: number): void {
+    this.opts.engine.act((node, now) => node.orbit(now, worldId, seed));
+  }
+
+  deorbit(worldId: bigint): void {
+    this.opts.engine.act((node, now) => node.deorbit(now, worldId));
+  }
+
+  metrics(): string {
+    return this.opts.metrics();
   }
 
   private settingsOf(nwid: bigint): NetworkSettings {

@@ -46,6 +46,7 @@ export interface MulticastGroup {
 
 /** The node calls this edge makes. */
 export interface PortNode {
+  /** null (or nothing) when the frame went on, else why it was refused (counted per network). */
   sendFrame(nowMs: number, nwid: bigint, frame: VirtualFrame): unknown;
   multicastSubscribe(nowMs: number, nwid: bigint, mac: number, adi: number): unknown;
   multicastUnsubscribe(nowMs: number, nwid: bigint, mac: number, adi: number): unknown;
@@ -73,6 +74,19 @@ interface AppliedRoute extends WantedRoute {
   kernel: KernelRoute[];
 }
 
+/**
+ * A network's frames as the service sees them: in = delivered from the network to the TAP,
+ * out = read from the TAP and accepted by the node, refused = read but refused by the node
+ * (rules, unknown destination, multicast limits).
+ */
+export interface NetworkTraffic {
+  framesInTotal: number;
+  bytesInTotal: number;
+  framesOutTotal: number;
+  bytesOutTotal: number;
+  framesRefusedTotal: number;
+}
+
 class Port {
   readonly nwid: bigint;
   readonly id: string;
@@ -94,6 +108,8 @@ class Port {
   readonly txBuf: Uint8Array;
   rxDropsTotal = 0;
   txDropsTotal = 0;
+  /** Frames (and their payload bytes) between the TAP and the network, for metrics (plain increments). */
+  readonly traffic: NetworkTraffic = { framesInTotal: 0, bytesInTotal: 0, framesOutTotal: 0, bytesOutTotal: 0, framesRefusedTotal: 0 };
 
   constructor(nwid: bigint, tap: Tap, config: VirtualNetworkConfig, conf: LocalConf) {
     this.nwid = nwid;
@@ -217,6 +233,11 @@ export class NetworkPorts {
     }
   }
 
+  /** The frame counters of a network with a port (a live object: read, never written). */
+  trafficOf(nwid: bigint): Readonly<NetworkTraffic> | undefined {
+    return this.ports.get(nwid)?.traffic;
+  }
+
   /** NodeHost.deliverFrame: the frame is written with its 14-byte header rebuilt. */
   deliverFrame(nwid: bigint, frame: VirtualFrame): void {
     const p = this.ports.get(nwid);
@@ -228,6 +249,10 @@ export class NetworkPorts {
     const n = buildTapFrame(p.txBuf, frame);
     try {
       if (!p.tap.write(p.txBuf.subarray(0, n))) p.txDropsTotal++;
+      else {
+        p.traffic.framesInTotal++;
+        p.traffic.bytesInTotal += frame.data.length;
+      }
     } catch (e) {
       p.txDropsTotal++;
       if (this.limiter.allow(`tx:${p.id}`, this.opts.nowMs())) this.log.warn('TAP write failed', { nwid: p.id, device: p.tap.name, error: (e as Error).message });
@@ -342,7 +367,11 @@ export class NetworkPorts {
             p.rxDropsTotal++;
             continue;
           }
-          node.sendFrame(nowMs, p.nwid, p.rx);
+          if (node.sendFrame(nowMs, p.nwid, p.rx)) p.traffic.framesRefusedTotal++;
+          else {
+            p.traffic.framesOutTotal++;
+            p.traffic.bytesOutTotal += p.rx.data.length;
+          }
         }
       });
     } catch (e) {

@@ -2,6 +2,7 @@
 // from the 04 vector, settings merge as the real service merges them.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { World } from '../../src/protocol/world.js';
 import type { ControllerHandler, LocalService, NetworkSettings, NetworkView, PeerView, StatusView } from '../../src/service/local-api/service-port.js';
 import { sharedDir } from './shared.js';
 import { networkViewFromJson } from './network-view.js';
@@ -10,6 +11,11 @@ export class FakeLocalService implements LocalService {
   readonly joined = new Map<bigint, NetworkView>();
   readonly joins: Array<{ nwid: bigint; settings: Partial<NetworkSettings> }> = [];
   peerList: PeerView[] = [];
+  /** Held moons; orbit() records its calls and holds nothing until a test adds the world. */
+  moonList: World[] = [];
+  readonly orbits: Array<{ worldId: bigint; seed: number }> = [];
+  readonly deorbits: bigint[] = [];
+  metricsText = '';
   controller?: ControllerHandler;
 
   status(): StatusView {
@@ -59,5 +65,22 @@ export class FakeLocalService implements LocalService {
 
   leave(nwid: bigint): boolean {
     return this.joined.delete(nwid);
+  }
+
+  moons(): World[] {
+    return this.moonList;
+  }
+
+  orbit(worldId: bigint, seed: number): void {
+    this.orbits.push({ worldId, seed });
+  }
+
+  deorbit(worldId: bigint): void {
+    this.deorbits.push(worldId);
+    this.moonList = this.moonList.filter((w) => w.id !== worldId);
+  }
+
+  metrics(): string {
+    return this.metricsText;
   }
 }

@@ -8,6 +8,8 @@ import { addressToString } from '../../protocol/address.js';
 import { peerToJson } from '../peer-json.js';
 import { networkToJson } from './network-json.js';
 import { healthToJson, statusToJson } from './status-json.js';
+import { moonToJson, waitingMoonJson } from './moon-json.js';
+import { asString, strtoull, type Json } from '../../controller/json-read.js';
 import type { ApiResponse, LocalService, NetworkSettings } from './service-port.js';
 
 export interface RouteRequest {
@@ -50,6 +52,39 @@ export function settingsFromBody(body: string): Partial<NetworkSettings> {
 function nwidOf(m: RegExpExecArray): bigint {
   return BigInt('0x' + m[1]);
 }
+
+/** The seed of POST /moon/ID as 1.14.1 reads it: hexStrToU64(jsonString(seed, "0")); anything unreadable is 0. */
+export function seedFromBody(body: string): bigint {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return 0n; // 1.14.1 discards invalid JSON here
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return 0n;
+  return strtoull(asString((parsed as Record<string, Json>).seed, '0'), 16);
+}
+
+function moonGet(m: RegExpExecArray, svc: LocalService): ApiResponse {
+  const id = BigInt('0x' + m[1]);
+  const w = svc.moons().find((x) => x.id === id);
+  return { status: 200, body: w ? moonToJson(w) : {} };
+}
+
+/** Held: its object. Not held, seed given: orbit and answer the placeholder. No seed: {}. */
+function moonPost(m: RegExpExecArray, req: RouteRequest, svc: LocalService): ApiResponse {
+  const id = BigInt('0x' + m[1]);
+  const held = svc.moons().find((x) => x.id === id);
+  if (held) return { status: 200, body: moonToJson(held) };
+  const seed = seedFromBody(req.body);
+  if (seed === 0n) return { status: 200, body: {} };
+  // The node keeps the seed as an address: its low 40 bits, as 1.14.1's Address(seed).
+  svc.orbit(id, Number(seed & 0xffffffffffn));
+  return { status: 200, body: waitingMoonJson(id) };
+}
+
+/** 1.14.1 without bonding configured (06 §5.12): every bond route is refused before it looks at its arguments. */
+const BOND_INACTIVE = "Bonding layer isn't active yet";
 
 function errorBody(e: unknown): string {
   // 1.14.1's exception handler, spaces included: {"error": 500, "description": "…"}
@@ -94,6 +129,22 @@ const ROUTES: Route[] = [
       return { status: 200, body: p ? peerToJson(p, p.isTunneled) : {} };
     },
   },
+  { methods: GET, pattern: /^\/moon$/, handler: (_m, _r, svc) => ({ status: 200, body: svc.moons().map(moonToJson) }) },
+  { methods: GET, pattern: /^\/moon\/([0-9a-fA-F]{10})$/, handler: (m, _r, svc) => moonGet(m, svc) },
+  { methods: POST, pattern: /^\/moon\/([0-9a-fA-F]{10})$/, handler: (m, req, svc) => moonPost(m, req, svc) },
+  {
+    methods: DELETE,
+    pattern: /^\/moon\/([0-9a-fA-F]{10})$/,
+    handler: (m, _r, svc) => {
+      svc.deorbit(BigInt('0x' + m[1]));
+      return { status: 200, body: { result: true } }; // whether or not it was held, as 1.14.1
+    },
+  },
+  { methods: GET, pattern: /^\/metrics$/, handler: (_m, _r, svc) => ({ status: 200, body: svc.metrics(), contentType: 'text/plain' }) },
+  // Bonding is not implemented: the answers of a 1.14.1 whose bonding layer is unused.
+  { methods: GET, pattern: /^\/bond\/show\/([0-9a-fA-F]{10})$/, handler: () => ({ status: 400, body: null }) },
+  { methods: POST, pattern: /^\/bond\/rotate\/([0-9a-fA-F]{10})$/, handler: () => ({ status: 400, body: {} }) },
+  { methods: POST, pattern: /^\/bond\/setmtu\/([0-9]{1,6})\/([a-zA-Z0-9_]{1,16})\/([0-9a-fA-F.:]{1,39})$/, handler: () => ({ status: 400, body: BOND_INACTIVE }) },
   { methods: [...GET, ...POST, ...DELETE], pattern: /^(?:\/unstable)?\/controller(?:\/.*)?$/, handler: controllerRoute },
 ];
 
@@ -118,6 +169,8 @@ export async function routeRequest(req: RouteRequest, svc: LocalService, nowMs: 
 /** The response body as sent (JSONP per 06 §5.1), or null for none. */
 export function renderBody(res: ApiResponse, jsonp: string | null): { text: string; contentType: string } | null {
   if (res.body === undefined) return null;
+  // Metrics text is sent as it is, JSONP or not (1.14.1's metricsGet sets its content directly).
+  if (res.contentType !== undefined && typeof res.body === 'string') return { text: res.body, contentType: res.contentType };
   const json = res.body === null ? null : typeof res.body === 'string' ? res.body : compactJson(res.body);
   if (jsonp !== null) return { text: `${jsonp}(${json ?? 'null'});`, contentType: 'application/javascript' };
   return { text: json ?? '{}', contentType: 'application/json' };

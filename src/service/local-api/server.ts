@@ -1,13 +1,14 @@
-// The local API's HTTP server (06 §5.1): node:http on 127.0.0.1 and ::1 at the primary port
-// (TCP; the number is the UDP one). Unlike 1.14.1, which listens on every interface and
-// filters each request, it binds loopback only, so nothing off the machine can even connect.
-// Without IPv6 on loopback it serves IPv4 alone; a taken IPv4 port fails the start, as
-// zerotier-one does ("cannot bind to local control interface port").
+// The local API's HTTP server (06 §5.1): node:http at the primary port (TCP; the number is the
+// UDP one). Unlike 1.14.1, which listens on every interface and filters each request, it binds
+// loopback only unless allowManagementFrom names other sources, so by default nothing off the
+// machine can even connect. Without IPv6 it serves IPv4 alone; a taken IPv4 port fails the
+// start, as zerotier-one does ("cannot bind to local control interface port").
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type winston from 'winston';
 import { errnoCode, PortInUseError } from '../../util/errors.js';
-import { isAuthorized } from './auth.js';
+import { isAuthorized, type AuthTokens } from './auth.js';
+import type { IpPrefix } from '../../net/ip/prefix.js';
 import { renderBody, routeRequest } from './routes.js';
 import type { ApiResponse, LocalService } from './service-port.js';
 
@@ -17,11 +18,14 @@ const KEEP_ALIVE_MS = 5_000;
 
 export interface LocalApiServerOptions {
   port: number;
-  token: string;
+  /** The auth token, and the metrics token when there is one (06 §5.2). */
+  tokens: AuthTokens;
+  /** Sources besides loopback that may manage the node (local.conf allowManagementFrom); any entry makes the server listen on every address. */
+  allowManagementFrom?: IpPrefix[];
   service: LocalService;
   nowMs(): number;
   log: winston.Logger;
-  /** Defaults to ['127.0.0.1', '::1']; the first must bind, later ones may be unavailable. */
+  /** Defaults to ['127.0.0.1', '::1'] (['0.0.0.0', '::'] with allowManagementFrom); the first must bind, later ones may be unavailable. */
   hosts?: string[];
 }
 
@@ -42,7 +46,8 @@ export class LocalApiServer {
   }
 
   async start(): Promise<void> {
-    const [first, ...rest] = this.opts.hosts ?? ['127.0.0.1', '::1'];
+    const isOpen = (this.opts.allowManagementFrom ?? []).length > 0;
+    const [first, ...rest] = this.opts.hosts ?? (isOpen ? ['0.0.0.0', '::'] : ['127.0.0.1', '::1']);
     try {
       await this.listenOn(first);
       for (const host of rest) {
@@ -124,7 +129,7 @@ export class LocalApiServer {
       // A malformed %-escape stays as sent, as cpp-httplib leaves it: no route matches it (404).
     }
     const authReq = { path, query, headers: req.headers, remoteAddress: req.socket.remoteAddress ?? '' };
-    if (!isAuthorized(authReq, this.opts.token)) return { response: { status: 401, body: {} }, jsonp };
+    if (!isAuthorized(authReq, this.opts.tokens, this.opts.allowManagementFrom)) return { response: { status: 401, body: {} }, jsonp };
     const response = await routeRequest({ method: req.method ?? 'GET', path, body }, this.opts.service, this.opts.nowMs());
     return { response, jsonp };
   }

@@ -3,6 +3,7 @@
 import type { InetAddress } from '../../protocol/inet-address.js';
 import type { PeerInfo } from '../../node/node.js';
 import type { VirtualNetworkConfig } from '../../node/virtual-network.js';
+import type { World } from '../../protocol/world.js';
 
 /** The four per-network switches a user sets (06 §5.7), kept in networks.d/<nwid>.local.conf. */
 export interface NetworkSettings {
@@ -59,6 +60,8 @@ export interface StatusView {
 export interface ApiResponse {
   status: number;
   body?: unknown;
+  /** With a string body: sent as is under this type, never wrapped in JSONP (metrics text). */
+  contentType?: string;
 }
 
 /**
@@ -81,5 +84,13 @@ export interface LocalService {
   join(nwid: bigint, settings: Partial<NetworkSettings>): NetworkView;
   /** false when the network was not joined. */
   leave(nwid: bigint): boolean;
+  /** The moons held, not those still awaited (06 §5.9). */
+  moons(): World[];
+  /** Orbits a moon through a seed (the seed is asked for the world at its next HELLO). */
+  orbit(worldId: bigint, seed: number): void;
+  /** Leaves a moon, held or awaited; nothing when it is neither. */
+  deorbit(worldId: bigint): void;
+  /** The current metrics in Prometheus text format (06 §5.11). */
+  metrics(): string;
   controller?: ControllerHandler;
 }

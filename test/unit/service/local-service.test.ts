@@ -58,6 +58,7 @@ function service(home: string): EngineLocalService {
     networks: new FakeNetworkPort(),
     localConfs: new NetworkLocalConfStore(home),
     homeDir: home,
+    metrics: () => '',
     primaryPort: 9993,
     secondaryPort: () => 0,
     listeningOn: () => [parseInetAddress('127.0.0.1/9993')!],
@@ -116,7 +117,7 @@ test('with network ports: the device name and the settings are the port’s, and
     },
     deviceName: () => 'ztmjfmfyq6',
   };
-  const svc = new EngineLocalService({ engine: stubEngine(), networks: new FakeNetworkPort(), localConfs: new NetworkLocalConfStore(home), homeDir: home, primaryPort: 9993, secondaryPort: () => 0, listeningOn: () => [], ports });
+  const svc = new EngineLocalService({ engine: stubEngine(), networks: new FakeNetworkPort(), localConfs: new NetworkLocalConfStore(home), homeDir: home, primaryPort: 9993, secondaryPort: () => 0, listeningOn: () => [], ports, metrics: () => '' });
   // The port read its settings when the network came up (here: a whitelist kept in memory only).
   portSettings.set(0x8056c2e21c000001n, { allowManaged: true, allowGlobal: false, allowDefault: false, allowDNS: false });
   const v = svc.join(0x8056c2e21c000001n, { allowDefault: true });

@@ -22,7 +22,7 @@ async function freePort(): Promise<number> {
 
 async function started(svc = new FakeLocalService()): Promise<{ server: LocalApiServer; port: number; svc: FakeLocalService }> {
   const port = await freePort();
-  const server = new LocalApiServer({ port, token: TOKEN, service: svc, nowMs: () => 1, log: silent });
+  const server = new LocalApiServer({ port, tokens: { auth: TOKEN }, service: svc, nowMs: () => 1, log: silent });
   await server.start();
   return { server, port, svc };
 }
@@ -124,7 +124,7 @@ test('listens on ::1 too when the host has it', async (t) => {
 
 test('a busy port is a PortInUseError (TCP); stop frees the port, also with a client still connected', async () => {
   const { server, port } = await started();
-  const second = new LocalApiServer({ port, token: TOKEN, service: new FakeLocalService(), nowMs: () => 1, log: silent });
+  const second = new LocalApiServer({ port, tokens: { auth: TOKEN }, service: new FakeLocalService(), nowMs: () => 1, log: silent });
   await assert.rejects(second.start(), (e: unknown) => e instanceof PortInUseError && e.protocol === 'TCP' && e.port === port && /^TCP port \d+ is already in use on 127\.0\.0\.1/.test(e.message));
   // A kept-alive connection must not hold the port after stop.
   const idle = net.connect(port, '127.0.0.1');
@@ -132,7 +132,7 @@ test('a busy port is a PortInUseError (TCP); stop frees the port, also with a cl
   idle.write(`GET /status HTTP/1.1\r\nX-ZT1-Auth: ${TOKEN}\r\n\r\n`);
   await new Promise((r) => idle.once('data', r));
   await server.stop();
-  const again = new LocalApiServer({ port, token: TOKEN, service: new FakeLocalService(), nowMs: () => 1, log: silent, hosts: ['127.0.0.1'] });
+  const again = new LocalApiServer({ port, tokens: { auth: TOKEN }, service: new FakeLocalService(), nowMs: () => 1, log: silent, hosts: ['127.0.0.1'] });
   await again.start();
   await again.stop();
   idle.destroy();
