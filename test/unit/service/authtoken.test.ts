@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadOrCreateAuthToken, makeAuthToken, trimToken } from '../../../src/service/authtoken.js';
+import { loadOrCreateAuthToken, loadOrCreateMetricsToken, makeAuthToken, trimToken } from '../../../src/service/authtoken.js';
 import { StateError } from '../../../src/util/errors.js';
 
 let dir = '';
@@ -45,4 +45,17 @@ test('an existing token is trimmed, chmod 0600, and an empty one is refused', ()
   writeFileSync(path, ' \n');
   assert.throws(() => loadOrCreateAuthToken(home, () => new Uint8Array(24)), (e: unknown) => e instanceof StateError && /authtoken\.secret: empty/.test(e.message));
   assert.equal(trimToken('\0 a b \n'), 'a b');
+});
+
+test('metricstoken.secret: made beside the API token, 0600, its own value, kept across starts', () => {
+  const home = mkdtempSync(join(dir, 'm'));
+  let n = 0;
+  const random = (len: number): Uint8Array => new Uint8Array(len).fill(n++);
+  const auth = loadOrCreateAuthToken(home, random);
+  const metrics = loadOrCreateMetricsToken(home, random);
+  assert.notEqual(metrics, auth);
+  assert.equal(statSync(join(home, 'metricstoken.secret')).mode & 0o777, 0o600);
+  assert.equal(loadOrCreateMetricsToken(home, () => new Uint8Array(24).fill(9)), metrics, 'never replaced');
+  writeFileSync(join(home, 'metricstoken.secret'), '\n');
+  assert.throws(() => loadOrCreateMetricsToken(home, random), (e: unknown) => e instanceof StateError && /metricstoken\.secret: empty/.test(e.message));
 });

@@ -123,3 +123,51 @@ test('renderBody: JSON, verbatim text, JSONP (06 §5.1)', () => {
   assert.deepEqual(renderBody({ status: 404, body: null }, 'cb'), { text: 'cb(null);', contentType: 'application/javascript' });
   assert.equal(renderBody({ status: 404 }, 'cb'), null);
 });
+
+test('moons: list, by 10-digit id, orbit with a seed (placeholder), held answers, deorbit always true', async () => {
+  const svc = new FakeLocalService();
+  const roots = [{ identity: { toString: () => '15b70a629d:0:abcd' }, stableEndpoints: [{ family: 4, ip: new Uint8Array([192, 88, 99, 1]), port: 9993 }] }];
+  svc.moonList = [{ type: 127, id: 0x15b70a629dn, timestamp: 1795555013675n, signature: new Uint8Array(96).fill(0xab), updatesMustBeSignedBy: new Uint8Array(64).fill(0x1b), roots }] as unknown as typeof svc.moonList;
+  const held = {
+    id: '00000015b70a629d',
+    roots: [{ identity: '15b70a629d:0:abcd', stableEndpoints: ['192.88.99.1/9993'] }],
+    signature: 'ab'.repeat(96),
+    timestamp: 1795555013675n,
+    updatesMustBeSignedBy: '1b'.repeat(64),
+    waiting: false,
+  };
+  assert.deepEqual(await call(svc, 'GET', '/moon'), { status: 200, body: [held] });
+  assert.deepEqual(await call(svc, 'GET', '/moon/15B70A629D'), { status: 200, body: held });
+  assert.deepEqual(await call(svc, 'GET', '/moon/00000015b70a629d'), { status: 404 }, 'the route takes 10 digits');
+  assert.deepEqual(await call(svc, 'GET', '/moon/0000000001'), { status: 200, body: {} });
+  assert.deepEqual(await call(svc, 'POST', '/moon/15b70a629d', '{"seed":"abc"}'), { status: 200, body: held }, 'held: its object, no orbit');
+  assert.deepEqual(await call(svc, 'POST', '/moon/0000000001', 'not json'), { status: 200, body: {} });
+  assert.deepEqual(await call(svc, 'POST', '/moon/0000000001', '{"seed":"0"}'), { status: 200, body: {} });
+  assert.deepEqual(await call(svc, 'POST', '/moon/0000000001', '[1]'), { status: 200, body: {} });
+  assert.equal(svc.orbits.length, 0);
+  const r = await call(svc, 'PUT', '/moon/0000000001', '{"seed":"0x10000000015b70a629d"}');
+  assert.equal(renderBody(r, null)?.text, '{"id":"0000000000000001","roots":[],"signature":null,"timestamp":0,"updatesMustBeSignedBy":null,"waiting":true}');
+  assert.deepEqual(svc.orbits, [{ worldId: 1n, seed: 0xffffffffff }], 'an overflowing seed saturates (strtoull) and is cut to an address');
+  await call(svc, 'POST', '/moon/0000000002', '{"seed":12}');
+  assert.deepEqual(svc.orbits[1], { worldId: 2n, seed: 0x12 }, 'a number is printed in decimal, then read as hex (1.14.1)');
+  assert.deepEqual(await call(svc, 'DELETE', '/moon/15b70a629d'), { status: 200, body: { result: true } });
+  assert.deepEqual(await call(svc, 'DELETE', '/moon/15b70a629d'), { status: 200, body: { result: true } }, 'always true');
+  assert.deepEqual(svc.deorbits, [0x15b70a629dn, 0x15b70a629dn]);
+});
+
+test('bond routes answer as 1.14.1 without bonding; metrics are text, never JSONP', async () => {
+  const svc = new FakeLocalService();
+  const show = await call(svc, 'GET', '/bond/show/0123456789');
+  assert.deepEqual(renderBody(show, null), { text: '{}', contentType: 'application/json' });
+  assert.equal(show.status, 400);
+  assert.deepEqual(renderBody(show, 'cb'), { text: 'cb(null);', contentType: 'application/javascript' });
+  const rotate = await call(svc, 'PUT', '/bond/rotate/0123456789');
+  assert.deepEqual([rotate.status, renderBody(rotate, 'cb')?.text], [400, 'cb({});']);
+  const mtu = await call(svc, 'POST', '/bond/setmtu/9000/eth0/fd00::1');
+  assert.deepEqual([mtu.status, renderBody(mtu, null)?.text], [400, "Bonding layer isn't active yet"]);
+  assert.deepEqual(await call(svc, 'POST', '/bond/setmtu/1234567/eth0/10.0.0.1'), { status: 404 }, 'at most 6 digits');
+  assert.deepEqual(await call(svc, 'DELETE', '/bond/rotate/0123456789'), { status: 404 });
+  svc.metricsText = '# HELP x y\n# TYPE x gauge\nx 1\n';
+  const m = await call(svc, 'GET', '/metrics');
+  assert.deepEqual(renderBody(m, 'cb'), { text: svc.metricsText, contentType: 'text/plain' });
+});
