@@ -6,7 +6,6 @@ import type { ControllerListener } from './controller-db.js';
 import { asBool } from './json-read.js';
 import type { MemberRecord } from './member-record.js';
 import type { NetworkRecord } from './network-record.js';
-import type { ControllerStore } from './store.js';
 
 export interface ControllerMetricsSnapshot {
   networks: number;
@@ -33,16 +32,11 @@ export class ControllerMetrics implements ControllerListener {
     memberDeauthsTotal: 0,
   };
 
-  /** Counts what the store holds at start (call before the controller serves anything). */
-  async load(store: ControllerStore): Promise<void> {
-    const networks = await store.listNetworks();
-    this.s.networks = networks.length;
-    for (const nwid of networks) {
-      for (const m of await store.listMembers(nwid)) {
-        this.s.members++;
-        if (isAuthorized(m)) this.s.authorizedMembers++;
-      }
-    }
+  /** What the store held at start (the host lists it before the controller serves anything). */
+  loaded(networkCount: number, members: readonly MemberRecord[]): void {
+    this.s.networks = networkCount;
+    this.s.members = members.length;
+    this.s.authorizedMembers = members.filter(isAuthorized).length;
   }
 
   snapshot(): ControllerMetricsSnapshot {

@@ -72,6 +72,10 @@ export class EmbeddedController implements NetworkControllerPort, ControllerList
   private readonly expiries = new Map<string, { nwid: bigint; member: Address; expiryMs: number }>();
   /** Requests answered so far, by outcome (for metrics). */
   readonly counts = { requests: 0, ok: 0, denied: 0, notFound: 0, rateLimited: 0, pushes: 0, revocations: 0 };
+  /** Requests waiting for their turn, and the one being handled (0 or 1: they run one at a time). */
+  readonly load = { queued: 0, active: 0 };
+  /** SSO expiry passes run, and members revoked because their authorization expired (05 §2.4). */
+  readonly sso = { checks: 0, timeouts: 0 };
 
   constructor(opts: EmbeddedControllerOptions) {
     this.opts = opts;
@@ -116,9 +120,11 @@ export class EmbeddedController implements NetworkControllerPort, ControllerList
    * The service calls this periodically; without SSO networks it does nothing.
    */
   expireAuthorizations(nowMs: number): void {
+    this.sso.checks++;
     for (const [key, e] of this.expiries) {
       if (e.expiryMs > nowMs) continue;
       this.expiries.delete(key);
+      this.sso.timeouts++;
       this.revoke(e.nwid, e.member);
     }
   }
@@ -168,8 +174,17 @@ export class EmbeddedController implements NetworkControllerPort, ControllerList
   }
 
   private enqueue(p: Pending): void {
+    this.load.queued++;
     this.opts.db
-      .run(() => this.handle(p))
+      .run(async () => {
+        this.load.queued--;
+        this.load.active++;
+        try {
+          await this.handle(p);
+        } finally {
+          this.load.active--;
+        }
+      })
       .catch((e: unknown) => this.opts.onError?.(e));
   }
 

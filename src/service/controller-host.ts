@@ -11,7 +11,9 @@ import type { Identity } from '../protocol/identity.js';
 import type { NetworkControllerPort } from '../node/controller-link.js';
 import { createController, type ControllerParts } from '../controller/controller.js';
 import { FileStore } from '../controller/file-store.js';
-import { ControllerMetrics, type ControllerMetricsSnapshot } from '../controller/controller-metrics.js';
+import { ControllerMetrics } from '../controller/controller-metrics.js';
+import { CountingStore } from '../controller/counting-store.js';
+import type { ControllerMetricsInput } from './metrics/node-metrics.js';
 import type { Engine } from './engine.js';
 import type { ApiResponse, ControllerHandler } from './local-api/service-port.js';
 
@@ -20,10 +22,12 @@ export const CONTROLLER_DB_DIR = 'controller.d';
 export class ControllerHost {
   private readonly parts: ControllerParts;
   private readonly metrics: ControllerMetrics;
+  private readonly store: CountingStore;
 
-  private constructor(parts: ControllerParts, metrics: ControllerMetrics) {
+  private constructor(parts: ControllerParts, metrics: ControllerMetrics, store: CountingStore) {
     this.parts = parts;
     this.metrics = metrics;
+    this.store = store;
   }
 
   /** Loads controller.d (junk files are reported, not fatal) and builds the controller for `identity`. */
@@ -31,7 +35,7 @@ export class ControllerHost {
     // zerotier-one refuses to start over the SQLite database of controllers before 1.1.14 (06 §1.3).
     const legacy = join(dirname(dir), 'controller.db');
     if (existsSync(legacy)) throw new StateError(`${legacy}: an old controller database; migrate it to controller.d (zerotier-one's controller.d layout) or move it away`);
-    const store = await FileStore.open(dir, { report: (what: string) => log.warn('controller database', { problem: what }) });
+    const store = new CountingStore(await FileStore.open(dir, { report: (what: string) => log.warn('controller database', { problem: what }) }));
     const parts = createController({
       store,
       identity,
@@ -45,9 +49,11 @@ export class ControllerHost {
       onError: (e) => log.error('controller request failed', { error: (e as Error).message }),
     });
     const metrics = new ControllerMetrics();
-    await metrics.load(store);
+    const networks = await store.listNetworks();
+    const members = (await Promise.all(networks.map((n) => store.listMembers(n)))).flat();
+    metrics.loaded(networks.length, members);
     parts.db.addListener(metrics);
-    return new ControllerHost(parts, metrics);
+    return new ControllerHost(parts, metrics, store);
   }
 
   /** Periodic work: SSO authorizations that expired are revoked (every 0.5 s, as 1.14.1). */
@@ -55,9 +61,10 @@ export class ControllerHost {
     this.parts.handler.expireAuthorizations(nowMs);
   }
 
-  /** For /metrics (05 §8.10): records held, changes, and requests by outcome. */
-  metricsSnapshot(): { records: ControllerMetricsSnapshot; requests: Readonly<Record<string, number>> } {
-    return { records: this.metrics.snapshot(), requests: { ...this.parts.handler.counts } };
+  /** For /metrics (05 §8.10): records held, changes, requests by outcome, load, SSO expiries, store calls. */
+  metricsSnapshot(): ControllerMetricsInput {
+    const h = this.parts.handler;
+    return { records: this.metrics.snapshot(), requests: { ...h.counts }, load: { ...h.load }, sso: { ...h.sso }, store: { ...this.store.counts } };
   }
 
   /** What the node hands its config requests to (Engine.start attaches it before the node's first pass). */

@@ -7,6 +7,7 @@ import { hexPad } from '../../util/hex.js';
 import type { NodeStatus, PeerInfo } from '../../node/node.js';
 import { PATH_ALIVE_TIMEOUT_MS } from '../../node/constants.js';
 import type { ControllerMetricsSnapshot } from '../../controller/controller-metrics.js';
+import type { StoreCallCounts } from '../../controller/counting-store.js';
 import type { NetworkTraffic } from '../network-ports.js';
 import { LATENCY_BUCKETS_MS, type LatencyHistograms } from './latency-histograms.js';
 import type { MetricFamily, Sample } from './prometheus-text.js';
@@ -19,6 +20,17 @@ export interface NetworkMetricsInput {
   traffic?: Readonly<NetworkTraffic>;
 }
 
+/** The embedded controller's side of /metrics (05 §8.10). */
+export interface ControllerMetricsInput {
+  records: ControllerMetricsSnapshot;
+  /** Requests by outcome (EmbeddedController.counts). */
+  requests: Readonly<Record<string, number>>;
+  /** Waiting and being handled now. */
+  load: { queued: number; active: number };
+  sso: { checks: number; timeouts: number };
+  store: StoreCallCounts;
+}
+
 export interface MetricsInput {
   nowMs: number;
   status: NodeStatus;
@@ -27,7 +39,7 @@ export interface MetricsInput {
   /** UDP payload bytes through the binder. */
   udp: { bytesInTotal: number; bytesOutTotal: number };
   latency: LatencyHistograms;
-  controller?: { records: ControllerMetricsSnapshot; requests: Readonly<Record<string, number>> };
+  controller?: ControllerMetricsInput;
 }
 
 /** 1.14.1's packet_type label of each verb it counts. */
@@ -162,7 +174,18 @@ function controllerFamilies(c: NonNullable<MetricsInput['controller']>): MetricF
     family('controller_member_change_count', 'counter', 'number of times a network member configuration is changed', [{ value: r.memberChangesTotal }]),
     family('controller_member_auth_count', 'counter', 'number of network member auths', [{ value: r.memberAuthsTotal }]),
     family('controller_member_deauth_count', 'counter', 'number of network member deauths', [{ value: r.memberDeauthsTotal }]),
+    family('controller_network_config_request_queue', 'gauge', 'number of entries in the request queue for network configurations', [{ value: c.load.queued }]),
+    family('controller_sso_expiration_checks', 'counter', 'number of sso expiration checks done', [{ value: c.sso.checks }]),
+    family('controller_sso_timeouts', 'counter', 'number of sso timeouts', [{ value: c.sso.timeouts }]),
     family('controller_network_config_request', 'counter', 'count of config requests handled', [{ value: handled }]),
+    // Requests are handled one at a time on the event loop: the one in hand is the only "thread".
+    family('controller_network_config_request_threads', 'gauge', 'number of active network config handling threads', [{ value: c.load.active }]),
+    family('controller_db_get_network', 'counter', 'counter', [{ value: c.store.getNetwork }]),
+    family('controller_db_get_network_and_member', 'counter', 'counter', [{ value: c.store.getMember }]),
+    family('controller_db_get_member_list', 'counter', 'counter', [{ value: c.store.listMembers }]),
+    family('controller_db_get_network_list', 'counter', 'counter', [{ value: c.store.listNetworks }]),
+    family('controller_db_member_change', 'counter', 'counter', [{ value: c.store.memberChanges }]),
+    family('controller_db_network_change', 'counter', 'counter', [{ value: c.store.networkChanges }]),
     family(
       'ztkube_controller_requests_total',
       'counter',

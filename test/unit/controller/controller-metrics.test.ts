@@ -13,7 +13,7 @@ test('gauges and counters follow saves and erases', async () => {
   await store.putNetwork({ id: '0123456789000009' });
   await store.putMember('0123456789000009', { id: 'aaaaaaaaaa', authorized: true });
   const m = new ControllerMetrics();
-  await m.load(store);
+  m.loaded(1, await store.listMembers('0123456789000009'));
   assert.deepEqual([m.snapshot().networks, m.snapshot().members, m.snapshot().authorizedMembers], [1, 1, 1], 'what the store held at start');
   const db = new ControllerDb(store, [m]);
   await db.saveNetwork({ id: NWID, name: 'a' });

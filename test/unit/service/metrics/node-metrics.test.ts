@@ -45,6 +45,9 @@ function input(): MetricsInput {
     controller: {
       records: { networks: 2, members: 5, authorizedMembers: 3, networkChangesTotal: 1, memberChangesTotal: 2, memberAuthsTotal: 3, memberDeauthsTotal: 0 },
       requests: { requests: 7, ok: 6, pushes: 2 },
+      load: { queued: 4, active: 1 },
+      sso: { checks: 10, timeouts: 1 },
+      store: { getNetwork: 11, getMember: 12, listMembers: 13, listNetworks: 14, memberChanges: 15, networkChanges: 16 },
     },
   };
 }
@@ -73,6 +76,11 @@ test('1.14.1 families with their labels and the counts behind them', () => {
     'controller_network_count 2',
     'controller_member_count 5',
     'controller_network_config_request 9',
+    'controller_network_config_request_queue 4',
+    'controller_network_config_request_threads 1',
+    'controller_sso_timeouts 1',
+    'controller_db_get_network_and_member 12',
+    'controller_db_network_change 16',
   ]) assert.ok(lines.includes(l), l);
   assert.equal(lines.filter((l) => l.startsWith('zt_network_packets{') && l.includes('8056c2e21c000002')).length, 0, 'no port, no frame counts');
 });
