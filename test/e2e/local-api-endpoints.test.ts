@@ -9,18 +9,17 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import http from 'node:http';
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '../helpers/netns.js';
-import { cli, makeHomes, ztkube } from '../helpers/zt-homes.js';
+import { makeHomes, makeMoon, ztkube } from '../helpers/zt-homes.js';
 import { startDaemon, type DaemonProcess } from '../helpers/daemon-process.js';
 import { freeLoopbackPort } from '../helpers/free-port.js';
 import { repoRoot } from '../helpers/shared.js';
 import { decodeWorld } from '../../src/protocol/world.js';
 
-const env = { ...process.env, ZTKUBE_SAFETY: 'test' };
 const NWID = '8056c2e21c000001';
 const UNJOINED = '8056c2e21c000002';
 const GOLDEN_DIR = join(repoRoot, 'test', 'fixtures', 'local-api');
@@ -71,22 +70,6 @@ function golden(name: string, actual: string): void {
   assert.equal(actual, readFileSync(path, 'utf8'), `${name} differs from its golden file (ZTKUBE_UPDATE_GOLDEN=1 rewrites it)`);
 }
 
-/** A moon whose one root is `identity` (with its secret), signed by a fresh key, as `zerotier-idtool initmoon/genmoon` make it. */
-function makeMoon(dir: string, identitySecret: string, endpoint: string): string {
-  mkdirSync(dir, { recursive: true });
-  const run = (args: string[]): string => {
-    const r = spawnSync(process.execPath, [cli, 'idtool', ...args], { cwd: dir, encoding: 'utf8', env });
-    if (r.status !== 0) throw new Error(r.stderr);
-    return r.stdout;
-  };
-  const def = JSON.parse(run(['initmoon', identitySecret])) as { roots: Array<{ stableEndpoints: string[] }> };
-  def.roots[0].stableEndpoints = [endpoint];
-  writeFileSync(join(dir, 'moon.json'), JSON.stringify(def));
-  const m = /wrote (\S+\.moon)/.exec(run(['genmoon', 'moon.json']));
-  if (!m) throw new Error('genmoon wrote no moon');
-  return join(dir, m[1]);
-}
-
 type Expect = string | RegExp | ((body: string) => void);
 
 interface Case {
@@ -113,9 +96,10 @@ test('every endpoint and its error cases against a running daemon, and the golde
     for (const f of ['identity.secret', 'identity.public']) rmSync(join(homes.home('moonroot'), f));
     ztkube(['idtool', 'generate', join(homes.home('moonroot'), 'identity.secret'), join(homes.home('moonroot'), 'identity.public')]);
   }
-  const moonFile = makeMoon(join(work, 'moon'), join(homes.home('moonroot'), 'identity.secret'), rootEp);
-  const moonName = moonFile.slice(moonFile.lastIndexOf('/') + 1);
-  const moonId = moonName.slice(0, 16);
+  const moon = makeMoon(join(work, 'moon'), join(homes.home('moonroot'), 'identity.secret'), rootEp);
+  const moonFile = moon.file;
+  const moonName = `${moon.id}.moon`;
+  const moonId = moon.id;
   const moonId10 = moonId.slice(6);
   mkdirSync(join(home, 'moons.d'), { recursive: true });
   copyFileSync(moonFile, join(home, 'moons.d', moonName));

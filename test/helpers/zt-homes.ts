@@ -37,3 +37,22 @@ export function makeHomes(work: string, names: string[], root: string, rootEndpo
   for (const n of names) writeFileSync(join(home(n), 'planet'), readFileSync(join(work, planetName)));
   return { home, addr: (n) => publicIdentity(n).slice(0, 10), publicIdentity };
 }
+
+/**
+ * A moon whose one root is the identity in `identitySecret`, reachable at `endpoint`, signed by
+ * a fresh key: `idtool initmoon` then `genmoon` in `dir`. Returns the file and the world ID.
+ */
+export function makeMoon(dir: string, identitySecret: string, endpoint: string): { file: string; id: string } {
+  mkdirSync(dir, { recursive: true });
+  const run = (args: string[]): string => {
+    const r = spawnSync(process.execPath, [cli, 'idtool', ...args], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    if (r.status !== 0) throw new Error(r.stderr);
+    return r.stdout;
+  };
+  const def = JSON.parse(run(['initmoon', identitySecret])) as { roots: Array<{ stableEndpoints: string[] }> };
+  def.roots[0].stableEndpoints = [endpoint];
+  writeFileSync(join(dir, 'moon.json'), JSON.stringify(def));
+  const m = /wrote (([0-9a-f]{16})\.moon)/.exec(run(['genmoon', 'moon.json']));
+  if (!m) throw new Error('genmoon wrote no moon');
+  return { file: join(dir, m[1]), id: m[2] };
+}

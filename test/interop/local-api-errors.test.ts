@@ -10,11 +10,11 @@
 //   ns h1: ztkube daemon 9993 ─── 10.N.0.2 ┘
 import { after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasNetns, nsLab, waitFor, type Lab, type LabHost } from '../helpers/netns.js';
-import { cli, makeHomes } from '../helpers/zt-homes.js';
+import { cli, makeHomes, makeMoon } from '../helpers/zt-homes.js';
 import { repoRoot } from '../helpers/shared.js';
 import { interopTests, zerotierOne } from '../helpers/interop.js';
 import type { ProbeReply, ProbeRequest } from '../helpers/http-probe.js';
@@ -38,8 +38,8 @@ interface Row {
   path: string;
   auth?: Auth;
   body?: string;
-  /** 'status': only status and content type are compared (the body names the node or the clock). */
-  compare?: 'all' | 'status';
+  /** 'status': only status and content type are compared (the body names the node or the clock); 'own': the node's own address and MAC set aside. */
+  compare?: 'all' | 'status' | 'own';
 }
 
 const ROWS: Row[] = [
@@ -115,7 +115,13 @@ interop('the same requests get the same answers from ztkube and from zerotier-on
   work = mkdtempSync(join(tmpdir(), `ztkube-api-errors-${process.pid}-`));
   lab = nsLab(['real', 'ours']);
   const [hReal, hOurs] = lab.hosts;
-  const homes = makeHomes(join(work, 'homes'), ['root', 'real', 'ours'], 'root', `10.${hReal.ip.split('.')[1]}.0.99/9993`);
+  const homes = makeHomes(join(work, 'homes'), ['root', 'real', 'ours', 'moonroot'], 'root', `10.${hReal.ip.split('.')[1]}.0.99/9993`);
+  // One moon held by both (its root silent too): the moon and peer objects must be the same bytes.
+  const moon = makeMoon(join(work, 'moon'), join(homes.home('moonroot'), 'identity.secret'), `10.${hReal.ip.split('.')[1]}.0.98/9993`);
+  for (const n of ['real', 'ours']) {
+    mkdirSync(join(homes.home(n), 'moons.d'), { recursive: true });
+    copyFileSync(moon.file, join(homes.home(n), 'moons.d', `${moon.id}.moon`));
+  }
   writeFileSync(join(homes.home('real'), 'local.conf'), JSON.stringify({ settings: { allowTcpFallbackRelay: false, portMappingEnabled: false, allowSecondaryPort: false } }));
   lab.spawn(hReal, zerotierOne!, ['-U', '-p9993', homes.home('real')]);
   lab.spawn(hOurs, process.execPath, [cli, 'daemon', '--home', homes.home('ours'), '--port', '9993', '--no-allow-secondary-port', '--no-taps', '--log-level', 'warn'], { ...process.env, ZTKUBE_SAFETY: 'test' });
@@ -141,14 +147,29 @@ interop('the same requests get the same answers from ztkube and from zerotier-on
     30_000,
     500,
   );
-  const theirs = ask(real!, ROWS);
-  const mine = ask(ours!, ROWS);
+  const rows: Row[] = [
+    ...ROWS,
+    { method: 'GET', path: '/moon' },
+    { method: 'GET', path: `/moon/${moon.id.slice(6)}` },
+    { method: 'POST', path: `/moon/${moon.id.slice(6)}`, body: '{"seed":"1"}' },
+    { method: 'GET', path: '/peer' },
+    { method: 'GET', path: `/peer/${homes.addr('root')}` },
+    { method: 'GET', path: `/peer/${homes.addr('moonroot')}` },
+    { method: 'POST', path: `/network/${NWID}`, compare: 'own' },
+    { method: 'GET', path: '/network', compare: 'own' },
+    { method: 'DELETE', path: `/moon/${moon.id.slice(6)}` },
+    { method: 'GET', path: '/moon' },
+  ];
+  const theirs = ask(real!, rows);
+  const mine = ask(ours!, rows);
+  // 'own': the node's address and its MAC on the network (derived from the address) differ.
+  const own = (text: string, n: Node): string => text.replace(/"mac":"[0-9a-f:]{17}"/g, '"mac":"<mac>"').split(homes.addr(n === real ? 'real' : 'ours')).join('<node>');
   const differences: string[] = [];
-  ROWS.forEach((r, i) => {
-    const a = theirs[i];
-    const b = mine[i];
+  rows.forEach((r, i) => {
+    const a = r.compare === 'own' ? { ...theirs[i], body: own(theirs[i].body, real!) } : theirs[i];
+    const b = r.compare === 'own' ? { ...mine[i], body: own(mine[i].body, ours!) } : mine[i];
     const label = `${r.method} ${r.path} (${r.auth ?? 'token'}${r.body !== undefined ? `, body ${r.body}` : ''})`;
-    if (a.status !== b.status || a.contentType !== b.contentType || ((r.compare ?? 'all') === 'all' && a.body !== b.body)) {
+    if (a.status !== b.status || a.contentType !== b.contentType || (r.compare !== 'status' && a.body !== b.body)) {
       differences.push(`${label}: 1.14.1 ${a.status} ${a.contentType} ${JSON.stringify(a.body.slice(0, 200))}; ztkube ${b.status} ${b.contentType} ${JSON.stringify(b.body.slice(0, 200))}`);
     }
   });
