@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The one ztkube command line (STYLE §9): each subcommand is a module of src/cli, registered
-// by name. Invoked as zerotier-idtool it is that tool.
+// by name. Invoked as zerotier-idtool or zerotier-cli it is that tool, with its own parser.
 import { basename } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -8,10 +8,12 @@ import { processIo } from '../src/cli/io.js';
 import { idtoolCommand, runIdtool } from '../src/cli/idtool.js';
 import { planetCommand } from '../src/cli/planet.js';
 import { daemonCommand } from '../src/cli/daemon.js';
-import { peersCommand } from '../src/cli/peers.js';
-import { infoCommand } from '../src/cli/info.js';
-import { listNetworksCommand } from '../src/cli/listnetworks.js';
-import { joinCommand, leaveCommand } from '../src/cli/join.js';
+import { apiCommands } from '../src/cli/api-commands.js';
+import { networkCommand } from '../src/cli/controller-network.js';
+import { memberCommand } from '../src/cli/controller-member.js';
+import { runZerotierCli } from '../src/cli/zerotier-cli.js';
+import { httpApiCall } from '../src/cli/api-client.js';
+import { listDumpInterfaces } from '../src/cli/dump-interfaces.js';
 import { demoCommand } from '../src/cli/demo.js';
 import { describeCliFailure } from '../src/cli/fail.js';
 
@@ -24,8 +26,12 @@ function exitOnError(e: unknown): never {
 }
 
 try {
-  if (basename(process.argv[1] ?? '') === 'zerotier-idtool') {
+  const name = basename(process.argv[1] ?? '');
+  if (name === 'zerotier-idtool') {
     process.exitCode = runIdtool(processIo(), process.argv.slice(2));
+  } else if (name === 'zerotier-cli') {
+    // The name as typed is not known to node: the basename is what a PATH lookup shows.
+    process.exitCode = await runZerotierCli(name, process.argv.slice(2), { io: processIo(), env: process.env, connect: (t) => httpApiCall(t), interfaces: listDumpInterfaces });
   } else {
     await cli();
   }
@@ -39,11 +45,9 @@ async function cli(): Promise<void> {
     .command(idtoolCommand)
     .command(planetCommand)
     .command(daemonCommand)
-    .command(peersCommand)
-    .command(infoCommand)
-    .command(listNetworksCommand)
-    .command(joinCommand)
-    .command(leaveCommand)
+    .command(apiCommands)
+    .command(networkCommand)
+    .command(memberCommand)
     .command(demoCommand)
     .demandCommand(1, 'name a command')
     .strict()
