@@ -1,20 +1,10 @@
 #!/usr/bin/env node
 // The one ztkube command line (STYLE §9): each subcommand is a module of src/cli, registered
-// by name. Invoked as zerotier-idtool or zerotier-cli it is that tool, with its own parser.
+// by name. Invoked as zerotier-idtool or zerotier-cli it is that tool, with its own parser;
+// those load only their own modules (scripts call zerotier-cli in loops, and the daemon's
+// modules would more than double its start-up time).
 import { basename } from 'node:path';
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { processIo } from '../src/cli/io.js';
-import { idtoolCommand, runIdtool } from '../src/cli/idtool.js';
-import { planetCommand } from '../src/cli/planet.js';
-import { daemonCommand } from '../src/cli/daemon.js';
-import { apiCommands } from '../src/cli/api-commands.js';
-import { networkCommand } from '../src/cli/controller-network.js';
-import { memberCommand } from '../src/cli/controller-member.js';
-import { runZerotierCli } from '../src/cli/zerotier-cli.js';
-import { httpApiCall } from '../src/cli/api-client.js';
-import { listDumpInterfaces } from '../src/cli/dump-interfaces.js';
-import { demoCommand } from '../src/cli/demo.js';
 import { describeCliFailure } from '../src/cli/fail.js';
 
 /** Operator errors end as one line and an exit code; anything else is a bug and keeps its stack. */
@@ -28,8 +18,12 @@ function exitOnError(e: unknown): never {
 try {
   const name = basename(process.argv[1] ?? '');
   if (name === 'zerotier-idtool') {
+    const { runIdtool } = await import('../src/cli/idtool.js');
     process.exitCode = runIdtool(processIo(), process.argv.slice(2));
   } else if (name === 'zerotier-cli') {
+    const { runZerotierCli } = await import('../src/cli/zerotier-cli.js');
+    const { httpApiCall } = await import('../src/cli/api-client.js');
+    const { listDumpInterfaces } = await import('../src/cli/dump-interfaces.js');
     // The name as typed is not known to node: the basename is what a PATH lookup shows.
     process.exitCode = await runZerotierCli(name, process.argv.slice(2), { io: processIo(), env: process.env, connect: (t) => httpApiCall(t), interfaces: listDumpInterfaces });
   } else {
@@ -40,6 +34,15 @@ try {
 }
 
 async function cli(): Promise<void> {
+  const { default: yargs } = await import('yargs');
+  const { hideBin } = await import('yargs/helpers');
+  const { idtoolCommand } = await import('../src/cli/idtool.js');
+  const { planetCommand } = await import('../src/cli/planet.js');
+  const { daemonCommand } = await import('../src/cli/daemon.js');
+  const { apiCommands } = await import('../src/cli/api-commands.js');
+  const { networkCommand } = await import('../src/cli/controller-network.js');
+  const { memberCommand } = await import('../src/cli/controller-member.js');
+  const { demoCommand } = await import('../src/cli/demo.js');
   await yargs(hideBin(process.argv))
     .scriptName('ztkube')
     .command(idtoolCommand)
