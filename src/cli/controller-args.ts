@@ -71,9 +71,33 @@ export interface NetworkCreateArgs {
   v6?: string;
 }
 
-/** The body of `POST /controller/network/<address>______`. A pool turns on assignment from pools of its family. */
+/** Whether `ip` lies inside `cidr` (same family, first `bits` bits equal). */
+function isInside(ip: string, cidr: string): boolean {
+  const [net, bitsText] = cidr.split('/');
+  const a = parseIp(ip);
+  const n = parseIp(net);
+  if (!a || !n || a.family !== n.family) return false;
+  const bits = Number(bitsText);
+  for (let i = 0; i < bits; i++) {
+    const mask = 0x80 >> (i % 8);
+    if ((a.ip[i >> 3] & mask) !== (n.ip[i >> 3] & mask)) return false;
+  }
+  return true;
+}
+
+/**
+ * The body of `POST /controller/network/<address>______`. A pool turns on assignment from
+ * pools of its family; the controller assigns pool addresses only inside a managed route
+ * (05 §4.5), so a pool outside every --route is refused rather than silently unused.
+ */
 export function networkCreateBody(a: NetworkCreateArgs): Record<string, unknown> {
   const pools = a.pools.map(parsePool);
+  const routes = a.routes.map(parseRoute);
+  for (const p of pools) {
+    if (!routes.some((r) => isInside(p.ipRangeStart, r.target) && isInside(p.ipRangeEnd, r.target))) {
+      throw new ConfigError(`--pool ${p.ipRangeStart}-${p.ipRangeEnd} lies outside every --route; the controller assigns pool addresses only inside a route (add e.g. --route <network>/<bits>)`);
+    }
+  }
   const v6 = parseV6Modes(a.v6 ?? '');
   if (pools.some((p) => p.family === 6)) v6.zt = true;
   const body: Record<string, unknown> = {
@@ -81,7 +105,7 @@ export function networkCreateBody(a: NetworkCreateArgs): Record<string, unknown>
     v4AssignMode: { zt: pools.some((p) => p.family === 4) },
     v6AssignMode: v6,
     ipAssignmentPools: pools.map(({ ipRangeStart, ipRangeEnd }) => ({ ipRangeStart, ipRangeEnd })),
-    routes: a.routes.map(parseRoute),
+    routes,
   };
   if (a.name !== undefined) body.name = a.name;
   return body;
