@@ -43,7 +43,12 @@ async function cli(): Promise<void> {
   const { networkCommand } = await import('../src/cli/controller-network.js');
   const { memberCommand } = await import('../src/cli/controller-member.js');
   const { demoCommand } = await import('../src/cli/demo.js');
-  await yargs(hideBin(process.argv))
+  const { splitAttachedSwitches } = await import('../src/cli/attached-switches.js');
+  let args = hideBin(process.argv);
+  // Only where -D/-T/-H/-p mean what they mean to zerotier-cli (not for the daemon or idtool).
+  const apiNames = new Set([...apiCommands, networkCommand, memberCommand].map((c) => String(c.command).split(' ')[0]));
+  if (apiNames.has(args.find((a) => !a.startsWith('-')) ?? '')) args = splitAttachedSwitches(args);
+  await yargs(args)
     .scriptName('ztkube')
     .command(idtoolCommand)
     .command(planetCommand)

@@ -122,7 +122,7 @@ test('zerotier-cli join, set, get, listnetworks, leave; ztkube prints the same w
     const dropClock = (s: string): string => s.replace(/"clock": \d+/, '').replace(/;\d+;\d+ /g, ';x;x ');
     assert.equal(dropClock(ours.out), dropClock(theirs.out), cmd.join(' '));
   }
-  assert.deepEqual(k('get', NWID, 'allowDNS', `-p${port}`, '-T', token, '-H', '127.0.0.1'), { code: 0, out: '1\n', err: '' });
+  assert.deepEqual(k('get', NWID, 'allowDNS', `-p${port}`, `-T${token}`, '-H127.0.0.1'), { code: 0, out: '1\n', err: '' });
   assert.deepEqual(k('set', NWID, 'mtu=1', '-D', home), { code: 2, out: '', err: 'ztkube: set: the setting\'s name must be one of allowManaged, allowGlobal, allowDefault, allowDNS, got "mtu"\n' });
   assert.deepEqual(z('set', NWID, 'mtu=1'), { code: 0, out: '', err: '' }, 'zerotier-cli does nothing, as 1.14.1');
   const closed = await freePort();

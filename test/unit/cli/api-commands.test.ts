@@ -15,6 +15,7 @@ import { resolveApiTarget, type ApiCall, type ApiReply } from '../../../src/cli/
 import { ConfigError } from '../../../src/util/errors.js';
 import { assertInSpec, sharedDir } from '../../helpers/shared.js';
 import { MemoryIo } from '../../helpers/memory-io.js';
+import { splitAttachedSwitches } from '../../../src/cli/attached-switches.js';
 import type { ApiContext } from '../../../src/cli/api-command.js';
 
 function ctx(call: ApiCall, isJson = false, io = new MemoryIo()): ApiContext {
@@ -132,4 +133,24 @@ test("the API's port and token come from the home, with zerotier-cli's sentences
   io.put('/h/authtoken.secret', 'tok\n');
   assert.deepEqual(resolveApiTarget(io, { home: '/h' }), { host: '127.0.0.1', port: 9993, token: 'tok' });
   assert.equal(resolveApiTarget(io, { home: '/h', port: 1234 }).port, 1234, '-p wins over the file');
+});
+
+test('ztkube accepts zerotier-cli\'s attached switch values (-D<path>, -T<token>, -H<ip>, -p<port>)', () => {
+  assert.deepEqual(splitAttachedSwitches(['info', '-D/var/lib/zt', '-Tabc', '-H::1', '-p9993', '-j', '--home', 'x', '-D', 'y', '-T=z']), [
+    'info',
+    '-D',
+    '/var/lib/zt',
+    '-T',
+    'abc',
+    '-H',
+    '::1',
+    '-p',
+    '9993',
+    '-j',
+    '--home',
+    'x',
+    '-D',
+    'y',
+    '-T=z',
+  ]);
 });
