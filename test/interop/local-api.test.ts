@@ -88,6 +88,14 @@ interop('zerotier-cli 1.14.1 drives the ztkube daemon', { timeout: 60_000 }, asy
     both(`-p${port}`, '-Twrong', 'listnetworks');
     both(`-p${port}`, '-T', 'info');
     both('-D/nonexistent', 'info');
+    // dump: the same file in each working directory, but for the moment-dependent numbers.
+    const dumps = [join(repoRoot, 'bin'), work].map((dir, i) => {
+      const cwd = mkdtempSync(join(work, `dump${i}-`));
+      const r = spawnSync('zerotier-cli', [`-D${home}`, 'dump'], { cwd, encoding: 'utf8', env: { ...env, PATH: `${dir}:${process.env.PATH}` } });
+      assert.equal(r.stdout, `Writing dump to: ${cwd}/zerotier_dump.txt\n`);
+      return readFileSync(join(cwd, 'zerotier_dump.txt'), 'utf8').replace(/"(clock|lastSend|lastReceive|latency)":-?\d+/g, '"$1":0');
+    });
+    assert.equal(dumps[0], dumps[1]);
     // leave changes what the next one sees: ours leaves, then both find it gone.
     assert.deepEqual(byName(join(repoRoot, 'bin'), [`-D${home}`, '-j', 'leave', NWID]), { code: 0, out: '{"result":true}' });
     both(`-D${home}`, '-j', 'leave', NWID);
