@@ -154,3 +154,9 @@ test('ztkube accepts zerotier-cli\'s attached switch values (-D<path>, -T<token>
     '-T=z',
   ]);
 });
+
+test('peers and listpeers: a peer object with missing or odd fields prints defaults, not a crash', async () => {
+  const odd = fakeCall({ status: 200, body: '[{"address":"0123456789","paths":[{"preferred":true}]},{"paths":"x"},7]' }, []);
+  assert.equal((await peersRun(true)(ctx(odd))).stdout, '200 listpeers <ztaddr> <path> <latency> <version> <role>\n200 listpeers 0123456789 -;-1;-1 0 - -\n200 listpeers - - 0 - -\n');
+  assert.equal((await peersRun(false)(ctx(odd))).stdout.split('\n')[2], '0123456789 -      -          0 DIRECT   -1       -1       -');
+});
