@@ -20,7 +20,7 @@ NODE_GYP = $(shell npm root -g)/npm/node_modules/node-gyp/bin/node-gyp.js
 native/build/Release/ztkube_tap.node native/build/Release/ztkube_crypto.node native/build/Release/ztkube_udp.node &: native/binding.gyp $(wildcard native/src/*.cc native/src/*.h)
 	node $(NODE_GYP) rebuild --directory native --nodedir=$(NODE_PREFIX)
 
-build: node_modules/.installed native/build/Release/ztkube_tap.node native/build/Release/ztkube_crypto.node native/build/Release/ztkube_udp.node dist/.build-stamp bin/ztkube
+build: node_modules/.installed native/build/Release/ztkube_tap.node native/build/Release/ztkube_crypto.node native/build/Release/ztkube_udp.node dist/.build-stamp bin/ztkube bin/zerotier-cli bin/zerotier-idtool
 
 # TypeScript, incrementally: tsc keeps its state in dist/.tsbuildinfo and the stamp is touched
 # only when tsc succeeds, so a failed build runs (and fails) again. The folders are
@@ -37,6 +37,11 @@ bin/ztkube:
 	mkdir -p bin
 	printf '#!/usr/bin/env node\nimport("../dist/cmd/ztkube.js");\n' > $@
 	chmod +x $@
+
+# The same program under the names scripts call (06 §1.1): it picks its personality from the
+# name it was invoked by, as zerotier-one does.
+bin/zerotier-cli bin/zerotier-idtool: bin/ztkube
+	ln -sfn ztkube $@
 
 typecheck: node_modules/.installed
 	npx tsc --noEmit -p .

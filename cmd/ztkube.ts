@@ -1,18 +1,10 @@
 #!/usr/bin/env node
 // The one ztkube command line (STYLE §9): each subcommand is a module of src/cli, registered
-// by name. Invoked as zerotier-idtool it is that tool.
+// by name. Invoked as zerotier-idtool or zerotier-cli it is that tool, with its own parser;
+// those load only their own modules (scripts call zerotier-cli in loops, and the daemon's
+// modules would more than double its start-up time).
 import { basename } from 'node:path';
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { processIo } from '../src/cli/io.js';
-import { idtoolCommand, runIdtool } from '../src/cli/idtool.js';
-import { planetCommand } from '../src/cli/planet.js';
-import { daemonCommand } from '../src/cli/daemon.js';
-import { peersCommand } from '../src/cli/peers.js';
-import { infoCommand } from '../src/cli/info.js';
-import { listNetworksCommand } from '../src/cli/listnetworks.js';
-import { joinCommand, leaveCommand } from '../src/cli/join.js';
-import { demoCommand } from '../src/cli/demo.js';
 import { describeCliFailure } from '../src/cli/fail.js';
 
 /** Operator errors end as one line and an exit code; anything else is a bug and keeps its stack. */
@@ -24,8 +16,16 @@ function exitOnError(e: unknown): never {
 }
 
 try {
-  if (basename(process.argv[1] ?? '') === 'zerotier-idtool') {
+  const name = basename(process.argv[1] ?? '');
+  if (name === 'zerotier-idtool') {
+    const { runIdtool } = await import('../src/cli/idtool.js');
     process.exitCode = runIdtool(processIo(), process.argv.slice(2));
+  } else if (name === 'zerotier-cli') {
+    const { runZerotierCli } = await import('../src/cli/zerotier-cli.js');
+    const { httpApiCall } = await import('../src/cli/api-client.js');
+    const { listDumpInterfaces } = await import('../src/cli/dump-interfaces.js');
+    // The name as typed is not known to node: the basename is what a PATH lookup shows.
+    process.exitCode = await runZerotierCli(name, process.argv.slice(2), { io: processIo(), env: process.env, connect: (t) => httpApiCall(t), interfaces: listDumpInterfaces });
   } else {
     await cli();
   }
@@ -34,16 +34,28 @@ try {
 }
 
 async function cli(): Promise<void> {
-  await yargs(hideBin(process.argv))
+  const { default: yargs } = await import('yargs');
+  const { hideBin } = await import('yargs/helpers');
+  const { idtoolCommand } = await import('../src/cli/idtool.js');
+  const { planetCommand } = await import('../src/cli/planet.js');
+  const { daemonCommand } = await import('../src/cli/daemon.js');
+  const { apiCommands } = await import('../src/cli/api-commands.js');
+  const { networkCommand } = await import('../src/cli/controller-network.js');
+  const { memberCommand } = await import('../src/cli/controller-member.js');
+  const { demoCommand } = await import('../src/cli/demo.js');
+  const { splitAttachedSwitches } = await import('../src/cli/attached-switches.js');
+  let args = hideBin(process.argv);
+  // Only where -D/-T/-H/-p mean what they mean to zerotier-cli (not for the daemon or idtool).
+  const apiNames = new Set([...apiCommands, networkCommand, memberCommand].map((c) => String(c.command).split(' ')[0]));
+  if (apiNames.has(args.find((a) => !a.startsWith('-')) ?? '')) args = splitAttachedSwitches(args);
+  await yargs(args)
     .scriptName('ztkube')
     .command(idtoolCommand)
     .command(planetCommand)
     .command(daemonCommand)
-    .command(peersCommand)
-    .command(infoCommand)
-    .command(listNetworksCommand)
-    .command(joinCommand)
-    .command(leaveCommand)
+    .command(apiCommands)
+    .command(networkCommand)
+    .command(memberCommand)
     .command(demoCommand)
     .demandCommand(1, 'name a command')
     .strict()

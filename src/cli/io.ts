@@ -10,6 +10,8 @@ export interface CliIo {
   writeFile(path: string, data: Uint8Array | string, mode?: number): void;
   /** Like writeFile, but fails with EEXIST instead of replacing a file that exists (keys). */
   writeNewFile(path: string, data: Uint8Array | string, mode?: number): void;
+  /** Writes the file whole; `createMode` (less the umask) applies only when it is new, an existing file keeps its mode. */
+  replaceFile(path: string, data: string, createMode: number): void;
   cwd(): string;
   nowMs(): number;
   random(n: number): Uint8Array;
@@ -28,6 +30,7 @@ export function processIo(): CliIo {
       writeFileSync(p, d, { mode, flag: 'wx' });
       if (mode !== undefined) chmodSync(p, mode);
     },
+    replaceFile: (p, d, createMode) => writeFileSync(p, d, { mode: createMode }),
     cwd: () => process.cwd(),
     nowMs: () => Date.now(),
     random: secureRandomBytes,

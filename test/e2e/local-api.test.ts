@@ -177,9 +177,9 @@ test('local API and CLI against a running daemon', async () => {
     assert.equal(await exited(d.child), 0, d.log());
     r = ztkube(['info', '--home', home]);
     assert.equal(r.code, 1);
-    assert.match(r.out, new RegExp(`^Error connecting to the ZeroTier service: connection failed \\(ECONNREFUSED\\)\\n\\nPlease check that the service is running and that TCP port ${port} can be contacted via 127\\.0\\.0\\.1\\.\\n$`));
+    assert.match(r.out, new RegExp(`^Error connecting to the ZeroTier service: connection failed\\n\\nPlease check that the service is running and that TCP port ${port} can be contacted via 127\\.0\\.0\\.1\\.\\n$`));
     r = ztkube(['join', '--home', home, NWID]);
-    assert.deepEqual([r.code, r.out], [1, '0 join connection failed (ECONNREFUSED)\n']);
+    assert.deepEqual([r.code, r.out], [1, '0 join connection failed\n']);
     const probe = net.createServer();
     await new Promise<void>((resolve, reject) => {
       probe.once('error', reject);

@@ -30,6 +30,9 @@ export class MemoryIo implements CliIo {
     if (this.files.has(path)) throw Object.assign(new Error(`EEXIST: file already exists, open '${path}'`), { code: 'EEXIST' });
     this.writeFile(path, data, mode);
   }
+  replaceFile(path: string, data: string, createMode: number): void {
+    this.writeFile(path, data, this.files.get(path)?.mode ?? createMode);
+  }
   text(path: string): string {
     return new TextDecoder().decode(this.readFile(path));
   }

@@ -9,12 +9,13 @@ import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasNetns, nsLab, waitFor, type Lab } from '../helpers/netns.js';
 import { cli, makeHomes } from '../helpers/zt-homes.js';
 import { interopTests, zerotierOne } from '../helpers/interop.js';
+import { repoRoot } from '../helpers/shared.js';
 
 const zt = zerotierOne;
 const interop = interopTests('local API interop with ZeroTier One 1.14.1');
@@ -30,9 +31,10 @@ after(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-function run(cmd: string, args: string[]): { code: number | null; out: string } {
+function run(cmd: string, args: string[]): { code: number | null; out: string; err?: string } {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60_000, env });
-  return { code: r.status, out: r.stdout };
+  // stderr only when there is some, so that the zerotier-cli lines above stay short to compare.
+  return r.stderr ? { code: r.status, out: r.stdout, err: r.stderr } : { code: r.status, out: r.stdout };
 }
 
 interop('zerotier-cli 1.14.1 drives the ztkube daemon', { timeout: 60_000 }, async () => {
@@ -66,6 +68,37 @@ interop('zerotier-cli 1.14.1 drives the ztkube daemon', { timeout: 60_000 }, asy
     assert.deepEqual(theirs('leave', NWID), { code: 0, out: '200 leave OK\n' });
     assert.deepEqual(theirs('join', '8056c2e21c00000x'), { code: 1, out: '404 join \n' });
     assert.deepEqual(theirs('-Twrong', 'info'), { code: 1, out: '401 info {}\n' });
+
+    // ztkube under the name zerotier-cli prints what the real one prints, byte for byte, for
+    // every command whose output does not depend on the moment (06 §6.2).
+    const token = readFileSync(join(home, 'authtoken.secret'), 'utf8');
+    // Both by their bare name through PATH, so that the help text's program name is the same.
+    const byName = (dir: string, args: string[]): { code: number | null; out: string; err?: string } => {
+      const r = spawnSync('zerotier-cli', args, { encoding: 'utf8', timeout: 60_000, env: { ...env, PATH: `${dir}:${process.env.PATH}` } });
+      return r.stderr ? { code: r.status, out: r.stdout, err: r.stderr } : { code: r.status, out: r.stdout };
+    };
+    const both = (...args: string[]): void => {
+      assert.deepEqual(byName(join(repoRoot, 'bin'), args), byName(work, args), args.join(' ')); // bin/zerotier-cli as make links it
+    };
+    both(`-D${home}`, 'join', NWID);
+    for (const cmd of [['info'], ['status'], ['listnetworks'], ['-j', 'listnetworks'], ['peers'], ['listpeers'], ['-j', 'peers'], ['listbonds'], ['bond', 'list'], ['bond', homes.addr('root'), 'show'], ['bond', homes.addr('root'), 'rotate'], ['bond'], ['listmoons'], ['get', NWID, 'ip'], ['get', NWID, 'status'], ['get', NWID, 'allowManaged'], ['get', NWID, 'nope'], ['set', NWID, 'allowGlobal=1'], ['set', NWID, 'mtu=1'], ['join', 'abc'], ['leave', '8056c2e21c00000x'], ['orbit', '0', '1'], ['deorbit', '1234567890'], ['/network'], ['/peer/0000000001'], ['/nope'], ['frob'], []]) {
+      both(`-D${home}`, ...cmd);
+    }
+    both(`-p${port}`, `-T${token}`, 'listnetworks');
+    both(`-p${port}`, '-Twrong', 'listnetworks');
+    both(`-p${port}`, '-T', 'info');
+    both('-D/nonexistent', 'info');
+    // dump: the same file in each working directory, but for the moment-dependent numbers.
+    const dumps = [join(repoRoot, 'bin'), work].map((dir, i) => {
+      const cwd = mkdtempSync(join(work, `dump${i}-`));
+      const r = spawnSync('zerotier-cli', [`-D${home}`, 'dump'], { cwd, encoding: 'utf8', env: { ...env, PATH: `${dir}:${process.env.PATH}` } });
+      assert.equal(r.stdout, `Writing dump to: ${cwd}/zerotier_dump.txt\n`);
+      return readFileSync(join(cwd, 'zerotier_dump.txt'), 'utf8').replace(/"(clock|lastSend|lastReceive|latency)":-?\d+/g, '"$1":0');
+    });
+    assert.equal(dumps[0], dumps[1]);
+    // leave changes what the next one sees: ours leaves, then both find it gone.
+    assert.deepEqual(byName(join(repoRoot, 'bin'), [`-D${home}`, '-j', 'leave', NWID]), { code: 0, out: '{"result":true}' });
+    both(`-D${home}`, '-j', 'leave', NWID);
   } finally {
     d.kill('SIGTERM');
     root.close();
@@ -92,6 +125,11 @@ interop('ztkube CLI drives zerotier-one 1.14.1', { skip: !hasNetns() && 'needs r
   assert.match(line, new RegExp(`\\n200 listnetworks ${NWID}  [0-9a-f:]{17} REQUESTING_CONFIGURATION PRIVATE ztmjfmfyq5 -\\n$`));
   assert.equal(ours('listnetworks', '-j'), theirs('-j', 'listnetworks'));
   assert.equal(ours('peers'), theirs('peers'));
+  // ztkube as zerotier-cli against zerotier-one: the same bytes as zerotier-one's own.
+  const ourCli = (...args: string[]): string => inNs(join(repoRoot, 'bin', 'zerotier-cli'), [`-D${home}`, ...args]);
+  for (const cmd of [['listnetworks'], ['-j', 'listnetworks'], ['peers'], ['listbonds'], ['listmoons'], ['get', NWID, 'status'], ['get', NWID, 'ip'], ['/network']]) {
+    assert.equal(ourCli(...cmd), theirs(...cmd), cmd.join(' '));
+  }
   assert.equal(ours('leave', NWID), '200 leave OK\n');
   assert.equal(ours('listnetworks'), '200 listnetworks <nwid> <name> <mac> <status> <type> <dev> <ZT assigned ips>\n');
 });

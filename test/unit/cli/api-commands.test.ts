@@ -15,6 +15,12 @@ import { resolveApiTarget, type ApiCall, type ApiReply } from '../../../src/cli/
 import { ConfigError } from '../../../src/util/errors.js';
 import { assertInSpec, sharedDir } from '../../helpers/shared.js';
 import { MemoryIo } from '../../helpers/memory-io.js';
+import { splitAttachedSwitches } from '../../../src/cli/attached-switches.js';
+import type { ApiContext } from '../../../src/cli/api-command.js';
+
+function ctx(call: ApiCall, isJson = false, io = new MemoryIo()): ApiContext {
+  return { call, io, isJson, home: '/h', unreachable: (r) => connectionErrorText(r) };
+}
 
 function net(nwid: string, name: string, mac: string, status: string, dev: string, ips: string[]): Record<string, unknown> {
   return { nwid, id: nwid, name, mac, status, type: 'PRIVATE', portDeviceName: dev, assignedAddresses: ips };
@@ -58,14 +64,17 @@ test('info: ONLINE, OFFLINE, TUNNELED', () => {
 });
 
 test('outcomes: no connection, non-200, not JSON', () => {
-  assert.deepEqual(readingOutcome('info', { status: 0, body: 'connection failed' }, 9993, () => 'x'), {
+  assert.deepEqual(readingOutcome('info', { status: 0, body: 'connection failed' }, (r) => connectionErrorText(r), () => 'x'), {
     stdout: 'Error connecting to the ZeroTier service: connection failed\n\nPlease check that the service is running and that TCP port 9993 can be contacted via 127.0.0.1.\n',
     exitCode: 1,
   });
-  assert.equal(connectionErrorText('timed out', 4444).includes('TCP port 4444 '), true);
-  assert.deepEqual(readingOutcome('info', { status: 401, body: '{}' }, 1, () => 'x'), { stdout: '401 info {}\n', exitCode: 1 });
-  const notJson = readingOutcome('listnetworks', { status: 404, body: '' }, 1, () => 'x');
-  assert.match(notJson.stdout, /^404 listnetworks invalid JSON response \(.+\)\n$/);
+  assert.equal(connectionErrorText('timed out', { host: '::1', port: 4444 }).includes('TCP port 4444 can be contacted via ::1.'), true);
+  assert.deepEqual(readingOutcome('info', { status: 401, body: '{}' }, String, () => 'x'), { stdout: '401 info {}\n', exitCode: 1 });
+  const notJson = readingOutcome('listnetworks', { status: 404, body: '' }, String, () => 'x');
+  assert.equal(
+    notJson.stdout,
+    "404 listnetworks invalid JSON response ([json.exception.parse_error.101] parse error at line 1, column 1: syntax error while parsing value - unexpected end of input; expected '[', '{', or a literal)\n",
+  );
   assert.equal(notJson.exitCode, 1);
   assert.deepEqual(changingOutcome('join', { status: 404, body: '' }, false), { stdout: '404 join \n', exitCode: 1 });
   assert.deepEqual(changingOutcome('leave', { status: 0, body: 'connection failed' }, false), { stdout: '0 leave connection failed\n', exitCode: 1 });
@@ -80,19 +89,18 @@ function fakeCall(reply: ApiReply, seen: unknown[][]): ApiCall {
 }
 
 test('join and leave: the requests zerotier-cli makes; a 16-character id is required', async () => {
-  const io = new MemoryIo();
   const seen: unknown[][] = [];
   const ok = fakeCall({ status: 200, body: '{"id":"x"}' }, seen);
-  assert.deepEqual(await joinRun('8056c2e21c000001', false)(ok, 9993, io), { stdout: '200 join OK\n', exitCode: 0 });
-  assert.deepEqual(await joinRun('8056c2e21c000001', true)(ok, 9993, io), { stdout: '{"id":"x"}', exitCode: 0 });
-  assert.deepEqual(await leaveRun('8056c2e21c000001', false)(ok, 9993, io), { stdout: '200 leave OK\n', exitCode: 0 });
+  assert.deepEqual(await joinRun('8056c2e21c000001')(ctx(ok)), { stdout: '200 join OK\n', exitCode: 0 });
+  assert.deepEqual(await joinRun('8056c2e21c000001')(ctx(ok, true)), { stdout: '{"id":"x"}', exitCode: 0 });
+  assert.deepEqual(await leaveRun('8056c2e21c000001')(ctx(ok)), { stdout: '200 leave OK\n', exitCode: 0 });
   assert.deepEqual(seen, [
     ['POST', '/network/8056c2e21c000001', '{}'],
     ['POST', '/network/8056c2e21c000001', '{}'],
     ['DELETE', '/network/8056c2e21c000001', undefined],
   ]);
-  assert.deepEqual(await joinRun('8056c2e21c00001', false)(ok, 9993, io), { stdout: 'invalid network id\n', exitCode: 2 });
-  assert.deepEqual(await leaveRun('', false)(ok, 9993, io), { stdout: 'invalid network id\n', exitCode: 2 });
+  assert.deepEqual(await joinRun('8056c2e21c00001')(ctx(ok)), { stdout: 'invalid network id\n', exitCode: 2 });
+  assert.deepEqual(await leaveRun('')(ctx(ok)), { stdout: 'invalid network id\n', exitCode: 2 });
   assert.equal(seen.length, 3, 'nothing sent for a bad id');
 });
 
@@ -100,18 +108,18 @@ test('info, listnetworks and peers: text, or -j as zerotier-cli indents it', asy
   const io = new MemoryIo();
   const seen: unknown[][] = [];
   const status = fakeCall({ status: 200, body: '{"version":"1.14.1","address":"0123456789","online":false,"config":{"settings":{}}}' }, seen);
-  assert.equal((await infoRun(false)(status, 1, io)).stdout, '200 info 0123456789 1.14.1 OFFLINE\n');
-  assert.equal((await infoRun(true)(status, 1, io)).stdout, '{\n "address": "0123456789",\n "config": {\n  "settings": {}\n },\n "online": false,\n "version": "1.14.1"\n}\n');
+  assert.equal((await infoRun()(ctx(status, false, io))).stdout, '200 info 0123456789 1.14.1 OFFLINE\n');
+  assert.equal((await infoRun()(ctx(status, true, io))).stdout, '{\n "address": "0123456789",\n "config": {\n  "settings": {}\n },\n "online": false,\n "version": "1.14.1"\n}\n');
   const nets = fakeCall({ status: 200, body: '[]' }, seen);
-  assert.equal((await listNetworksRun(false)(nets, 1, io)).stdout, '200 listnetworks <nwid> <name> <mac> <status> <type> <dev> <ZT assigned ips>\n');
-  assert.equal((await listNetworksRun(true)(nets, 1, io)).stdout, '[]\n');
+  assert.equal((await listNetworksRun(ctx(nets, false, io))).stdout, '200 listnetworks <nwid> <name> <mac> <status> <type> <dev> <ZT assigned ips>\n');
+  assert.equal((await listNetworksRun(ctx(nets, true, io))).stdout, '[]\n');
   const peer = { address: '62f865ae71', isBonded: false, latency: -1, paths: [], role: 'PLANET', tunneled: false, version: '-1.-1.-1', versionMajor: -1, versionMinor: -1, versionRev: -1 };
   const peers = fakeCall({ status: 200, body: JSON.stringify([peer]) }, seen);
-  assert.equal((await peersRun({ isJson: false, isList: false })(peers, 1, io)).stdout.split('\n')[2], '62f865ae71 -      PLANET    -1 RELAY');
-  assert.equal((await peersRun({ isJson: false, isList: true })(peers, 1, io)).stdout.split('\n')[1], '200 listpeers 62f865ae71 - -1 - PLANET');
-  assert.deepEqual(JSON.parse((await peersRun({ isJson: true, isList: false })(peers, 1, io)).stdout), [peer]);
+  assert.equal((await peersRun(false)(ctx(peers, false, io))).stdout.split('\n')[2], '62f865ae71 -      PLANET    -1 RELAY');
+  assert.equal((await peersRun(true)(ctx(peers, false, io))).stdout.split('\n')[1], '200 listpeers 62f865ae71 - -1 - PLANET');
+  assert.deepEqual(JSON.parse((await peersRun(false)(ctx(peers, true, io))).stdout), [peer]);
   const denied = fakeCall({ status: 401, body: '{}' }, seen);
-  assert.deepEqual(await peersRun({ isJson: false, isList: false })(denied, 1, io), { stdout: '401 peers {}\n', exitCode: 1 });
+  assert.deepEqual(await peersRun(false)(ctx(denied, false, io)), { stdout: '401 peers {}\n', exitCode: 1 });
   assert.deepEqual(seen.map((s) => s[1]), ['/status', '/status', '/network', '/network', '/peer', '/peer', '/peer', '/peer']);
 });
 
@@ -125,4 +133,30 @@ test("the API's port and token come from the home, with zerotier-cli's sentences
   io.put('/h/authtoken.secret', 'tok\n');
   assert.deepEqual(resolveApiTarget(io, { home: '/h' }), { host: '127.0.0.1', port: 9993, token: 'tok' });
   assert.equal(resolveApiTarget(io, { home: '/h', port: 1234 }).port, 1234, '-p wins over the file');
+});
+
+test('ztkube accepts zerotier-cli\'s attached switch values (-D<path>, -T<token>, -H<ip>, -p<port>)', () => {
+  assert.deepEqual(splitAttachedSwitches(['info', '-D/var/lib/zt', '-Tabc', '-H::1', '-p9993', '-j', '--home', 'x', '-D', 'y', '-T=z']), [
+    'info',
+    '-D',
+    '/var/lib/zt',
+    '-T',
+    'abc',
+    '-H',
+    '::1',
+    '-p',
+    '9993',
+    '-j',
+    '--home',
+    'x',
+    '-D',
+    'y',
+    '-T=z',
+  ]);
+});
+
+test('peers and listpeers: a peer object with missing or odd fields prints defaults, not a crash', async () => {
+  const odd = fakeCall({ status: 200, body: '[{"address":"0123456789","paths":[{"preferred":true}]},{"paths":"x"},7]' }, []);
+  assert.equal((await peersRun(true)(ctx(odd))).stdout, '200 listpeers <ztaddr> <path> <latency> <version> <role>\n200 listpeers 0123456789 -;-1;-1 0 - -\n200 listpeers - - 0 - -\n');
+  assert.equal((await peersRun(false)(ctx(odd))).stdout.split('\n')[2], '0123456789 -      -          0 DIRECT   -1       -1       -');
 });
