@@ -222,7 +222,8 @@ export class TcpRelayServer {
     this.counters.returnedTotal++;
   }
 
-  private closeIdle(): void {
+  /** Closes the clients idle for RELAY_IDLE_TIMEOUT_MS (run every RELAY_HOUSEKEEPING_INTERVAL_MS). */
+  closeIdle(): void {
     const now = this.now();
     for (const c of [...this.clients]) if (now - c.lastActivityMs >= RELAY_IDLE_TIMEOUT_MS) this.closeClient(c, 'idle');
   }

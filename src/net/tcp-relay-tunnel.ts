@@ -57,7 +57,11 @@ export class TcpRelayTunnel {
       this.opts.onOpen(this);
     });
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    this.socket.on('error', (e) => this.close(this.isOpenNow ? 'socket error' : 'connect failed', e.message));
+    this.socket.on('error', (e) => {
+      // A reset is how a relay usually hangs up (tcp-proxy closes with data unread).
+      const isReset = (e as NodeJS.ErrnoException).code === 'ECONNRESET' || (e as NodeJS.ErrnoException).code === 'EPIPE';
+      this.close(!this.isOpenNow ? 'connect failed' : isReset ? 'closed by relay' : 'socket error', e.message);
+    });
     this.socket.on('close', () => this.close(this.isOpenNow ? 'closed by relay' : 'connect failed'));
   }
 
