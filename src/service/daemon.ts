@@ -112,7 +112,7 @@ export class Daemon {
       isForced: opts.forceTcpRelay ?? false,
       relay: parseRelay(opts.tcpFallbackRelay ?? DEFAULT_TCP_FALLBACK_RELAY),
       clock: this.clock,
-      log: opts.log.child({ component: 'tcp-relay' }),
+      log: opts.log.child({ component: 'tcp-fallback' }),
       sendUdp: (socket, to, data, ttl) => this.binder?.send(socket, to, data, ttl) ?? false,
       // 1.14.1 hands tunnelled packets to the core with local socket -1.
       onTunnelPacket: (from, packet) => this.engine.onDatagram(ALL_SOCKETS, from, packet),

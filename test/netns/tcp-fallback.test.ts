@@ -118,6 +118,13 @@ test('a member with UDP blocked reaches the network through a TCP relay, and ret
     assert.equal(status.online, true, 'online: the root answered through the tunnel');
     assert.equal(ours(a, 'info'), `200 info ${homes.addr('a')} 1.14.1 TUNNELED\n`);
     assert.match(ours(a, 'peers'), /NOTE: Currently tunneling through a TCP relay/);
+    // a's path to the root is the root's real address on local socket -1 (unsigned 64-bit in JSON), as 1.14.1 shows it.
+    const rootPeer = apiOf(a)('GET', `/peer/${homes.addr('ctl')}`).body;
+    assert.equal(rootPeer.tunneled, true);
+    assert.ok(
+      rootPeer.paths.some((p: { address: string; localSocket: number }) => p.address === `${ctl.ip}/9993` && p.localSocket === 18446744073709551615),
+      JSON.stringify(rootPeer.paths),
+    );
     // The root sees a at the relay's address, from the port the relay gave a (1024 and up).
     const seenAt = await waitFor('ctl to list a via the relay', () => ours(ctl, 'peers').split('\n').find((l) => l.startsWith(homes.addr('a')) && l.includes(`${relay.ip}/`)), 10_000, 500);
     assert.ok(Number(/\/(\d+)$/.exec(seenAt)![1]) >= 1024, seenAt);
