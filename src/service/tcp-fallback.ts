@@ -87,10 +87,11 @@ export class TcpFallback {
   /** The engine's send: UDP, the tunnel, or both, as the policy says. */
   send(socket: SocketId, to: InetAddress, data: Uint8Array, ttl?: number): boolean {
     const d = this.policy.decideSend(this.opts.clock.now(), to, data.length, this.tunnel !== null);
-    if (d & SEND_TUNNEL) this.tunnel?.send(to, data);
+    let isTunnelled = false;
+    if (d & SEND_TUNNEL) isTunnelled = this.tunnel?.send(to, data) ?? false;
     else if (d & CONNECT_TUNNEL) this.connect();
     if (d & SEND_UDP) return this.opts.sendUdp(socket, to, data, ttl);
-    return (d & SEND_TUNNEL) !== 0;
+    return isTunnelled;
   }
 
   /** A UDP datagram arrived; false when it must not reach the node (forced relay). */
