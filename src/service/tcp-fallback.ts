@@ -1,7 +1,8 @@
 // The TCP fallback of the daemon's UDP edge (06 §9.1): every send and every received
 // datagram passes here. TcpFallbackPolicy decides; this class owns the tunnel to the relay,
 // applies the safety policy to the relay address, logs the tunnel's life and runs the
-// main-loop check (close when UDP works again, sleep/wake detection, 06 §11.2).
+// main-loop check (close when UDP works again, sleep/wake detection, 06 §11.2). The whole
+// sequence, and where ztkube differs from 1.14.1 on purpose: docs/tcp-fallback.md.
 import type winston from 'winston';
 import { inetAddressToString, type InetAddress } from '../protocol/inet-address.js';
 import type { SocketId } from '../util/socket-id.js';
