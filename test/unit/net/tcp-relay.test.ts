@@ -170,6 +170,25 @@ test('a packet without a source (the 0x00 form) is dropped and counted; IPv6 sou
   assert.equal(n.t.counters.droppedNoSourceTotal, 1);
 });
 
+test('a relay that stops reading: at most 64 KiB wait in the node, later packets are dropped and counted', async () => {
+  const accepted: net.Socket[] = [];
+  const server = net.createServer((s) => {
+    s.pause(); // never reads: the kernel buffers fill, then the node's queue
+    s.on('error', () => undefined);
+    accepted.push(s);
+  });
+  await new Promise<void>((res) => server.listen(0, '127.0.0.1', () => res()));
+  cleanups.push(() => new Promise((res) => server.close(res)));
+  cleanups.push(() => accepted.forEach((s) => s.destroy())); // a paused socket never sees the close
+  const n = tunnel(LOOPBACK((server.address() as net.AddressInfo).port));
+  await n.opened;
+  let queued = 0;
+  for (let i = 0; i < 20_000 && n.t.counters.droppedQueueFullTotal === 0; i++) if (n.t.send(LOOPBACK(9993), packetOf(1400, 1))) queued++;
+  assert.ok(n.t.counters.droppedQueueFullTotal > 0, `the queue filled after ${queued} packets`);
+  assert.equal(n.t.send(LOOPBACK(9993), packetOf(1400, 1)), false, 'still full: dropped');
+  assert.equal(n.t.counters.sentTotal, queued);
+});
+
 test('a relay that does not answer is a failed connect', async () => {
   const server = net.createServer();
   await new Promise<void>((res) => server.listen(0, '127.0.0.1', () => res()));
