@@ -43,6 +43,7 @@ async function cli(): Promise<void> {
   const { networkCommand } = await import('../src/cli/controller-network.js');
   const { memberCommand } = await import('../src/cli/controller-member.js');
   const { demoCommand } = await import('../src/cli/demo.js');
+  const { tcpRelayCommand } = await import('../src/cli/tcp-relay.js');
   const { splitAttachedSwitches } = await import('../src/cli/attached-switches.js');
   let args = hideBin(process.argv);
   // Only where -D/-T/-H/-p mean what they mean to zerotier-cli (not for the daemon or idtool).
@@ -57,6 +58,7 @@ async function cli(): Promise<void> {
     .command(networkCommand)
     .command(memberCommand)
     .command(demoCommand)
+    .command(tcpRelayCommand)
     .demandCommand(1, 'name a command')
     .strict()
     .fail((msg, err) => {

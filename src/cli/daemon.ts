@@ -2,7 +2,7 @@
 // created and locked here before the daemon starts, so a bad --home or a second daemon on the
 // same home ends in one sentence (issue #6).
 import { ConfigError } from '../util/errors.js';
-import { parseIp } from '../protocol/inet-address.js';
+import { parseInetAddress, parseIp } from '../protocol/inet-address.js';
 import { parseAddress, isReservedAddress } from '../protocol/address.js';
 import { Daemon } from '../service/daemon.js';
 import { createLogger, type LogFormat } from '../service/log.js';
@@ -23,6 +23,12 @@ export interface DaemonArgs {
   taps?: boolean;
   /** false (--no-native-udp): node:dgram sockets. */
   nativeUdp?: boolean;
+  /** --tcp-fallback-relay IP/port. */
+  tcpFallbackRelay?: string;
+  /** false (--no-allow-tcp-fallback-relay): never use a TCP relay. */
+  allowTcpFallbackRelay?: boolean;
+  /** --force-tcp-relay: only the TCP relay. */
+  forceTcpRelay?: boolean;
 }
 
 export function checkPort(flag: string, v: unknown): number {
@@ -42,9 +48,19 @@ export async function runDaemon(a: DaemonArgs): Promise<void> {
     if (addr === null || isReservedAddress(addr)) throw new ConfigError(`--contact must be a node address of 10 hex digits, got ${JSON.stringify(c)}`);
     return addr;
   });
+  if (a.tcpFallbackRelay !== undefined) {
+    const relay = parseInetAddress(a.tcpFallbackRelay);
+    if (!relay || relay.port === 0) throw new ConfigError(`--tcp-fallback-relay must be IP/port (e.g. 204.80.128.1/443), got ${JSON.stringify(a.tcpFallbackRelay)}`);
+  }
+  // 1.14.1 would take both and then send nothing at all: no UDP, and no relay either.
+  if (a.forceTcpRelay === true && a.allowTcpFallbackRelay === false) throw new ConfigError('--force-tcp-relay needs the TCP relay, which --no-allow-tcp-fallback-relay turns off: give one of them');
   if (!['error', 'warn', 'info', 'debug'].includes(a.logLevel)) throw new ConfigError(`--log-level must be error, warn, info or debug, got ${JSON.stringify(a.logLevel)}`);
   const log = createLogger({ level: a.logLevel, format: a.logFormat });
-  const daemon = new Daemon({ home: a.home, port, secondaryPort, bind: a.bind, contact, log, safety: safetyFromEnv(process.env.ZTKUBE_SAFETY), taps: a.taps === false ? 'memory' : 'linux', nativeUdp: a.nativeUdp !== false });
+  const daemon = new Daemon({ home: a.home, port, secondaryPort, bind: a.bind, contact, log, safety: safetyFromEnv(process.env.ZTKUBE_SAFETY), taps: a.taps === false ? 'memory' : 'linux', nativeUdp: a.nativeUdp !== false,
+    allowTcpFallbackRelay: a.allowTcpFallbackRelay !== false,
+    forceTcpRelay: a.forceTcpRelay === true,
+    tcpFallbackRelay: a.tcpFallbackRelay,
+  });
   await daemon.start();
   await new Promise<void>((resolve) => {
     const stop = (): void => {
@@ -72,6 +88,9 @@ export const daemonCommand: CommandModule = {
       .option('contact', { type: 'string', array: true, describe: 'keep contact with these node addresses (10 hex digits), as with a network anchor' })
       .option('native-udp', { type: 'boolean', default: true, describe: '--no-native-udp: node:dgram sockets instead of the batched native ones' })
       .option('taps', { type: 'boolean', default: true, describe: '--no-taps: joined networks get no TAP devices, addresses or routes (ports in memory)' })
+      .option('tcp-fallback-relay', { type: 'string', describe: 'TCP relay used when UDP seems blocked, IP/port (default 204.80.128.1/443)' })
+      .option('allow-tcp-fallback-relay', { type: 'boolean', default: true, describe: '--no-allow-tcp-fallback-relay: never fall back to the TCP relay' })
+      .option('force-tcp-relay', { type: 'boolean', default: false, describe: 'only use the TCP relay: no UDP sent or received' })
       .option('log-level', { type: 'string', default: 'info', choices: ['error', 'warn', 'info', 'debug'] })
       .option('log-format', { type: 'string', choices: ['json', 'text'] }),
   handler: async (argv) => {
@@ -86,6 +105,9 @@ export const daemonCommand: CommandModule = {
       logFormat: argv['log-format'] as LogFormat | undefined,
       taps: argv.taps as boolean,
       nativeUdp: argv['native-udp'] as boolean,
+      tcpFallbackRelay: argv['tcp-fallback-relay'] as string | undefined,
+      allowTcpFallbackRelay: argv['allow-tcp-fallback-relay'] as boolean,
+      forceTcpRelay: argv['force-tcp-relay'] as boolean,
     });
   },
 };

@@ -31,8 +31,11 @@ export function hasNetns(): boolean {
   }
 }
 
-/** Builds a switched LAN of `names.length` hosts on 10.<net>.0.0/24. */
-export function nsLab(names: string[], net = 200 + (process.pid % 50)): Lab {
+/**
+ * Builds a switched LAN of `names.length` hosts on `<v4Prefix>.0/24` (default 10.<net>.0.0/24;
+ * the TCP fallback test needs the GLOBAL-scope lab range 192.88.99, see service/safety.ts).
+ */
+export function nsLab(names: string[], net = 200 + (process.pid % 50), v4Prefix = `10.${net}.0`): Lab {
   const prefix = `ztk${process.pid % 100000}`;
   const sw = `${prefix}sw`;
   const set = new NamespaceSet();
@@ -48,7 +51,7 @@ export function nsLab(names: string[], net = 200 + (process.pid % 50)): Lab {
       ip(['-n', ns, 'link', 'add', inner, 'type', 'veth', 'peer', 'name', outer, 'netns', sw]);
       ip(['-n', sw, 'link', 'set', outer, 'master', 'br0']);
       ip(['-n', sw, 'link', 'set', outer, 'up']);
-      const addr = `10.${net}.0.${i + 1}`;
+      const addr = `${v4Prefix}.${i + 1}`;
       ip(['-n', ns, 'addr', 'add', `${addr}/24`, 'dev', inner]);
       ip(['-n', ns, 'link', 'set', inner, 'up']);
       return { name, ns, ip: addr };

@@ -4,10 +4,11 @@
 import type winston from 'winston';
 import { secureRandomBytes, secureRandomFill } from '../crypto/random.js';
 import { addressToString } from '../protocol/address.js';
-import { inetAddressToString } from '../protocol/inet-address.js';
+import { inetAddressToString, parseInetAddress, type InetAddress } from '../protocol/inet-address.js';
 import type { Identity } from '../protocol/identity.js';
 import type { NodeEvent } from '../node/host.js';
-import { StateError } from '../util/errors.js';
+import { ConfigError, StateError } from '../util/errors.js';
+import { ALL_SOCKETS } from '../util/socket-id.js';
 import { UdpBinder } from '../net/udp-binder.js';
 import { chooseSecondaryPort } from '../net/ports.js';
 import { HomeDir, lockHome, PORT_FILE, writeFileAtomic } from './home.js';
@@ -41,6 +42,7 @@ import { LinuxHostNet } from '../net/ip/linux-host-net.js';
 import { MemoryHostNet, memoryTapOpener } from '../net/ip/memory-host-net.js';
 import { existsSync, readFileSync } from 'node:fs';
 import type { ApiResponse } from './local-api/service-port.js';
+import { DEFAULT_TCP_FALLBACK_RELAY, TcpFallback } from './tcp-fallback.js';
 
 const BINDER_REFRESH_MS = 30_000;
 /** 1.14.1's controller checks SSO expiries every 0.5 s. */
@@ -67,6 +69,12 @@ export interface DaemonOptions {
   nativeUdp?: boolean;
   /** Sources besides loopback allowed to use the local API (local.conf allowManagementFrom, 06 §5.2). */
   allowManagementFrom?: IpPrefix[];
+  /** local.conf allowTcpFallbackRelay (default true): a TCP relay when UDP seems blocked (06 §9). */
+  allowTcpFallbackRelay?: boolean;
+  /** local.conf forceTcpRelay (default false): only the TCP relay, no UDP in or out. */
+  forceTcpRelay?: boolean;
+  /** local.conf tcpFallbackRelay, `IP/port` (default 204.80.128.1/443). */
+  tcpFallbackRelay?: string;
   /** Overrides both (unit tests). */
   openTap?(o: TapOptions): Tap;
   hostNet?: HostNet;
@@ -93,6 +101,8 @@ export class Daemon {
   private readonly intervals: NodeJS.Timeout[] = [];
   private isStopped = false;
   private releaseHome: (() => void) | null = null;
+  /** UDP sends and receipts pass through it: it tunnels through a TCP relay when UDP is blocked. */
+  private readonly tcpFallback: TcpFallback;
 
   constructor(opts: DaemonOptions) {
     this.opts = opts;
@@ -107,12 +117,23 @@ export class Daemon {
     } catch (e) {
       this.log.warn(`native packet crypto off: ${(e as Error).message}`);
     }
+    this.tcpFallback = new TcpFallback({
+      isAllowed: opts.allowTcpFallbackRelay ?? true,
+      isForced: opts.forceTcpRelay ?? false,
+      relay: parseRelay(opts.tcpFallbackRelay ?? DEFAULT_TCP_FALLBACK_RELAY),
+      clock: this.clock,
+      log: opts.log.child({ component: 'tcp-fallback' }),
+      sendUdp: (socket, to, data, ttl) => this.binder?.send(socket, to, data, ttl) ?? false,
+      // 1.14.1 hands tunnelled packets to the core with local socket -1.
+      onTunnelPacket: (from, packet) => this.engine.onDatagram(ALL_SOCKETS, from, packet),
+      isDestinationAllowed: opts.safety?.isDestinationAllowed,
+    });
     this.engine = new Engine({
       clock: this.clock,
       transport: {
         send: (socket, to, data, ttl) => {
           const bytes = data.length; // read before the binder owns the buffer
-          const isSent = this.binder?.send(socket, to, data, ttl) ?? false;
+          const isSent = this.tcpFallback.send(socket, to, data, ttl);
           if (isSent) this.udpBytes.bytesOutTotal += bytes;
           return isSent;
         },
@@ -187,6 +208,7 @@ export class Daemon {
       this.binder?.close();
       this.binder = null;
       this.engine.suspend();
+      this.tcpFallback.stop();
       this.netPorts.stop();
       this.releaseHome();
       this.releaseHome = null;
@@ -210,7 +232,7 @@ export class Daemon {
       bind: this.opts.bind,
       onDatagram: (socket, from, data) => {
         this.udpBytes.bytesInTotal += data.length;
-        this.engine.onDatagram(socket, from, data);
+        if (this.tcpFallback.onUdpDatagram(from, data)) this.engine.onDatagram(socket, from, data);
       },
       onError: (e, where) => this.log.error('udp error', { where, error: e.message }),
       isDestinationAllowed: safety.isDestinationAllowed,
@@ -223,6 +245,7 @@ export class Daemon {
     // for our own networks' configs, and members may ask as soon as the node answers.
     const controller = await this.openController(identity);
     this.engine.start(identity, saved, controller.port);
+    this.tcpFallback.start();
     const api = (this.api = new LocalApiServer({
       port: this.opts.port,
       tokens: { auth: token, metrics: metricsToken },
@@ -234,7 +257,10 @@ export class Daemon {
     await api.start();
     writeFileAtomic(this.home.path(PORT_FILE), String(this.opts.port));
     this.log.info('started', { address: addressToString(identity.address), listeningOn: binder.bound().map((b) => inetAddressToString(b.local)), api: api.listening });
-    this.every(BINDER_REFRESH_MS, () => binder.refresh().catch((e: Error) => this.log.error('binder refresh failed', { error: e.message })));
+    this.every(BINDER_REFRESH_MS, () => {
+      if (this.tcpFallback.isForced) return; // 1.14.1 stops refreshing the binder under forceTcpRelay
+      binder.refresh().catch((e: Error) => this.log.error('binder refresh failed', { error: e.message }));
+    });
     this.sweepPeers();
     this.every(PEER_CACHE_SWEEP_INTERVAL_MS, () => this.sweepPeers());
     this.every(CONTROLLER_TICK_MS, () => this.controller?.tick(this.engine.now()));
@@ -252,6 +278,7 @@ export class Daemon {
       secondaryPort: () => this.boundPorts[1] ?? 0,
       listeningOn: () => this.binder?.bound().map((b) => b.local) ?? [],
       metrics: () => this.metrics.render(),
+      tcpFallback: this.tcpFallback,
       controller: (method, path, body, nowMs): Promise<ApiResponse> => this.controller?.api(method, path, body, nowMs) ?? Promise.resolve({ status: 404 }),
     });
   }
@@ -270,6 +297,7 @@ export class Daemon {
     const api = this.api;
     this.api = null;
     await api?.stop();
+    this.tcpFallback.stop();
     this.engine.stop(); // every network goes DOWN: its TAP closes
     this.netPorts.stop();
     this.binder?.close();
@@ -340,4 +368,11 @@ export class Daemon {
   private every(ms: number, fn: () => void): void {
     this.intervals.push(setInterval(fn, ms));
   }
+}
+
+/** The relay address of DaemonOptions.tcpFallbackRelay. */
+function parseRelay(text: string): InetAddress {
+  const a = parseInetAddress(text);
+  if (!a || a.port === 0) throw new ConfigError(`tcpFallbackRelay must be IP/port (e.g. ${DEFAULT_TCP_FALLBACK_RELAY}), got ${JSON.stringify(text)}`);
+  return a;
 }

@@ -41,6 +41,15 @@ export interface EngineLocalServiceOptions {
   metrics(): string;
   /** The TAPs; without them the device name is the first choice and no groups are listed. */
   ports?: NetworkPortsView;
+  /** The TCP fallback (06 §9); without it nothing is tunnelled and the fallback counts as allowed. */
+  tcpFallback?: TcpFallbackView;
+}
+
+/** What the API reports of the TCP fallback. */
+export interface TcpFallbackView {
+  readonly isActive: boolean;
+  readonly isAllowed: boolean;
+  readonly isForced: boolean;
 }
 
 export class EngineLocalService implements LocalService {
@@ -61,7 +70,7 @@ export class EngineLocalService implements LocalService {
       address: st.address,
       publicIdentity: node.identity.toString(false),
       isOnline: st.isOnline,
-      isTcpFallbackActive: false, // no TCP relay yet
+      isTcpFallbackActive: this.opts.tcpFallback?.isActive ?? false,
       clockMs: this.opts.engine.now(),
       planet: st.planet,
       homeDir: this.opts.homeDir,
@@ -70,8 +79,8 @@ export class EngineLocalService implements LocalService {
       tertiaryPort: 0, // no port mapper
       listeningOn: this.opts.listeningOn(),
       surfaceAddresses: st.surfaceAddresses,
-      isTcpFallbackRelayAllowed: false,
-      isTcpRelayForced: false,
+      isTcpFallbackRelayAllowed: this.opts.tcpFallback?.isAllowed ?? true,
+      isTcpRelayForced: this.opts.tcpFallback?.isForced ?? false,
       isPortMappingEnabled: false,
       localConfig: {}, // local.conf is not read yet
     };
@@ -79,7 +88,8 @@ export class EngineLocalService implements LocalService {
 
   peers(): PeerView[] {
     const engine = this.opts.engine;
-    return engine.node.peerInfo(engine.now()).map((p) => ({ ...p, isTunneled: false }));
+    const isTunneled = this.opts.tcpFallback?.isActive ?? false;
+    return engine.node.peerInfo(engine.now()).map((p) => ({ ...p, isTunneled }));
   }
 
   networks(): NetworkView[] {

@@ -2,6 +2,10 @@
 import { addressToString } from '../protocol/address.js';
 import { inetAddressToString } from '../protocol/inet-address.js';
 import type { PeerInfo } from '../node/node.js';
+import { ALL_SOCKETS } from '../util/socket-id.js';
+
+/** 1.14.1 prints a path learned through the TCP relay (local socket -1) as the unsigned 64-bit -1. */
+const TUNNEL_LOCAL_SOCKET = 18446744073709551615n;
 
 export interface PeerPathJson {
   active: boolean;
@@ -10,7 +14,7 @@ export interface PeerPathJson {
   lastReceive: number;
   lastSend: number;
   localPort: number;
-  localSocket: number;
+  localSocket: number | bigint;
   preferred: boolean;
   trustedPathId: number;
 }
@@ -44,7 +48,7 @@ export function peerToJson(p: PeerInfo, isTunneled = false): PeerJson {
       lastReceive: Math.max(0, x.lastReceiveMs),
       lastSend: Math.max(0, x.lastSendMs),
       localPort: 0,
-      localSocket: x.socket,
+      localSocket: x.socket === ALL_SOCKETS ? TUNNEL_LOCAL_SOCKET : x.socket,
       preferred: x.isPreferred,
       // 1.14.1 prints the 64-bit ID as a JSON number; IDs past 2^53 lose precision there too.
       trustedPathId: Number(x.trustedPathId),

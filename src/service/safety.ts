@@ -9,15 +9,24 @@ export interface SafetyPolicy {
   origin: string;
   /** May the daemon fall back to the public planet when the home has none? */
   isPublicPlanetAllowed: boolean;
-  /** Destinations the UDP edge may send to; absent = any. */
+  /** Destinations the UDP edge may send to, and TCP relays the daemon or `tcp-relay` may reach; absent = any. */
   isDestinationAllowed?: (to: InetAddress) => boolean;
 }
 
 export const NO_SAFETY: SafetyPolicy = { name: 'none', origin: 'no safety policy', isPublicPlanetAllowed: true };
 
-/** Loopback, 10.0.0.0/8 and fd00::/8: the addresses our namespace labs use. */
+/**
+ * 192.88.99.0/24 (RFC 7526: the retired 6to4 relay anycast prefix, the spec's own lab
+ * range) is the one GLOBAL-scope IPv4 range the labs use: the TCP fallback engages only
+ * for GLOBAL destinations (06 §9.1). Labs keep it inside namespaces with no route out.
+ */
+function isGlobalLabV4(ip: Uint8Array): boolean {
+  return ip[0] === 192 && ip[1] === 88 && ip[2] === 99;
+}
+
+/** Loopback, 10.0.0.0/8, the global lab range 192.88.99.0/24 and fd00::/8: the addresses our namespace labs use. */
 export function isTestDestination(to: InetAddress): boolean {
-  if (to.family === 4) return to.ip[0] === 127 || to.ip[0] === 10;
+  if (to.family === 4) return to.ip[0] === 127 || to.ip[0] === 10 || isGlobalLabV4(to.ip);
   const isLoopback = to.ip.every((b, i) => (i === 15 ? b === 1 : b === 0));
   return isLoopback || to.ip[0] === 0xfd;
 }
