@@ -2,7 +2,7 @@
 // the peer-cache sweep and the local API — and restarts the engine with a new identity
 // after a collision. Each of those lives in its own module; this file only composes them.
 import type winston from 'winston';
-import { secureRandomBytes, secureRandomFill } from '../crypto/random.js';
+import { secureRandomBytes, secureRandomFill, secureRandomInt } from '../crypto/random.js';
 import { addressToString } from '../protocol/address.js';
 import { inetAddressToString } from '../protocol/inet-address.js';
 import type { Identity } from '../protocol/identity.js';
@@ -36,17 +36,36 @@ import { LinuxHostNet } from '../net/ip/linux-host-net.js';
 import { MemoryHostNet, memoryTapOpener } from '../net/ip/memory-host-net.js';
 import { existsSync, readFileSync } from 'node:fs';
 import type { ApiResponse } from './local-api/service-port.js';
+import { LOCAL_CONF_FILE, type LocalConf } from './local-conf/local-conf.js';
+import { LocalConfFile, LOCAL_CONF_CHECK_INTERVAL_MS } from './local-conf/local-conf-file.js';
+import { PathPolicy } from './local-conf/path-policy.js';
+import { reloadableOptions, resolveOptions, type ResolvedOptions } from './local-conf/daemon-settings.js';
+import { LocalConfError } from './startup-errors.js';
+import { checkTapAccess } from './tap-preflight.js';
+import { ConfigError, PortInUseError } from '../util/errors.js';
+import type { IpPrefix } from '../net/ip/prefix.js';
 
 const BINDER_REFRESH_MS = 30_000;
 /** 1.14.1's controller checks SSO expiries every 0.5 s. */
 const CONTROLLER_TICK_MS = 500;
 
+/**
+ * What the command line gives. A setting local.conf can also give is undefined when the flag
+ * was not used; local-conf/daemon-settings.ts says which wins.
+ */
 export interface DaemonOptions {
   home: string;
+  /** The primary port; local.conf settings.primaryPort overrides it, as it overrides zerotier-one's -p. */
   port: number;
-  /** A number, 'random' (1.14.1's default: allowSecondaryPort) or 'none'. */
-  secondaryPort: number | 'random' | 'none';
+  /** A number, 'random' (1.14.1's default: allowSecondaryPort) or 'none'; undefined: local.conf or 'random'. */
+  secondaryPort?: number | 'random' | 'none';
   bind?: string[];
+  /** Permit the TCP fallback relay (06 §9); default true. */
+  allowTcpFallbackRelay?: boolean;
+  /** Only the TCP relay, no UDP (06 §9); default false. */
+  forceTcpRelay?: boolean;
+  /** The relay, `IP/port`; default 204.80.128.1/443. */
+  tcpFallbackRelay?: string;
   /** Addresses kept in contact like network anchors (03 §6.1). */
   contact?: number[];
   log: winston.Logger;
@@ -66,7 +85,15 @@ export interface DaemonOptions {
 }
 
 export class Daemon {
-  private readonly opts: DaemonOptions;
+  /** The options in force: the command line's with local.conf applied (reloadable keys change at a reload). */
+  private opts: ResolvedOptions<DaemonOptions>;
+  /** As the command line gave them, for the precedence at each reload. */
+  private readonly flags: DaemonOptions;
+  private readonly localConf: LocalConfFile;
+  private pathPolicy = new PathPolicy({ physicalBlacklist: [], virtual: new Map() });
+  private allowManagementFrom: IpPrefix[] = [];
+  /** local.conf keys already reported as ignored or unknown (once each per run). */
+  private readonly reportedKeys = new Set<string>();
   private readonly home: HomeDir;
   private readonly log: winston.Logger;
   private readonly clock: Clock;
@@ -85,8 +112,10 @@ export class Daemon {
   private releaseHome: (() => void) | null = null;
 
   constructor(opts: DaemonOptions) {
-    this.opts = opts;
+    this.flags = opts;
+    this.opts = resolveOptions(opts, { interfacePrefixBlacklist: [], allowManagementFrom: [], physical: [], physicalBlacklist: [], virtual: new Map(), ignored: [], unknown: [], raw: {} });
     this.home = new HomeDir(opts.home);
+    this.localConf = new LocalConfFile(this.home.path(LOCAL_CONF_FILE));
     this.log = opts.log.child({ component: 'daemon' });
     this.clock = opts.clock ?? systemClock;
     this.events = new NodeEventLog(opts.log, () => this.clock.now());
@@ -118,6 +147,8 @@ export class Daemon {
       deliverFrame: (nwid, frame) => this.netPorts.deliverFrame(nwid, frame),
       random: secureRandomFill,
       contact: opts.contact,
+      pathCheck: (address, _socket, remote) => this.pathPolicy.isAllowed(address, remote),
+      pathHint: (address) => this.pathPolicy.hint(address, secureRandomInt),
     });
     this.networks = new NodeNetworkPort(this.engine);
     const localConfs = new NetworkLocalConfStore(this.home.dir);
@@ -160,6 +191,9 @@ export class Daemon {
 
   private async startLocked(): Promise<void> {
     const safety = this.opts.safety ?? NO_SAFETY;
+    const conf = this.loadLocalConf();
+    // Before anything is made: without a way to make TAPs every join would fail later.
+    if ((this.opts.taps ?? 'linux') === 'linux' && !this.opts.openTap) checkTapAccess();
     const identity = await this.loadOrCreateIdentity();
     const saved = this.home.loadSaved();
     if (!saved.planet) {
@@ -167,10 +201,13 @@ export class Daemon {
       this.log.warn('no planet file: using the public ZeroTier planet', { home: this.opts.home });
     }
     const token = loadOrCreateAuthToken(this.home.dir, secureRandomBytes);
+    if (this.opts.port === 0) this.opts = { ...this.opts, port: await this.randomPrimaryPort() };
     this.boundPorts = await this.ports();
     const binder = (this.binder = new UdpBinder({
       ports: this.boundPorts,
       bind: this.opts.bind,
+      interfacePrefixBlacklist: conf.interfacePrefixBlacklist,
+      physicalBlacklist: conf.physicalBlacklist,
       onDatagram: (socket, from, data) => this.engine.onDatagram(socket, from, data),
       onError: (e, where) => this.log.error('udp error', { where, error: e.message }),
       isDestinationAllowed: safety.isDestinationAllowed,
@@ -183,7 +220,16 @@ export class Daemon {
     // for our own networks' configs, and members may ask as soon as the node answers.
     const controller = await this.openController(identity);
     this.engine.start(identity, saved, controller.port);
-    const api = (this.api = new LocalApiServer({ port: this.opts.port, token, service: this.localService(), nowMs: () => this.engine.now(), log: this.opts.log.child({ component: 'api' }) }));
+    const api = (this.api = new LocalApiServer({
+      port: this.opts.port,
+      token,
+      service: this.localService(),
+      nowMs: () => this.engine.now(),
+      log: this.opts.log.child({ component: 'api' }),
+      // Remote management needs a listener off loopback: every interface, filtered per request.
+      hosts: conf.allowManagementFrom.length > 0 ? ['0.0.0.0', '::'] : undefined,
+      allowManagementFrom: () => this.allowManagementFrom,
+    }));
     await api.start();
     writeFileAtomic(this.home.path(PORT_FILE), String(this.opts.port));
     this.log.info('started', { address: addressToString(identity.address), listeningOn: binder.bound().map((b) => inetAddressToString(b.local)), api: api.listening });
@@ -191,6 +237,62 @@ export class Daemon {
     this.sweepPeers();
     this.every(PEER_CACHE_SWEEP_INTERVAL_MS, () => this.sweepPeers());
     this.every(CONTROLLER_TICK_MS, () => this.controller?.tick(this.engine.now()));
+    this.every(LOCAL_CONF_CHECK_INTERVAL_MS, () => this.reloadLocalConf());
+  }
+
+  /** Reads local.conf at start and applies it; a bad file is a LocalConfError naming it. */
+  private loadLocalConf(): LocalConf {
+    let conf: LocalConf;
+    try {
+      conf = this.localConf.load();
+    } catch (e) {
+      if (e instanceof ConfigError) throw new LocalConfError(e.message, { cause: e });
+      throw e;
+    }
+    this.opts = resolveOptions(this.flags, conf);
+    if (conf.primaryPort !== undefined && conf.primaryPort !== this.flags.port) this.log.info('primary port from local.conf', { port: conf.primaryPort, file: this.localConf.path });
+    this.applyLocalConf(conf);
+    return conf;
+  }
+
+  /** The 10 s check (06 §3.1): a changed local.conf is re-read and its reloadable keys applied. */
+  private reloadLocalConf(): void {
+    let conf: LocalConf | null;
+    try {
+      conf = this.localConf.reloadIfChanged();
+    } catch (e) {
+      this.log.error('local.conf not reloaded; the configuration in force stays', { error: (e as Error).message });
+      return;
+    }
+    if (!conf) return;
+    this.opts = reloadableOptions(this.opts, this.flags, conf);
+    this.applyLocalConf(conf);
+    const restartOnly: string[] = [];
+    if ((conf.primaryPort ?? this.flags.port) !== this.opts.port && conf.primaryPort !== 0) restartOnly.push('primaryPort');
+    if (this.flags.secondaryPort === undefined && resolveOptions(this.flags, conf).secondaryPort !== this.opts.secondaryPort) restartOnly.push('secondaryPort/allowSecondaryPort');
+    if (conf.allowManagementFrom.length > 0 && this.api && !this.api.listening.some((l) => l.startsWith('0.0.0.0/'))) restartOnly.push('allowManagementFrom (the API listens on loopback until a restart)');
+    this.log.info('local.conf reloaded', { file: this.localConf.path, ...(restartOnly.length > 0 ? { restartNeededFor: restartOnly } : {}) });
+    this.binder?.refresh().catch((e: Error) => this.log.error('binder refresh failed', { error: e.message }));
+  }
+
+  /** Puts local.conf's reloadable parts in force: binding rules, API sources, path policy, physical networks. */
+  private applyLocalConf(conf: LocalConf): void {
+    this.binder?.setPolicy({ bind: this.opts.bind, interfacePrefixBlacklist: conf.interfacePrefixBlacklist, physicalBlacklist: conf.physicalBlacklist });
+    this.allowManagementFrom = conf.allowManagementFrom;
+    this.pathPolicy = new PathPolicy(conf);
+    this.engine.setPhysical(conf.physical);
+    const ignored = conf.ignored.filter((k) => !this.reportedKeys.has(k));
+    const unknown = conf.unknown.filter((k) => !this.reportedKeys.has(k));
+    for (const k of [...ignored, ...unknown]) this.reportedKeys.add(k);
+    if (ignored.length > 0) this.log.info('local.conf keys not implemented by ztkube, ignored', { keys: ignored, file: this.localConf.path });
+    if (unknown.length > 0) this.log.warn('local.conf keys unknown to zerotier-one 1.14.1, ignored', { keys: unknown, file: this.localConf.path });
+  }
+
+  /** local.conf primaryPort 0: a random free port in 20000–65499, as 1.14.1 picks one. */
+  private async randomPrimaryPort(): Promise<number> {
+    const port = await chooseSecondaryPort([]);
+    if (port === 0) throw new PortInUseError(0, '0.0.0.0');
+    return port;
   }
 
   private localService(): EngineLocalService {
@@ -202,6 +304,9 @@ export class Daemon {
       ports: this.netPorts,
       primaryPort: this.opts.port,
       secondaryPort: () => this.boundPorts[1] ?? 0,
+      localConfig: () => this.localConf.current.raw,
+      tcpRelay: () => ({ isAllowed: this.opts.allowTcpFallbackRelay, isForced: this.opts.forceTcpRelay }),
+      mergeConfigSettings: (changes) => this.localConf.mergeSettings(changes),
       listeningOn: () => this.binder?.bound().map((b) => b.local) ?? [],
       controller: (method, path, body, nowMs): Promise<ApiResponse> => this.controller?.api(method, path, body, nowMs) ?? Promise.resolve({ status: 404 }),
     });
@@ -209,7 +314,8 @@ export class Daemon {
 
   /** The embedded controller of `identity` over controller.d, loaded; the node is started with its port. */
   private async openController(identity: Identity): Promise<ControllerHost> {
-    this.controller = await ControllerHost.open(this.home.path(CONTROLLER_DB_DIR), identity, this.engine, this.opts.log.child({ component: 'controller' }));
+    const dir = this.localConf.current.controllerDbPath ?? this.home.path(CONTROLLER_DB_DIR);
+    this.controller = await ControllerHost.open(dir, identity, this.engine, this.opts.log.child({ component: 'controller' }));
     return this.controller;
   }
 

@@ -36,6 +36,12 @@ export interface EngineLocalServiceOptions {
   secondaryPort(): number;
   listeningOn(): InetAddress[];
   controller?: ControllerHandler;
+  /** The parsed local.conf as held in memory ({} when none). */
+  localConfig?(): Record<string, unknown>;
+  /** The TCP relay settings in force (06 §3.2). */
+  tcpRelay?(): { isAllowed: boolean; isForced: boolean };
+  /** POST /config/settings: merge into local.conf's settings and write it (local-conf-file.ts). */
+  mergeConfigSettings?(changes: Record<string, unknown>): void;
   /** The TAPs; without them the device name is the first choice and no groups are listed. */
   ports?: NetworkPortsView;
 }
@@ -54,6 +60,7 @@ export class EngineLocalService implements LocalService {
   status(): StatusView {
     const node = this.opts.engine.node;
     const st = node.status();
+    const relay = this.opts.tcpRelay?.() ?? { isAllowed: true, isForced: false };
     return {
       address: st.address,
       publicIdentity: node.identity.toString(false),
@@ -67,11 +74,20 @@ export class EngineLocalService implements LocalService {
       tertiaryPort: 0, // no port mapper
       listeningOn: this.opts.listeningOn(),
       surfaceAddresses: st.surfaceAddresses,
-      isTcpFallbackRelayAllowed: false,
-      isTcpRelayForced: false,
+      isTcpFallbackRelayAllowed: relay.isAllowed,
+      isTcpRelayForced: relay.isForced,
       isPortMappingEnabled: false,
-      localConfig: {}, // local.conf is not read yet
+      localConfig: this.localConfig(),
     };
+  }
+
+  localConfig(): Record<string, unknown> {
+    return this.opts.localConfig?.() ?? {};
+  }
+
+  mergeConfigSettings(changes: Record<string, unknown>): void {
+    if (!this.opts.mergeConfigSettings) throw new Error('this service keeps no local.conf');
+    this.opts.mergeConfigSettings(changes);
   }
 
   peers(): PeerView[] {

@@ -1,9 +1,12 @@
 // The check every request passes before routing (06 §5.2), as 1.14.1's authCheck: the source
 // must be loopback; /health, /sso and /app… need no token; otherwise the first token form
 // present decides — X-ZT1-Auth, then ?auth=, then `Authorization: Bearer` — so a wrong
-// X-ZT1-Auth fails even beside a right bearer token. (allowManagementFrom is not supported:
-// the server listens on loopback only.)
+// X-ZT1-Auth fails even beside a right bearer token. A source outside loopback is allowed
+// when it lies in one of local.conf's allowManagementFrom networks (and still needs the token).
 import { timingSafeEqual } from 'node:crypto';
+import { parseIp } from '../../protocol/inet-address.js';
+import { cidrContains } from '../../node/physical.js';
+import type { IpPrefix } from '../../net/ip/prefix.js';
 
 export interface AuthRequest {
   path: string;
@@ -39,8 +42,16 @@ function isBearerValid(value: string, token: string): boolean {
   return fields.length === 2 && fields[0].toLowerCase() === 'bearer' && isSameToken(fields[1], token);
 }
 
-export function isAuthorized(req: AuthRequest, token: string): boolean {
-  if (!isLoopbackAddress(req.remoteAddress)) return false;
+/** Is the source inside one of the allowManagementFrom networks (06 §5.2)? */
+export function isManagementSource(remoteAddress: string, allowManagementFrom: readonly IpPrefix[]): boolean {
+  if (allowManagementFrom.length === 0) return false;
+  const text = remoteAddress.startsWith('::ffff:') && remoteAddress.includes('.') ? remoteAddress.slice(7) : remoteAddress;
+  const ip = parseIp(text.replace(/%.*$/, ''));
+  return ip !== null && allowManagementFrom.some((n) => cidrContains(n, n.bits, { ...ip, port: 0 }));
+}
+
+export function isAuthorized(req: AuthRequest, token: string, allowManagementFrom: readonly IpPrefix[] = []): boolean {
+  if (!isLoopbackAddress(req.remoteAddress) && !isManagementSource(req.remoteAddress, allowManagementFrom)) return false;
   if (NO_TOKEN_PATHS.has(req.path) || req.path.startsWith('/app')) return true;
   const zt1 = header(req, 'x-zt1-auth');
   if (zt1 !== undefined) return isSameToken(zt1, token);

@@ -1,6 +1,8 @@
 // The local API's HTTP server (06 §5.1): node:http on 127.0.0.1 and ::1 at the primary port
 // (TCP; the number is the UDP one). Unlike 1.14.1, which listens on every interface and
-// filters each request, it binds loopback only, so nothing off the machine can even connect.
+// filters each request, it binds loopback only, so nothing off the machine can even connect —
+// unless local.conf names allowManagementFrom networks at start: then it listens on every
+// interface as 1.14.1 does, and the source filter (auth.ts) admits only those networks.
 // Without IPv6 on loopback it serves IPv4 alone; a taken IPv4 port fails the start, as
 // zerotier-one does ("cannot bind to local control interface port").
 import http from 'node:http';
@@ -8,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type winston from 'winston';
 import { errnoCode, PortInUseError } from '../../util/errors.js';
 import { isAuthorized } from './auth.js';
+import type { IpPrefix } from '../../net/ip/prefix.js';
 import { renderBody, routeRequest } from './routes.js';
 import type { ApiResponse, LocalService } from './service-port.js';
 
@@ -23,6 +26,8 @@ export interface LocalApiServerOptions {
   log: winston.Logger;
   /** Defaults to ['127.0.0.1', '::1']; the first must bind, later ones may be unavailable. */
   hosts?: string[];
+  /** Networks besides loopback that may use the API (local.conf allowManagementFrom; read per request). */
+  allowManagementFrom?(): readonly IpPrefix[];
 }
 
 export class LocalApiServer {
@@ -124,7 +129,7 @@ export class LocalApiServer {
       // A malformed %-escape stays as sent, as cpp-httplib leaves it: no route matches it (404).
     }
     const authReq = { path, query, headers: req.headers, remoteAddress: req.socket.remoteAddress ?? '' };
-    if (!isAuthorized(authReq, this.opts.token)) return { response: { status: 401, body: {} }, jsonp };
+    if (!isAuthorized(authReq, this.opts.token, this.opts.allowManagementFrom?.() ?? [])) return { response: { status: 401, body: {} }, jsonp };
     const response = await routeRequest({ method: req.method ?? 'GET', path, body }, this.opts.service, this.opts.nowMs());
     return { response, jsonp };
   }

@@ -82,4 +82,8 @@ export interface LocalService {
   /** false when the network was not joined. */
   leave(nwid: bigint): boolean;
   controller?: ControllerHandler;
+  /** GET /config: the local.conf object held in memory ({} when none, 06 §5.10). */
+  localConfig?(): Record<string, unknown>;
+  /** POST /config/settings: each key replaces that key of local.conf's settings; throws ConfigError for a value a restart would refuse. */
+  mergeConfigSettings?(changes: Record<string, unknown>): void;
 }
