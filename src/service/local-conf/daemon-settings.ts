@@ -23,6 +23,7 @@ export interface ConfigurableOptions {
 }
 
 export type ResolvedOptions<T extends ConfigurableOptions> = T & {
+  bind?: string[];
   secondaryPort: number | 'random' | 'none';
   allowTcpFallbackRelay: boolean;
   forceTcpRelay: boolean;
