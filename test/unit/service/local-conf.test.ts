@@ -165,3 +165,14 @@ test('POST /config/settings: merged into the file on disk, 4-space indent, no fi
   assert.equal(readFileSync(path, 'utf8'), '{"settings": oops', "the user's file is not replaced");
   assert.notEqual(before, '');
 });
+
+test('the home: positional, --home, $ZEROTIER_HOME, then /var/lib/zerotier-one; two different ones are refused', async () => {
+  const { resolveHome, DEFAULT_HOME } = await import('../../../src/cli/daemon.js');
+  assert.equal(DEFAULT_HOME, '/var/lib/zerotier-one');
+  assert.equal(resolveHome(undefined, undefined, {}), DEFAULT_HOME);
+  assert.equal(resolveHome(undefined, undefined, { ZEROTIER_HOME: '/srv/zt' }), '/srv/zt');
+  assert.equal(resolveHome('/a', undefined, { ZEROTIER_HOME: '/srv/zt' }), '/a');
+  assert.equal(resolveHome(undefined, '/b', {}), '/b');
+  assert.equal(resolveHome('/a', '/a', {}), '/a');
+  assert.throws(() => resolveHome('/a', '/b', {}), (e: Error) => e instanceof ConfigError && /given twice/.test(e.message));
+});
