@@ -132,9 +132,11 @@ function readSettings(s: Record<string, unknown>, at: string, lc: LocalConf): vo
   lc.interfacePrefixBlacklist = coerceStringList(s.interfacePrefixBlacklist, `${at}.interfacePrefixBlacklist`).filter((x) => x.length > 0);
   lc.allowManagementFrom = coerceStringList(s.allowManagementFrom, `${at}.allowManagementFrom`).map((x, i) => parseCidr(x, `${at}.allowManagementFrom[${i}]`));
   if (s.bind !== undefined && s.bind !== null) {
-    lc.bind = coerceStringList(s.bind, `${at}.bind`).map((x, i) => {
+    // Empty entries are skipped, as 1.14.1 skips them.
+    lc.bind = coerceStringList(s.bind, `${at}.bind`).flatMap((x, i) => {
+      if (x.trim().length === 0) return [];
       if (!parseIp(x.trim())) throw new ConfigError(`${at}.bind[${i}] must be an IP address, got ${JSON.stringify(x)}`);
-      return x.trim();
+      return [x.trim()];
     });
   }
   if (s.controllerDbPath !== undefined && s.controllerDbPath !== null) {
