@@ -10,7 +10,7 @@ import type { NodeEvent } from '../node/host.js';
 import { StateError } from '../util/errors.js';
 import { UdpBinder } from '../net/udp-binder.js';
 import { chooseSecondaryPort } from '../net/ports.js';
-import { HomeDir, lockHome, PORT_FILE, writeFileAtomic } from './home.js';
+import { HomeDir, lockHome, PID_FILE, PORT_FILE, writeFileAtomic } from './home.js';
 import { readIdentity, retireIdentity, writeIdentity } from './identity-files.js';
 import { generateIdentityInWorker } from './identity-worker.js';
 import { Engine } from './engine.js';
@@ -34,7 +34,7 @@ import { parseDeviceMap } from '../net/tap/names.js';
 import type { HostNet } from '../net/ip/host-net.js';
 import { LinuxHostNet } from '../net/ip/linux-host-net.js';
 import { MemoryHostNet, memoryTapOpener } from '../net/ip/memory-host-net.js';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import type { ApiResponse } from './local-api/service-port.js';
 import { LOCAL_CONF_FILE, type LocalConf } from './local-conf/local-conf.js';
 import { LocalConfFile, LOCAL_CONF_CHECK_INTERVAL_MS } from './local-conf/local-conf-file.js';
@@ -232,6 +232,7 @@ export class Daemon {
     }));
     await api.start();
     writeFileAtomic(this.home.path(PORT_FILE), String(this.opts.port));
+    writeFileAtomic(this.home.path(PID_FILE), String(process.pid));
     this.log.info('started', { address: addressToString(identity.address), listeningOn: binder.bound().map((b) => inetAddressToString(b.local)), api: api.listening });
     this.every(BINDER_REFRESH_MS, () => binder.refresh().catch((e: Error) => this.log.error('binder refresh failed', { error: e.message })));
     this.sweepPeers();
@@ -251,6 +252,8 @@ export class Daemon {
     }
     this.opts = resolveOptions(this.flags, conf);
     if (conf.primaryPort !== undefined && conf.primaryPort !== this.flags.port) this.log.info('primary port from local.conf', { port: conf.primaryPort, file: this.localConf.path });
+    // 1.14.1 warns the same way: a fixed secondary port cannot escape a NAT that stops forwarding it.
+    if (conf.secondaryPort !== undefined && this.flags.secondaryPort === undefined) this.log.warn('using a manually-specified secondary port; this can cause NAT issues', { port: conf.secondaryPort });
     this.applyLocalConf(conf);
     return conf;
   }
@@ -330,6 +333,11 @@ export class Daemon {
     this.engine.stop(); // every network goes DOWN: its TAP closes
     this.netPorts.stop();
     this.binder?.close();
+    try {
+      rmSync(this.home.path(PID_FILE), { force: true }); // as 1.14.1 at a clean stop
+    } catch (e) {
+      this.log.warn('pid file not removed', { error: (e as Error).message }); // stale, and harmless: the lock decides
+    }
     this.releaseHome?.();
     this.releaseHome = null;
     this.log.info('stopped');

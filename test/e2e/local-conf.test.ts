@@ -80,6 +80,7 @@ test('local.conf drives the daemon: port, bind, /status and /config, POST /confi
   try {
     await waitFor('the daemon up on the port from local.conf', () => existsSync(join(home, 'zerotier-one.port')), 20_000);
     assert.equal(readFileSync(join(home, 'zerotier-one.port'), 'utf8'), String(port));
+    assert.equal(readFileSync(join(home, 'zerotier-one.pid'), 'utf8'), String(d.child.pid));
     const token = readFileSync(join(home, 'authtoken.secret'), 'utf8');
     const status = JSON.parse((await api(port, token, 'GET', `/status?auth=${token}`)).text);
     assert.deepEqual(status.config.physical, conf.physical, 'the file is echoed verbatim');
@@ -123,6 +124,7 @@ test('local.conf drives the daemon: port, bind, /status and /config, POST /confi
 
     d.child.kill('SIGINT');
     assert.equal(await exited(d.child), 0, d.log());
+    assert.equal(existsSync(join(home, 'zerotier-one.pid')), false, 'removed at a clean stop');
   } finally {
     d.child.kill('SIGKILL');
   }
