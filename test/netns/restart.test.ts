@@ -7,7 +7,8 @@
 //
 // ctl is the planet's root and the network's controller; m1 and m2 are members with
 // 10.147.31.2 and .3. m1 is stopped with SIGTERM and restarted, then killed with SIGKILL and
-// restarted (once with a device of its TAP's name left in the way): each time it is back on
+// restarted (once with a device of its TAP's name left in the way, then stopped with SIGINT):
+// each time it is back on
 // the network with the same device address and its own settings (networks.d/<nwid>.local.conf),
 // and a ping over the network answers again within seconds. ctl is killed with SIGKILL and
 // restarted: the network and its members (controller.d) are still there and the members stay
@@ -190,8 +191,10 @@ test('SIGKILL: nothing is left in the way; a restart is back on the network, als
     start(m1);
     await assertBackOnNetwork('past a left-behind device');
     assert.equal(deviceWith(m1, IP.m1), tapNameForNetwork(BigInt('0x' + nwid), 1));
-    procs.m1.kill('SIGTERM');
+    procs.m1.kill('SIGINT'); // as SIGTERM: a clean stop
     assert.equal((await stopped(procs.m1)).code, 0);
+    assert.deepEqual(ztDevices(m1), [dev], 'its TAP is gone; the device it stepped around stays');
+    assert.equal(lab!.exec(m1, 'ip', ['route', 'show', '10.147.31.0/24']).trim(), '', 'and its route');
     lab!.exec(m1, 'ip', ['link', 'del', dev]);
     start(m1);
     await assertBackOnNetwork('with the name free again');
