@@ -8,9 +8,8 @@
 // ctl is the planet's root and the network's controller; m1 and m2 are members with
 // 10.147.31.2 and .3. m1 is stopped with SIGTERM and restarted, then killed with SIGKILL and
 // restarted (once with a device of its TAP's name left in the way, then stopped with SIGINT):
-// each time it is back on
-// the network with the same device address and its own settings (networks.d/<nwid>.local.conf),
-// and a ping over the network answers again within seconds. ctl is killed with SIGKILL and
+// each time it is back on the network with the same device address and its own settings
+// (networks.d/<nwid>.local.conf), and a ping over the network answers again within seconds. ctl is killed with SIGKILL and
 // restarted: the network and its members (controller.d) are still there and the members stay
 // on it. m1's local.conf admits management from the lab's LAN: ctl reaches m1's API, not m2's.
 import { test, before, after } from 'node:test';
