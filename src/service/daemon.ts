@@ -36,7 +36,7 @@ import { LinuxHostNet } from '../net/ip/linux-host-net.js';
 import { MemoryHostNet, memoryTapOpener } from '../net/ip/memory-host-net.js';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import type { ApiResponse } from './local-api/service-port.js';
-import { LOCAL_CONF_FILE, type LocalConf } from './local-conf/local-conf.js';
+import { emptyLocalConf, LOCAL_CONF_FILE, type LocalConf } from './local-conf/local-conf.js';
 import { LocalConfFile, LOCAL_CONF_CHECK_INTERVAL_MS } from './local-conf/local-conf-file.js';
 import { PathPolicy } from './local-conf/path-policy.js';
 import { reloadableOptions, resolveOptions, type ResolvedOptions } from './local-conf/daemon-settings.js';
@@ -92,6 +92,8 @@ export class Daemon {
   private readonly localConf: LocalConfFile;
   private pathPolicy = new PathPolicy({ physicalBlacklist: [], virtual: new Map() });
   private allowManagementFrom: IpPrefix[] = [];
+  /** controller.d, or local.conf's controllerDbPath as read at start (it is not reloaded). */
+  private controllerDir = '';
   /** local.conf keys already reported as ignored or unknown (once each per run). */
   private readonly reportedKeys = new Set<string>();
   private readonly home: HomeDir;
@@ -113,7 +115,7 @@ export class Daemon {
 
   constructor(opts: DaemonOptions) {
     this.flags = opts;
-    this.opts = resolveOptions(opts, { interfacePrefixBlacklist: [], allowManagementFrom: [], physical: [], physicalBlacklist: [], virtual: new Map(), ignored: [], unknown: [], raw: {} });
+    this.opts = resolveOptions(opts, emptyLocalConf());
     this.home = new HomeDir(opts.home);
     this.localConf = new LocalConfFile(this.home.path(LOCAL_CONF_FILE));
     this.log = opts.log.child({ component: 'daemon' });
@@ -251,6 +253,7 @@ export class Daemon {
       throw e;
     }
     this.opts = resolveOptions(this.flags, conf);
+    this.controllerDir = conf.controllerDbPath ?? this.home.path(CONTROLLER_DB_DIR);
     if (conf.primaryPort !== undefined && conf.primaryPort !== this.flags.port) this.log.info('primary port from local.conf', { port: conf.primaryPort, file: this.localConf.path });
     // 1.14.1 warns the same way: a fixed secondary port cannot escape a NAT that stops forwarding it.
     if (conf.secondaryPort !== undefined && this.flags.secondaryPort === undefined) this.log.warn('using a manually-specified secondary port; this can cause NAT issues', { port: conf.secondaryPort });
@@ -317,8 +320,7 @@ export class Daemon {
 
   /** The embedded controller of `identity` over controller.d, loaded; the node is started with its port. */
   private async openController(identity: Identity): Promise<ControllerHost> {
-    const dir = this.localConf.current.controllerDbPath ?? this.home.path(CONTROLLER_DB_DIR);
-    this.controller = await ControllerHost.open(dir, identity, this.engine, this.opts.log.child({ component: 'controller' }));
+    this.controller = await ControllerHost.open(this.controllerDir, identity, this.engine, this.opts.log.child({ component: 'controller' }));
     return this.controller;
   }
 

@@ -71,7 +71,7 @@ test('local.conf drives the daemon: port, bind, /status and /config, POST /confi
   const home = homes.home('node');
   const port = await freePort();
   const conf = {
-    settings: { primaryPort: port, allowSecondaryPort: false, bind: ['127.0.0.1'], softwareUpdate: 'apply', multicoreEnabled: true, controllerDb: { type: 'postgres', password: 'pg-secret-f00d' } },
+    settings: { primaryPort: port, allowSecondaryPort: false, bind: ['127.0.0.1'], controllerDbPath: join(work, 'n', 'controller-db'), softwareUpdate: 'apply', multicoreEnabled: true, controllerDb: { type: 'postgres', password: 'pg-secret-f00d' } },
     physical: { '10.99.0.0/16': { blacklist: true } },
   };
   writeFileSync(join(home, 'local.conf'), JSON.stringify(conf));
@@ -81,6 +81,7 @@ test('local.conf drives the daemon: port, bind, /status and /config, POST /confi
     await waitFor('the daemon up on the port from local.conf', () => existsSync(join(home, 'zerotier-one.port')), 20_000);
     assert.equal(readFileSync(join(home, 'zerotier-one.port'), 'utf8'), String(port));
     assert.equal(readFileSync(join(home, 'zerotier-one.pid'), 'utf8'), String(d.child.pid));
+    assert.ok(existsSync(join(work, 'n', 'controller-db')) && !existsSync(join(home, 'controller.d')), 'the controller keeps its data at controllerDbPath');
     const token = readFileSync(join(home, 'authtoken.secret'), 'utf8');
     const status = JSON.parse((await api(port, token, 'GET', `/status?auth=${token}`)).text);
     assert.deepEqual(status.config.physical, conf.physical, 'the file is echoed verbatim');
