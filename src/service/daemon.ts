@@ -26,7 +26,7 @@ import { NetworkLocalConfStore } from './network-local-conf.js';
 import { NodeNetworkPort } from './node-network-port.js';
 import { NetworkChangeLog } from './network-change-log.js';
 import { ControllerHost, CONTROLLER_DB_DIR } from './controller-host.js';
-import { LocalApiServer } from './local-api/server.js';
+import { LocalApiServer, type LocalApiServerOptions } from './local-api/server.js';
 import { NetworkPorts } from './network-ports.js';
 import { LinuxTap } from '../net/tap/linux-tap.js';
 import type { Tap, TapOptions } from '../net/tap/tap.js';
@@ -46,6 +46,11 @@ import { ConfigError, PortInUseError } from '../util/errors.js';
 import type { IpPrefix } from '../net/ip/prefix.js';
 
 const BINDER_REFRESH_MS = 30_000;
+
+/** Remote management needs a listener off loopback: every interface, filtered per request (auth.ts). */
+function apiHosts(conf: LocalConf): string[] | undefined {
+  return conf.allowManagementFrom.length > 0 ? ['0.0.0.0', '::'] : undefined;
+}
 /** 1.14.1's controller checks SSO expiries every 0.5 s. */
 const CONTROLLER_TICK_MS = 500;
 
@@ -92,6 +97,8 @@ export class Daemon {
   private readonly localConf: LocalConfFile;
   private pathPolicy = new PathPolicy({ physicalBlacklist: [], virtual: new Map() });
   private allowManagementFrom: IpPrefix[] = [];
+  /** How the API server was made, to make it anew when allowManagementFrom changes its listeners. */
+  private apiOptions: LocalApiServerOptions | null = null;
   /** controller.d, or local.conf's controllerDbPath as read at start (it is not reloaded). */
   private controllerDir = '';
   /** local.conf keys already reported as ignored or unknown (once each per run). */
@@ -222,16 +229,15 @@ export class Daemon {
     // for our own networks' configs, and members may ask as soon as the node answers.
     const controller = await this.openController(identity);
     this.engine.start(identity, saved, controller.port);
-    const api = (this.api = new LocalApiServer({
+    this.apiOptions = {
       port: this.opts.port,
       token,
       service: this.localService(),
       nowMs: () => this.engine.now(),
       log: this.opts.log.child({ component: 'api' }),
-      // Remote management needs a listener off loopback: every interface, filtered per request.
-      hosts: conf.allowManagementFrom.length > 0 ? ['0.0.0.0', '::'] : undefined,
       allowManagementFrom: () => this.allowManagementFrom,
-    }));
+    };
+    const api = (this.api = new LocalApiServer({ ...this.apiOptions, hosts: apiHosts(conf) }));
     await api.start();
     writeFileAtomic(this.home.path(PORT_FILE), String(this.opts.port));
     writeFileAtomic(this.home.path(PID_FILE), String(process.pid));
@@ -276,9 +282,39 @@ export class Daemon {
     const restartOnly: string[] = [];
     if ((conf.primaryPort ?? this.flags.port) !== this.opts.port && conf.primaryPort !== 0) restartOnly.push('primaryPort');
     if (this.flags.secondaryPort === undefined && resolveOptions(this.flags, conf).secondaryPort !== this.opts.secondaryPort) restartOnly.push('secondaryPort/allowSecondaryPort');
-    if (conf.allowManagementFrom.length > 0 && this.api && !this.api.listening.some((l) => l.startsWith('0.0.0.0/'))) restartOnly.push('allowManagementFrom (the API listens on loopback until a restart)');
     this.log.info('local.conf reloaded', { file: this.localConf.path, ...(restartOnly.length > 0 ? { restartNeededFor: restartOnly } : {}) });
     this.binder?.refresh().catch((e: Error) => this.log.error('binder refresh failed', { error: e.message }));
+    this.relistenApi(apiHosts(conf)).catch((e: Error) => this.log.error('local api not restarted', { error: e.message }));
+  }
+
+  /**
+   * allowManagementFrom appeared or went at a reload: the API moves between loopback and every
+   * interface (1.14.1 always listens everywhere, so it never has to). If the new listeners
+   * cannot be had, loopback is taken back, so the CLI keeps working.
+   */
+  private async relistenApi(hosts: string[] | undefined): Promise<void> {
+    const old = this.api;
+    const isRemote = old?.listening.some((l) => l.startsWith('0.0.0.0/')) ?? false;
+    if (!old || !this.apiOptions || this.isStopped || isRemote === (hosts !== undefined)) return;
+    this.api = null;
+    await old.stop();
+    if (this.isStopped) return;
+    const next = new LocalApiServer({ ...this.apiOptions, hosts });
+    try {
+      await next.start();
+    } catch (e) {
+      this.log.error('local api not moved; back on loopback', { error: (e as Error).message });
+      const loopback = new LocalApiServer(this.apiOptions);
+      await loopback.start();
+      this.api = loopback;
+      return;
+    }
+    if (this.isStopped) {
+      await next.stop(); // stopped meanwhile: stop() did not see this server
+      return;
+    }
+    this.api = next;
+    this.log.info('local api listening', { api: next.listening });
   }
 
   /** Puts local.conf's reloadable parts in force: binding rules, API sources, path policy, physical networks. */

@@ -11,7 +11,8 @@
 // each time it is back on the network with the same device address and its own settings
 // (networks.d/<nwid>.local.conf), and a ping over the network answers again within seconds. ctl is killed with SIGKILL and
 // restarted: the network and its members (controller.d) are still there and the members stay
-// on it. m1's local.conf admits management from the lab's LAN: ctl reaches m1's API, not m2's.
+// on it. m1's local.conf admits management from the lab's LAN: ctl reaches m1's API, and m2's
+// only after POST /config/settings allows it there too (applied by the 10 s reload).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -47,8 +48,8 @@ const home = (h: LabHost): string => join(work, h.name);
 const address = (h: LabHost): string => readFileSync(join(home(h), 'identity.public'), 'utf8').slice(0, 10);
 
 /** One call to `target`'s local API, made from inside `from`'s namespace (default: its own, on loopback). */
-function api(target: LabHost, method: string, path: string, body?: unknown, from: LabHost = target, host = '127.0.0.1'): { status: number; json: any } { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const token = readFileSync(join(home(target), 'authtoken.secret'), 'utf8').trim();
+function api(target: LabHost, method: string, path: string, body?: unknown, from: LabHost = target, host = '127.0.0.1', tokenOverride?: string): { status: number; json: any } { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const token = tokenOverride ?? readFileSync(join(home(target), 'authtoken.secret'), 'utf8').trim();
   const script =
     'const [u, m, t, b] = process.argv.slice(1);' +
     "try { const r = await fetch(u, { method: m, headers: { 'X-ZT1-Auth': t }, body: b === '' ? undefined : b }); process.stdout.write(r.status + ' ' + (await r.text())); }" +
@@ -133,6 +134,10 @@ test('two members on the network; remote management only where local.conf allows
     assert.equal(remote.status, 200, 'ctl manages m1 over the LAN (allowManagementFrom)');
     assert.equal(remote.json.address, address(m1));
     assert.equal(api(m2, 'GET', '/status', undefined, ctl, m2.ip).status, 0, "m2's API is on loopback only: no connection");
+    // Allowed through the API itself: written to local.conf, applied by the reload check.
+    assert.equal(api(m2, 'POST', '/config/settings', { allowManagementFrom: [ctl.ip.replace(/\.\d+$/, '.0/24')] }).status, 200);
+    await waitFor("m2's API reachable from the LAN after the reload", () => api(m2, 'GET', '/status', undefined, ctl, m2.ip).status === 200, 20_000, 500);
+    assert.equal(api(m2, 'GET', '/status', undefined, ctl, m2.ip, 'bad-token').status, 401, 'still with the token only');
   } catch (e) {
     dumpLogs();
     throw e;
