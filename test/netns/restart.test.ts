@@ -232,10 +232,10 @@ test('the controller killed with SIGKILL and restarted keeps its network and mem
     assert.ok(existsSync(join(home(m2), 'peers.d', `${address(m1)}.peer`)), 'm2 saved m1 in its peer cache');
     start(m2);
     await waitFor("m2's API", () => api(m2, 'GET', '/status').status === 200, 20_000);
-    // Slower than a member restart alone (15-18 s measured, against under 1 s): after the
+    // Slower than a member restart alone (1.5-41 s measured, against under 1 s): after the
     // controller's restart the new member drops the other's frames as not_member for a while.
-    // A node-core matter, reported; the deadline here leaves room for it.
-    console.error(`m2 restarted against the restarted controller: pingable after ${await pingable(m1, IP.m2, 'm1 → m2 after both restarts', 60_000)} ms`);
+    // A node-core matter (credential exchange), reported; the deadline leaves room for it.
+    console.error(`m2 restarted against the restarted controller: pingable after ${await pingable(m1, IP.m2, 'm1 → m2 after both restarts', 90_000)} ms`);
     assert.equal(api(m2, 'GET', `/network/${nwid}`).json.status, 'OK');
   } catch (e) {
     dumpLogs();
