@@ -1,19 +1,40 @@
-// `ztkube daemon`: runs the node until SIGINT/SIGTERM (06 §1). The home directory is checked,
-// created and locked here before the daemon starts, so a bad --home or a second daemon on the
-// same home ends in one sentence (issue #6).
-import { ConfigError } from '../util/errors.js';
+// `ztkube daemon [home]`: runs the node until SIGINT/SIGTERM/SIGQUIT (06 §1). The home is the
+// positional argument (as `zerotier-one [options] [home]`) or --home, else $ZEROTIER_HOME, else
+// zerotier-one's /var/lib/zerotier-one. Every start-up failure is one sentence on stderr and
+// its own exit code (STARTUP_EXIT_CODES), never a stack trace.
+import { ConfigError, FileError, HomeInUseError, PortInUseError, ZtkubeError } from '../util/errors.js';
 import { parseInetAddress, parseIp } from '../protocol/inet-address.js';
 import { parseAddress, isReservedAddress } from '../protocol/address.js';
 import { Daemon } from '../service/daemon.js';
 import { createLogger, type LogFormat } from '../service/log.js';
 import { safetyFromEnv } from '../service/safety.js';
+import { IdentityError, LocalConfError, TapNotPermittedError, TunUnavailableError } from '../service/startup-errors.js';
 import type { CommandModule } from 'yargs';
 
+/** zerotier-one's home on Linux (06 §2.1). */
+export const DEFAULT_HOME = '/var/lib/zerotier-one';
+/** 1.14.1 gives a stop this long before it exits anyway (06 §1.4). */
+const STOP_GRACE_MS = 5_000;
+
+/**
+ * Exit codes of `ztkube daemon`, one per kind of start-up failure (zerotier-one exits 1 for
+ * all of them). Anything else an operator can cause exits 1.
+ */
+export const STARTUP_EXIT_CODES = {
+  badFlags: 2,
+  badLocalConf: 3,
+  homeUnusable: 4,
+  badIdentity: 5,
+  portInUse: 6,
+  noTun: 7,
+  tapNotPermitted: 8,
+} as const;
+
 export interface DaemonArgs {
-  home: string;
+  home?: string;
   port: number;
   secondaryPort?: number;
-  /** false: no secondary port (1.14.1 allowSecondaryPort: false). */
+  /** false: no secondary port (1.14.1 allowSecondaryPort: false). undefined: local.conf decides. */
   isSecondaryPortAllowed?: boolean;
   bind?: string[];
   contact?: string[];
@@ -38,10 +59,33 @@ export function checkPort(flag: string, v: unknown): number {
   return v;
 }
 
-export async function runDaemon(a: DaemonArgs): Promise<void> {
+/** The home: positional, --home, $ZEROTIER_HOME, the default; two different ones given is an error. */
+export function resolveHome(positional: string | undefined, flag: string | undefined, env: NodeJS.ProcessEnv): string {
+  if (positional !== undefined && flag !== undefined && positional !== flag) {
+    throw new ConfigError(`the home is given twice, as ${JSON.stringify(positional)} and --home ${JSON.stringify(flag)}; give one`);
+  }
+  const home = positional ?? flag ?? (env.ZEROTIER_HOME || DEFAULT_HOME);
+  if (home.length === 0) throw new ConfigError('the home directory must not be empty');
+  return home;
+}
+
+/** The exit code for an operator error, or null for a bug (which keeps its stack trace). */
+export function startupExitCode(e: unknown): number | null {
+  if (e instanceof LocalConfError) return STARTUP_EXIT_CODES.badLocalConf;
+  if (e instanceof ConfigError) return STARTUP_EXIT_CODES.badFlags;
+  if (e instanceof IdentityError) return STARTUP_EXIT_CODES.badIdentity;
+  if (e instanceof PortInUseError) return STARTUP_EXIT_CODES.portInUse;
+  if (e instanceof TunUnavailableError) return STARTUP_EXIT_CODES.noTun;
+  if (e instanceof TapNotPermittedError) return STARTUP_EXIT_CODES.tapNotPermitted;
+  // Every file the daemon needs lives in the home.
+  if (e instanceof FileError || e instanceof HomeInUseError) return STARTUP_EXIT_CODES.homeUnusable;
+  if (e instanceof ZtkubeError) return 1;
+  return null;
+}
+
+export async function runDaemon(a: DaemonArgs, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const port = checkPort('port', a.port);
-  const secondaryPort =
-    a.isSecondaryPortAllowed === false ? 'none' : a.secondaryPort === undefined ? 'random' : checkPort('secondary-port', a.secondaryPort);
+  const secondaryPort = a.isSecondaryPortAllowed === false ? 'none' : a.secondaryPort === undefined ? undefined : checkPort('secondary-port', a.secondaryPort);
   for (const b of a.bind ?? []) if (!parseIp(b)) throw new ConfigError(`--bind must be an IP address, got ${JSON.stringify(b)}`);
   const contact = (a.contact ?? []).map((c) => {
     const addr = parseAddress(c);
@@ -55,59 +99,75 @@ export async function runDaemon(a: DaemonArgs): Promise<void> {
   // 1.14.1 would take both and then send nothing at all: no UDP, and no relay either.
   if (a.forceTcpRelay === true && a.allowTcpFallbackRelay === false) throw new ConfigError('--force-tcp-relay needs the TCP relay, which --no-allow-tcp-fallback-relay turns off: give one of them');
   if (!['error', 'warn', 'info', 'debug'].includes(a.logLevel)) throw new ConfigError(`--log-level must be error, warn, info or debug, got ${JSON.stringify(a.logLevel)}`);
+  const home = a.home ?? resolveHome(undefined, undefined, env);
   const log = createLogger({ level: a.logLevel, format: a.logFormat });
-  const daemon = new Daemon({ home: a.home, port, secondaryPort, bind: a.bind, contact, log, safety: safetyFromEnv(process.env.ZTKUBE_SAFETY), taps: a.taps === false ? 'memory' : 'linux', nativeUdp: a.nativeUdp !== false,
-    allowTcpFallbackRelay: a.allowTcpFallbackRelay !== false,
-    forceTcpRelay: a.forceTcpRelay === true,
+  const daemon = new Daemon({ home, port, secondaryPort, bind: a.bind, contact, log, safety: safetyFromEnv(env.ZTKUBE_SAFETY), taps: a.taps === false ? 'memory' : 'linux', nativeUdp: a.nativeUdp !== false,
+    // undefined when the flag was not given, so local.conf can decide (local-conf/daemon-settings.ts)
+    allowTcpFallbackRelay: a.allowTcpFallbackRelay,
+    forceTcpRelay: a.forceTcpRelay,
     tcpFallbackRelay: a.tcpFallbackRelay,
   });
   await daemon.start();
   await new Promise<void>((resolve) => {
     const stop = (): void => {
+      // As 1.14.1's alarm: a stop that hangs does not keep the process (06 §1.4).
+      setTimeout(() => {
+        log.warn('stop took too long; exiting', { graceMs: STOP_GRACE_MS });
+        process.exit(process.exitCode ?? 0);
+      }, STOP_GRACE_MS).unref();
       daemon.stop().then(resolve, (e: Error) => {
         log.error('stop failed', { error: e.message });
         process.exitCode = 1;
         resolve();
       });
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGQUIT'] as const) process.once(signal, stop);
   });
 }
 
 export const daemonCommand: CommandModule = {
-  command: 'daemon',
-  describe: 'run the ZeroTier node (identity and planet from --home)',
+  command: 'daemon [dir]',
+  describe: `run the ZeroTier node (home: identity, planet, networks.d, local.conf …; default $ZEROTIER_HOME or ${DEFAULT_HOME})`,
   builder: (y) =>
     y
-      .option('home', { type: 'string', demandOption: true, describe: 'home directory (identity, planet, moons.d, peers.d)' })
-      .option('port', { type: 'number', default: 9993, describe: 'primary UDP port' })
-      .option('secondary-port', { type: 'number', describe: 'second UDP port (default: random in 20000-65499, as ZeroTier One)' })
-      .option('allow-secondary-port', { type: 'boolean', default: true, describe: '--no-allow-secondary-port: only the primary port' })
-      .option('bind', { type: 'string', array: true, describe: 'bind only these local IPs (default: every eligible interface address)' })
+      .positional('dir', { type: 'string', describe: 'home directory, as zerotier-one takes it (or --home)' })
+      .option('home', { type: 'string', describe: 'home directory (the same as the positional argument)' })
+      .option('port', { type: 'number', default: 9993, describe: 'primary UDP port (and TCP for the local API); local.conf settings.primaryPort overrides it, as it overrides zerotier-one -p' })
+      .option('secondary-port', { type: 'number', describe: 'second UDP port (default: local.conf settings.secondaryPort, else random in 20000-65499)' })
+      .option('allow-secondary-port', { type: 'boolean', describe: '--no-allow-secondary-port: only the primary port (default: local.conf settings.allowSecondaryPort, else allowed)' })
+      .option('bind', { type: 'string', array: true, describe: 'bind only these local IPs (default: local.conf settings.bind, else every eligible interface address)' })
       .option('contact', { type: 'string', array: true, describe: 'keep contact with these node addresses (10 hex digits), as with a network anchor' })
       .option('native-udp', { type: 'boolean', default: true, describe: '--no-native-udp: node:dgram sockets instead of the batched native ones' })
-      .option('taps', { type: 'boolean', default: true, describe: '--no-taps: joined networks get no TAP devices, addresses or routes (ports in memory)' })
-      .option('tcp-fallback-relay', { type: 'string', describe: 'TCP relay used when UDP seems blocked, IP/port (default 204.80.128.1/443)' })
-      .option('allow-tcp-fallback-relay', { type: 'boolean', default: true, describe: '--no-allow-tcp-fallback-relay: never fall back to the TCP relay' })
-      .option('force-tcp-relay', { type: 'boolean', default: false, describe: 'only use the TCP relay: no UDP sent or received' })
+      .option('taps', { type: 'boolean', default: true, describe: '--no-taps: joined networks get no TAP devices, addresses or routes (ports in memory); no root needed' })
+      .option('tcp-fallback-relay', { type: 'string', describe: 'TCP relay used when UDP seems blocked, IP/port (default: local.conf settings.tcpFallbackRelay, else 204.80.128.1/443)' })
+      .option('allow-tcp-fallback-relay', { type: 'boolean', describe: '--no-allow-tcp-fallback-relay: never fall back to the TCP relay (default: local.conf settings.allowTcpFallbackRelay, else allowed)' })
+      .option('force-tcp-relay', { type: 'boolean', describe: 'only use the TCP relay: no UDP sent or received (default: local.conf settings.forceTcpRelay, else off)' })
       .option('log-level', { type: 'string', default: 'info', choices: ['error', 'warn', 'info', 'debug'] })
-      .option('log-format', { type: 'string', choices: ['json', 'text'] }),
+      .option('log-format', { type: 'string', choices: ['json', 'text'], describe: 'default: text on a terminal, json otherwise' }),
   handler: async (argv) => {
-    await runDaemon({
-      home: argv.home as string,
-      port: argv.port as number,
-      secondaryPort: argv['secondary-port'] as number | undefined,
-      isSecondaryPortAllowed: argv['allow-secondary-port'] as boolean,
-      bind: argv.bind as string[] | undefined,
-      contact: argv.contact as string[] | undefined,
-      logLevel: argv['log-level'] as string,
-      logFormat: argv['log-format'] as LogFormat | undefined,
-      taps: argv.taps as boolean,
-      nativeUdp: argv['native-udp'] as boolean,
-      tcpFallbackRelay: argv['tcp-fallback-relay'] as string | undefined,
-      allowTcpFallbackRelay: argv['allow-tcp-fallback-relay'] as boolean,
-      forceTcpRelay: argv['force-tcp-relay'] as boolean,
-    });
+    try {
+      const flag = argv.home as string | string[] | undefined;
+      if (Array.isArray(flag)) throw new ConfigError(`--home is given ${flag.length} times; give it once`);
+      await runDaemon({
+        home: resolveHome(argv.dir as string | undefined, flag, process.env),
+        port: argv.port as number,
+        secondaryPort: argv['secondary-port'] as number | undefined,
+        isSecondaryPortAllowed: argv['allow-secondary-port'] as boolean | undefined,
+        bind: argv.bind as string[] | undefined,
+        contact: argv.contact as string[] | undefined,
+        logLevel: argv['log-level'] as string,
+        logFormat: argv['log-format'] as LogFormat | undefined,
+        taps: argv.taps as boolean,
+        nativeUdp: argv['native-udp'] as boolean,
+        tcpFallbackRelay: argv['tcp-fallback-relay'] as string | undefined,
+        allowTcpFallbackRelay: argv['allow-tcp-fallback-relay'] as boolean | undefined,
+        forceTcpRelay: argv['force-tcp-relay'] as boolean | undefined,
+      });
+    } catch (e) {
+      const code = startupExitCode(e);
+      if (code === null) throw e;
+      process.stderr.write(`ztkube: ${(e as Error).message}\n`);
+      process.exit(code);
+    }
   },
 };

@@ -9,6 +9,8 @@ import { ipScope, IpScope } from '../protocol/ip-scope.js';
 import { inetAddressToString, ipToString, parseIp, type InetAddress } from '../protocol/inet-address.js';
 import { errnoCode, PortInUseError } from '../util/errors.js';
 import { loadUdpAddon } from './udp/native-udp.js';
+import { cidrContains } from '../node/physical.js';
+import type { IpPrefix } from './ip/prefix.js';
 import { NativeUdpEndpoint } from './udp/native-endpoint.js';
 
 /** The slice of dgram.Socket the binder uses (tests substitute a fake). */
@@ -43,6 +45,8 @@ export interface UdpBinderOptions {
   bind?: string[];
   /** Interface name prefixes never bound (06 §4.2 plus interfacePrefixBlacklist). */
   interfacePrefixBlacklist?: string[];
+  /** local.conf physical networks with blacklist: true; their local addresses are never bound (06 §3.3). */
+  physicalBlacklist?: IpPrefix[];
   onDatagram(socket: SocketId, from: InetAddress, data: Uint8Array): void;
   /** Creates the sockets (default dgram.createSocket; tests pass a fake). */
   createSocket?(family: 4 | 6): UdpSocketLike;
@@ -60,16 +64,21 @@ export interface UdpBinderOptions {
 const DEFAULT_BLACKLIST = ['lo', 'zt', 'tun', 'tap'];
 const SOCKET_BUFFER_BYTES = 1 << 20;
 
+/** What decides which local addresses are bound; local.conf may change it at a reload. */
+export type BinderPolicy = Pick<UdpBinderOptions, 'bind' | 'interfacePrefixBlacklist' | 'physicalBlacklist'>;
+
 /** Local addresses the binder would bind now (06 §4.2 rules). */
-export function eligibleAddresses(opts: Pick<UdpBinderOptions, 'bind' | 'interfacePrefixBlacklist'>): string[] {
+export function eligibleAddresses(opts: BinderPolicy): string[] {
   if (opts.bind && opts.bind.length > 0) return [...opts.bind];
   const prefixes = [...DEFAULT_BLACKLIST, ...(opts.interfacePrefixBlacklist ?? [])];
+  const blacklist = opts.physicalBlacklist ?? [];
   const out: string[] = [];
   for (const [name, addrs] of Object.entries(networkInterfaces())) {
     if (prefixes.some((p) => name.startsWith(p))) continue;
     for (const a of addrs ?? []) {
       const ip = parseIp(a.address);
       if (!ip) continue;
+      if (blacklist.some((n) => cidrContains(n, n.bits, { ...ip, port: 0 }))) continue;
       const s = ipScope({ ...ip, port: 0 });
       if (s === IpScope.PRIVATE || s === IpScope.PSEUDOPRIVATE || s === IpScope.SHARED || s === IpScope.GLOBAL) out.push(a.address);
     }
@@ -79,11 +88,18 @@ export function eligibleAddresses(opts: Pick<UdpBinderOptions, 'bind' | 'interfa
 
 export class UdpBinder {
   private readonly opts: UdpBinderOptions;
+  private policy: BinderPolicy;
   private readonly sockets = new Map<string, BoundSocket>();
   private nextId = 1;
 
   constructor(opts: UdpBinderOptions) {
     this.opts = opts;
+    this.policy = { bind: opts.bind, interfacePrefixBlacklist: opts.interfacePrefixBlacklist, physicalBlacklist: opts.physicalBlacklist };
+  }
+
+  /** New binding rules (a local.conf reload); they take effect at the next refresh(). */
+  setPolicy(policy: BinderPolicy): void {
+    this.policy = { ...policy };
   }
 
   bound(): BoundSocket[] {
@@ -98,7 +114,7 @@ export class UdpBinder {
    */
   async refresh(): Promise<void> {
     const wanted = new Map<string, InetAddress>();
-    for (const ipText of eligibleAddresses(this.opts)) {
+    for (const ipText of eligibleAddresses(this.policy)) {
       const ip = parseIp(ipText);
       if (!ip) continue;
       for (const port of this.opts.ports) {

@@ -2,7 +2,7 @@
 // the peer-cache sweep and the local API — and restarts the engine with a new identity
 // after a collision. Each of those lives in its own module; this file only composes them.
 import type winston from 'winston';
-import { secureRandomBytes, secureRandomFill } from '../crypto/random.js';
+import { secureRandomBytes, secureRandomFill, secureRandomInt } from '../crypto/random.js';
 import { addressToString } from '../protocol/address.js';
 import { inetAddressToString, parseInetAddress, type InetAddress } from '../protocol/inet-address.js';
 import type { Identity } from '../protocol/identity.js';
@@ -11,7 +11,7 @@ import { ConfigError, StateError } from '../util/errors.js';
 import { ALL_SOCKETS } from '../util/socket-id.js';
 import { UdpBinder } from '../net/udp-binder.js';
 import { chooseSecondaryPort } from '../net/ports.js';
-import { HomeDir, lockHome, PORT_FILE, writeFileAtomic } from './home.js';
+import { HomeDir, lockHome, PID_FILE, PORT_FILE, writeFileAtomic } from './home.js';
 import { readIdentity, retireIdentity, writeIdentity } from './identity-files.js';
 import { generateIdentityInWorker } from './identity-worker.js';
 import { Engine } from './engine.js';
@@ -32,7 +32,7 @@ import { NetworkLocalConfStore } from './network-local-conf.js';
 import { NodeNetworkPort } from './node-network-port.js';
 import { NetworkChangeLog } from './network-change-log.js';
 import { ControllerHost, CONTROLLER_DB_DIR } from './controller-host.js';
-import { LocalApiServer } from './local-api/server.js';
+import { LocalApiServer, type LocalApiServerOptions } from './local-api/server.js';
 import { NetworkPorts } from './network-ports.js';
 import { LinuxTap } from '../net/tap/linux-tap.js';
 import type { Tap, TapOptions } from '../net/tap/tap.js';
@@ -40,20 +40,43 @@ import { parseDeviceMap } from '../net/tap/names.js';
 import type { HostNet } from '../net/ip/host-net.js';
 import { LinuxHostNet } from '../net/ip/linux-host-net.js';
 import { MemoryHostNet, memoryTapOpener } from '../net/ip/memory-host-net.js';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import type { ApiResponse } from './local-api/service-port.js';
 import { DEFAULT_TCP_FALLBACK_RELAY, TcpFallback } from './tcp-fallback.js';
+import { emptyLocalConf, LOCAL_CONF_FILE, type LocalConf } from './local-conf/local-conf.js';
+import { LocalConfFile, LOCAL_CONF_CHECK_INTERVAL_MS } from './local-conf/local-conf-file.js';
+import { PathPolicy } from './local-conf/path-policy.js';
+import { reloadableOptions, resolveOptions, type ResolvedOptions } from './local-conf/daemon-settings.js';
+import { LocalConfError } from './startup-errors.js';
+import { checkTapAccess } from './tap-preflight.js';
+import { PortInUseError } from '../util/errors.js';
 
 const BINDER_REFRESH_MS = 30_000;
+
+/** Remote management needs a listener off loopback: every interface, filtered per request (auth.ts). */
+function apiHosts(conf: LocalConf): string[] | undefined {
+  return conf.allowManagementFrom.length > 0 ? ['0.0.0.0', '::'] : undefined;
+}
 /** 1.14.1's controller checks SSO expiries every 0.5 s. */
 const CONTROLLER_TICK_MS = 500;
 
+/**
+ * What the command line gives. A setting local.conf can also give is undefined when the flag
+ * was not used; local-conf/daemon-settings.ts says which wins.
+ */
 export interface DaemonOptions {
   home: string;
+  /** The primary port; local.conf settings.primaryPort overrides it, as it overrides zerotier-one's -p. */
   port: number;
-  /** A number, 'random' (1.14.1's default: allowSecondaryPort) or 'none'. */
-  secondaryPort: number | 'random' | 'none';
+  /** A number, 'random' (1.14.1's default: allowSecondaryPort) or 'none'; undefined: local.conf or 'random'. */
+  secondaryPort?: number | 'random' | 'none';
   bind?: string[];
+  /** Permit the TCP fallback relay (06 §9); default true. */
+  allowTcpFallbackRelay?: boolean;
+  /** Only the TCP relay, no UDP (06 §9); default false. */
+  forceTcpRelay?: boolean;
+  /** The relay, `IP/port`; default 204.80.128.1/443. */
+  tcpFallbackRelay?: string;
   /** Addresses kept in contact like network anchors (03 §6.1). */
   contact?: number[];
   log: winston.Logger;
@@ -67,21 +90,25 @@ export interface DaemonOptions {
   taps?: 'linux' | 'memory';
   /** Batched native UDP sockets when the addon is built (default); false: node:dgram. */
   nativeUdp?: boolean;
-  /** Sources besides loopback allowed to use the local API (local.conf allowManagementFrom, 06 §5.2). */
-  allowManagementFrom?: IpPrefix[];
-  /** local.conf allowTcpFallbackRelay (default true): a TCP relay when UDP seems blocked (06 §9). */
-  allowTcpFallbackRelay?: boolean;
-  /** local.conf forceTcpRelay (default false): only the TCP relay, no UDP in or out. */
-  forceTcpRelay?: boolean;
-  /** local.conf tcpFallbackRelay, `IP/port` (default 204.80.128.1/443). */
-  tcpFallbackRelay?: string;
   /** Overrides both (unit tests). */
   openTap?(o: TapOptions): Tap;
   hostNet?: HostNet;
 }
 
 export class Daemon {
-  private readonly opts: DaemonOptions;
+  /** The options in force: the command line's with local.conf applied (reloadable keys change at a reload). */
+  private opts: ResolvedOptions<DaemonOptions>;
+  /** As the command line gave them, for the precedence at each reload. */
+  private readonly flags: DaemonOptions;
+  private readonly localConf: LocalConfFile;
+  private pathPolicy = new PathPolicy({ physicalBlacklist: [], virtual: new Map() });
+  private allowManagementFrom: IpPrefix[] = [];
+  /** How the API server was made, to make it anew when allowManagementFrom changes its listeners. */
+  private apiOptions: LocalApiServerOptions | null = null;
+  /** controller.d, or local.conf's controllerDbPath as read at start (it is not reloaded). */
+  private controllerDir = '';
+  /** local.conf keys already reported as ignored or unknown (once each per run). */
+  private readonly reportedKeys = new Set<string>();
   private readonly home: HomeDir;
   private readonly log: winston.Logger;
   private readonly clock: Clock;
@@ -105,8 +132,10 @@ export class Daemon {
   private readonly tcpFallback: TcpFallback;
 
   constructor(opts: DaemonOptions) {
-    this.opts = opts;
+    this.flags = opts;
+    this.opts = resolveOptions(opts, emptyLocalConf());
     this.home = new HomeDir(opts.home);
+    this.localConf = new LocalConfFile(this.home.path(LOCAL_CONF_FILE));
     this.log = opts.log.child({ component: 'daemon' });
     this.clock = opts.clock ?? systemClock;
     this.events = new NodeEventLog(opts.log, () => this.clock.now());
@@ -118,9 +147,9 @@ export class Daemon {
       this.log.warn(`native packet crypto off: ${(e as Error).message}`);
     }
     this.tcpFallback = new TcpFallback({
-      isAllowed: opts.allowTcpFallbackRelay ?? true,
-      isForced: opts.forceTcpRelay ?? false,
-      relay: parseRelay(opts.tcpFallbackRelay ?? DEFAULT_TCP_FALLBACK_RELAY),
+      isAllowed: this.opts.allowTcpFallbackRelay,
+      isForced: this.opts.forceTcpRelay,
+      relay: parseRelay(this.opts.tcpFallbackRelay),
       clock: this.clock,
       log: opts.log.child({ component: 'tcp-fallback' }),
       sendUdp: (socket, to, data, ttl) => this.binder?.send(socket, to, data, ttl) ?? false,
@@ -154,6 +183,8 @@ export class Daemon {
       deliverFrame: (nwid, frame) => this.netPorts.deliverFrame(nwid, frame),
       random: secureRandomFill,
       contact: opts.contact,
+      pathCheck: (address, _socket, remote) => this.pathPolicy.isAllowed(address, remote),
+      pathHint: (address) => this.pathPolicy.hint(address, secureRandomInt),
     });
     this.networks = new NodeNetworkPort(this.engine);
     const localConfs = new NetworkLocalConfStore(this.home.dir);
@@ -218,6 +249,9 @@ export class Daemon {
 
   private async startLocked(): Promise<void> {
     const safety = this.opts.safety ?? NO_SAFETY;
+    const conf = this.loadLocalConf();
+    // Before anything is made: without a way to make TAPs every join would fail later.
+    if ((this.opts.taps ?? 'linux') === 'linux' && !this.opts.openTap) checkTapAccess();
     const identity = await this.loadOrCreateIdentity();
     const saved = this.home.loadSaved();
     if (!saved.planet) {
@@ -226,10 +260,13 @@ export class Daemon {
     }
     const token = loadOrCreateAuthToken(this.home.dir, secureRandomBytes);
     const metricsToken = loadOrCreateMetricsToken(this.home.dir, secureRandomBytes);
+    if (this.opts.port === 0) this.opts = { ...this.opts, port: await this.randomPrimaryPort() };
     this.boundPorts = await this.ports();
     const binder = (this.binder = new UdpBinder({
       ports: this.boundPorts,
       bind: this.opts.bind,
+      interfacePrefixBlacklist: conf.interfacePrefixBlacklist,
+      physicalBlacklist: conf.physicalBlacklist,
       onDatagram: (socket, from, data) => {
         this.udpBytes.bytesInTotal += data.length;
         if (this.tcpFallback.onUdpDatagram(from, data)) this.engine.onDatagram(socket, from, data);
@@ -246,16 +283,18 @@ export class Daemon {
     const controller = await this.openController(identity);
     this.engine.start(identity, saved, controller.port);
     this.tcpFallback.start();
-    const api = (this.api = new LocalApiServer({
+    this.apiOptions = {
       port: this.opts.port,
       tokens: { auth: token, metrics: metricsToken },
-      allowManagementFrom: this.opts.allowManagementFrom,
       service: this.localService(),
       nowMs: () => this.engine.now(),
       log: this.opts.log.child({ component: 'api' }),
-    }));
+      allowManagementFrom: () => this.allowManagementFrom,
+    };
+    const api = (this.api = new LocalApiServer({ ...this.apiOptions, hosts: apiHosts(conf) }));
     await api.start();
     writeFileAtomic(this.home.path(PORT_FILE), String(this.opts.port));
+    writeFileAtomic(this.home.path(PID_FILE), String(process.pid));
     this.log.info('started', { address: addressToString(identity.address), listeningOn: binder.bound().map((b) => inetAddressToString(b.local)), api: api.listening });
     this.every(BINDER_REFRESH_MS, () => {
       if (this.tcpFallback.isForced) return; // 1.14.1 stops refreshing the binder under forceTcpRelay
@@ -265,6 +304,96 @@ export class Daemon {
     this.every(PEER_CACHE_SWEEP_INTERVAL_MS, () => this.sweepPeers());
     this.every(CONTROLLER_TICK_MS, () => this.controller?.tick(this.engine.now()));
     this.every(METRICS_SAMPLE_INTERVAL_MS, () => this.metrics.sample());
+    this.every(LOCAL_CONF_CHECK_INTERVAL_MS, () => this.reloadLocalConf());
+  }
+
+  /** Reads local.conf at start and applies it; a bad file is a LocalConfError naming it. */
+  private loadLocalConf(): LocalConf {
+    let conf: LocalConf;
+    try {
+      conf = this.localConf.load();
+    } catch (e) {
+      if (e instanceof ConfigError) throw new LocalConfError(e.message, { cause: e });
+      throw e;
+    }
+    this.opts = resolveOptions(this.flags, conf);
+    this.controllerDir = conf.controllerDbPath ?? this.home.path(CONTROLLER_DB_DIR);
+    if (conf.primaryPort !== undefined && conf.primaryPort !== this.flags.port) this.log.info('primary port from local.conf', { port: conf.primaryPort, file: this.localConf.path });
+    // 1.14.1 warns the same way: a fixed secondary port cannot escape a NAT that stops forwarding it.
+    if (conf.secondaryPort !== undefined && this.flags.secondaryPort === undefined) this.log.warn('using a manually-specified secondary port; this can cause NAT issues', { port: conf.secondaryPort });
+    this.applyLocalConf(conf);
+    return conf;
+  }
+
+  /** The 10 s check (06 §3.1): a changed local.conf is re-read and its reloadable keys applied. */
+  private reloadLocalConf(): void {
+    let conf: LocalConf | null;
+    try {
+      conf = this.localConf.reloadIfChanged();
+    } catch (e) {
+      this.log.error('local.conf not reloaded; the configuration in force stays', { error: (e as Error).message });
+      return;
+    }
+    if (!conf) return;
+    this.opts = reloadableOptions(this.opts, this.flags, conf);
+    this.applyLocalConf(conf);
+    const restartOnly: string[] = [];
+    if ((conf.primaryPort ?? this.flags.port) !== this.opts.port && conf.primaryPort !== 0) restartOnly.push('primaryPort');
+    if (this.flags.secondaryPort === undefined && resolveOptions(this.flags, conf).secondaryPort !== this.opts.secondaryPort) restartOnly.push('secondaryPort/allowSecondaryPort');
+    this.log.info('local.conf reloaded', { file: this.localConf.path, ...(restartOnly.length > 0 ? { restartNeededFor: restartOnly } : {}) });
+    this.binder?.refresh().catch((e: Error) => this.log.error('binder refresh failed', { error: e.message }));
+    this.relistenApi(apiHosts(conf)).catch((e: Error) => this.log.error('local api not restarted', { error: e.message }));
+  }
+
+  /**
+   * allowManagementFrom appeared or went at a reload: the API moves between loopback and every
+   * interface (1.14.1 always listens everywhere, so it never has to). If the new listeners
+   * cannot be had, loopback is taken back, so the CLI keeps working.
+   */
+  private async relistenApi(hosts: string[] | undefined): Promise<void> {
+    const old = this.api;
+    const isRemote = old?.listening.some((l) => l.startsWith('0.0.0.0/')) ?? false;
+    if (!old || !this.apiOptions || this.isStopped || isRemote === (hosts !== undefined)) return;
+    this.api = null;
+    await old.stop();
+    if (this.isStopped) return;
+    const next = new LocalApiServer({ ...this.apiOptions, hosts });
+    try {
+      await next.start();
+    } catch (e) {
+      this.log.error('local api not moved; back on loopback', { error: (e as Error).message });
+      const loopback = new LocalApiServer(this.apiOptions);
+      await loopback.start();
+      this.api = loopback;
+      return;
+    }
+    if (this.isStopped) {
+      await next.stop(); // stopped meanwhile: stop() did not see this server
+      return;
+    }
+    this.api = next;
+    this.log.info('local api listening', { api: next.listening });
+  }
+
+  /** Puts local.conf's reloadable parts in force: binding rules, API sources, path policy, physical networks. */
+  private applyLocalConf(conf: LocalConf): void {
+    this.tcpFallback.configure({ isAllowed: this.opts.allowTcpFallbackRelay, isForced: this.opts.forceTcpRelay, relay: parseRelay(this.opts.tcpFallbackRelay) });
+    this.binder?.setPolicy({ bind: this.opts.bind, interfacePrefixBlacklist: conf.interfacePrefixBlacklist, physicalBlacklist: conf.physicalBlacklist });
+    this.allowManagementFrom = conf.allowManagementFrom;
+    this.pathPolicy = new PathPolicy(conf);
+    this.engine.setPhysical(conf.physical);
+    const ignored = conf.ignored.filter((k) => !this.reportedKeys.has(k));
+    const unknown = conf.unknown.filter((k) => !this.reportedKeys.has(k));
+    for (const k of [...ignored, ...unknown]) this.reportedKeys.add(k);
+    if (ignored.length > 0) this.log.info('local.conf keys not implemented by ztkube, ignored', { keys: ignored, file: this.localConf.path });
+    if (unknown.length > 0) this.log.warn('local.conf keys unknown to zerotier-one 1.14.1, ignored', { keys: unknown, file: this.localConf.path });
+  }
+
+  /** local.conf primaryPort 0: a random free port in 20000–65499, as 1.14.1 picks one. */
+  private async randomPrimaryPort(): Promise<number> {
+    const port = await chooseSecondaryPort([]);
+    if (port === 0) throw new PortInUseError(0, '0.0.0.0');
+    return port;
   }
 
   private localService(): EngineLocalService {
@@ -276,6 +405,8 @@ export class Daemon {
       ports: this.netPorts,
       primaryPort: this.opts.port,
       secondaryPort: () => this.boundPorts[1] ?? 0,
+      localConfig: () => this.localConf.current.raw,
+      mergeConfigSettings: (changes) => this.localConf.mergeSettings(changes),
       listeningOn: () => this.binder?.bound().map((b) => b.local) ?? [],
       metrics: () => this.metrics.render(),
       tcpFallback: this.tcpFallback,
@@ -285,7 +416,7 @@ export class Daemon {
 
   /** The embedded controller of `identity` over controller.d, loaded; the node is started with its port. */
   private async openController(identity: Identity): Promise<ControllerHost> {
-    this.controller = await ControllerHost.open(this.home.path(CONTROLLER_DB_DIR), identity, this.engine, this.opts.log.child({ component: 'controller' }));
+    this.controller = await ControllerHost.open(this.controllerDir, identity, this.engine, this.opts.log.child({ component: 'controller' }));
     return this.controller;
   }
 
@@ -301,6 +432,11 @@ export class Daemon {
     this.engine.stop(); // every network goes DOWN: its TAP closes
     this.netPorts.stop();
     this.binder?.close();
+    try {
+      rmSync(this.home.path(PID_FILE), { force: true }); // as 1.14.1 at a clean stop
+    } catch (e) {
+      this.log.warn('pid file not removed', { error: (e as Error).message }); // stale, and harmless: the lock decides
+    }
     this.releaseHome?.();
     this.releaseHome = null;
     this.log.info('stopped');

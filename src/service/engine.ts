@@ -8,6 +8,7 @@ import type { NodeEvent, NodeHost, SavedState, SocketId, StateKind } from '../no
 import type { NetworkPortOp, VirtualFrame, VirtualNetworkConfig } from '../node/virtual-network.js';
 import type { NetworkControllerPort } from '../node/controller-link.js';
 import { MonotonicNow, type Clock } from './clock.js';
+import type { PhysicalNetwork } from '../node/physical.js';
 
 /** The UDP edge as the engine sees it. `send` takes ownership of `data` (node/host.ts). */
 export interface EngineTransport {
@@ -28,6 +29,10 @@ export interface EngineOptions {
   /** Addresses kept in contact like network anchors (03 §6.1). */
   contact?: number[];
   node?: NodeOptions;
+  /** The service's path policy (06 §4.5, local.conf): may this remote address carry traffic for a peer? */
+  pathCheck?(address: number, socket: SocketId, remote: InetAddress): boolean;
+  /** local.conf `virtual.<addr>.try`: another address to try for a peer, or null. */
+  pathHint?(address: number): InetAddress | null;
 }
 
 export class Engine {
@@ -37,6 +42,8 @@ export class Engine {
   private current: Node | null = null;
   private timer: unknown = null;
   private timerDeadline = Infinity;
+  /** local.conf `physical` MTUs and trusted paths, kept for a node started later (identity replaced). */
+  private physical: PhysicalNetwork[] | undefined;
 
   constructor(opts: EngineOptions) {
     this.opts = opts;
@@ -49,6 +56,8 @@ export class Engine {
       localAddresses: () => opts.transport.localAddresses(),
       networkChanged: (nwid, op, config) => opts.networkChanged?.(nwid, op, config),
       deliverFrame: (nwid, frame) => opts.deliverFrame?.(nwid, frame),
+      pathCheck: opts.pathCheck && ((address, socket, remote) => opts.pathCheck!(address, socket, remote)),
+      pathHint: opts.pathHint && ((address) => opts.pathHint!(address)),
     };
   }
 
@@ -73,7 +82,7 @@ export class Engine {
    * sets its controller before it rejoins networks.d.
    */
   start(identity: Identity, saved: SavedState, controller: NetworkControllerPort | null = null): void {
-    this.current = new Node(this.host, identity, saved, this.now(), this.opts.node);
+    this.current = new Node(this.host, identity, saved, this.now(), { ...this.opts.node, physical: this.physical ?? this.opts.node?.physical });
     this.current.setNetworkController(controller);
     for (const a of this.opts.contact ?? []) this.current.addAlwaysContact(a);
     this.runTick();
@@ -89,6 +98,12 @@ export class Engine {
     const want = node.nextDeadlineMs();
     if (want < this.timerDeadline) this.arm(want);
     return result;
+  }
+
+  /** New physical-network settings (local.conf), for the running node and any started later. */
+  setPhysical(networks: PhysicalNetwork[]): void {
+    this.physical = networks;
+    this.current?.setPhysical(networks);
   }
 
   /** A datagram from the UDP edge; ignored while no node runs. */

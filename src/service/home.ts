@@ -125,6 +125,8 @@ function symlinkTarget(path: string): string | null {
 export const LOCK_FILE = 'ztkube.lock';
 /** The primary port, written at each start for the CLI (06 §2.2), as zerotier-one writes it. */
 export const PORT_FILE = 'zerotier-one.port';
+/** The daemon's pid, written at each start and removed at a clean stop (06 §2.2), as zerotier-one does. */
+export const PID_FILE = 'zerotier-one.pid';
 
 /** Field 22 of /proc/<pid>/stat (start time in clock ticks), or null off Linux; tells a reused pid apart. */
 function processStartTicks(pid: number): string | null {

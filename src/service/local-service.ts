@@ -39,6 +39,10 @@ export interface EngineLocalServiceOptions {
   controller?: ControllerHandler;
   /** GET /metrics: the current metrics text. */
   metrics(): string;
+  /** The parsed local.conf as held in memory ({} when none). */
+  localConfig?(): Record<string, unknown>;
+  /** POST /config/settings: merge into local.conf's settings and write it (local-conf-file.ts). */
+  mergeConfigSettings?(changes: Record<string, unknown>): void;
   /** The TAPs; without them the device name is the first choice and no groups are listed. */
   ports?: NetworkPortsView;
   /** The TCP fallback (06 §9); without it nothing is tunnelled and the fallback counts as allowed. */
@@ -82,8 +86,17 @@ export class EngineLocalService implements LocalService {
       isTcpFallbackRelayAllowed: this.opts.tcpFallback?.isAllowed ?? true,
       isTcpRelayForced: this.opts.tcpFallback?.isForced ?? false,
       isPortMappingEnabled: false,
-      localConfig: {}, // local.conf is not read yet
+      localConfig: this.localConfig(),
     };
+  }
+
+  localConfig(): Record<string, unknown> {
+    return this.opts.localConfig?.() ?? {};
+  }
+
+  mergeConfigSettings(changes: Record<string, unknown>): void {
+    if (!this.opts.mergeConfigSettings) throw new Error('this service keeps no local.conf');
+    this.opts.mergeConfigSettings(changes);
   }
 
   peers(): PeerView[] {

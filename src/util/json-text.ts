@@ -47,6 +47,11 @@ export function compactJson(v: unknown): string {
   return write(v, 0, 0);
 }
 
+/** nlohmann dump(indent): local.conf as POST /config/settings writes it (4 spaces, no final newline). */
+export function indentedJson(v: unknown, indent: number): string {
+  return write(v, indent, 0);
+}
+
 /** zerotier-cli's `-j` rendering (nlohmann dump(1)), without the final newline. */
 export function prettyJson(v: unknown): string {
   return write(v, 1, 0);

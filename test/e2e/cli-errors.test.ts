@@ -12,6 +12,7 @@ import { repoRoot } from '../helpers/shared.js';
 import { waitFor } from '../helpers/netns.js';
 import { makeHomes } from '../helpers/zt-homes.js';
 import { exited, startDaemon } from '../helpers/daemon-process.js';
+import { STARTUP_EXIT_CODES } from '../../src/cli/daemon.js';
 
 const bin = join(repoRoot, 'bin', 'ztkube');
 const env = { ...process.env, ZTKUBE_SAFETY: 'test' };
@@ -32,19 +33,19 @@ function run(args: string[], opts: SpawnSyncOptions = {}): { code: number | null
   return { code: r.status, out: String(r.stdout), err: String(r.stderr) };
 }
 
-/** Exit 1 and exactly one line on stderr, matching re: no stack trace. */
-function assertOneLine(r: { code: number | null; err: string }, re: RegExp): void {
-  assert.equal(r.code, 1, r.err);
+/** Exit `code` (1 unless said) and exactly one line on stderr, matching re: no stack trace. */
+function assertOneLine(r: { code: number | null; err: string }, re: RegExp, code = 1): void {
+  assert.equal(r.code, code, r.err);
   assert.equal(r.err.split('\n').length, 2, `one line, got:\n${r.err}`);
   assert.match(r.err, re);
 }
 
 test('daemon: a home under a file, on /proc or /sys is refused at once in one sentence', () => {
   writeFileSync(join(work, 'afile'), 'x');
-  assertOneLine(run(['daemon', '--home', join(work, 'afile', 'home')]), new RegExp(`^ztkube: ${work}/afile/home: cannot be created because ${work}/afile is not a directory\\n$`));
+  assertOneLine(run(['daemon', '--home', join(work, 'afile', 'home')]), new RegExp(`^ztkube: ${work}/afile/home: cannot be created because ${work}/afile is not a directory\\n$`), STARTUP_EXIT_CODES.homeUnusable);
   const started = Date.now();
-  assertOneLine(run(['daemon', '--home', '/proc/ztkube-home'], { timeout: 10_000 }), /^ztkube: \/proc\/ztkube-home: is on procfs \(\/proc\), which cannot hold files; choose a directory on a real file system\n$/);
-  assertOneLine(run(['daemon', '--home', '/sys/ztkube-home']), /^ztkube: \/sys\/ztkube-home: is on sysfs/);
+  assertOneLine(run(['daemon', '--home', '/proc/ztkube-home'], { timeout: 10_000 }), /^ztkube: \/proc\/ztkube-home: is on procfs \(\/proc\), which cannot hold files; choose a directory on a real file system\n$/, STARTUP_EXIT_CODES.homeUnusable);
+  assertOneLine(run(['daemon', '--home', '/sys/ztkube-home']), /^ztkube: \/sys\/ztkube-home: is on sysfs/, STARTUP_EXIT_CODES.homeUnusable);
   assert.ok(Date.now() - started < 8_000, 'no spinning');
 });
 
@@ -54,10 +55,10 @@ test('daemon: a home this user may not create or write is refused with EACCES', 
   chmodSync(ro, 0o555);
   // Root may write anywhere, so as root the command runs as nobody, like a new user would.
   const asUser: SpawnSyncOptions = process.getuid?.() === 0 ? { uid: 65534, gid: 65534, cwd: '/' } : {};
-  assertOneLine(run(['daemon', '--home', join(ro, 'home')], asUser), new RegExp(`^ztkube: ${ro}/home: permission denied \\(EACCES\\) creating the home directory in ${ro}\\n$`));
-  assertOneLine(run(['daemon', '--home', ro], asUser), new RegExp(`^ztkube: ${ro}: permission denied \\(EACCES\\) checking that the home directory is writable\\n$`));
+  assertOneLine(run(['daemon', '--home', join(ro, 'home')], asUser), new RegExp(`^ztkube: ${ro}/home: permission denied \\(EACCES\\) creating the home directory in ${ro}\\n$`), STARTUP_EXIT_CODES.homeUnusable);
+  assertOneLine(run(['daemon', '--home', ro], asUser), new RegExp(`^ztkube: ${ro}: permission denied \\(EACCES\\) checking that the home directory is writable\\n$`), STARTUP_EXIT_CODES.homeUnusable);
   if (process.getuid?.() === 0) {
-    assertOneLine(run(['daemon', '--home', '/var/lib/ztkube-test-home'], asUser), /^ztkube: \/var\/lib\/ztkube-test-home: permission denied \(EACCES\) creating the home directory in \/var\/lib\n$/);
+    assertOneLine(run(['daemon', '--home', '/var/lib/ztkube-test-home'], asUser), /^ztkube: \/var\/lib\/ztkube-test-home: permission denied \(EACCES\) creating the home directory in \/var\/lib\n$/, STARTUP_EXIT_CODES.homeUnusable);
   }
 });
 
@@ -89,10 +90,10 @@ test('daemon: a second daemon on the same home, and a busy primary port, are ref
     assert.match(readFileSync(join(homes.home('a'), 'ztkube.lock'), 'utf8'), new RegExp(`^${pid} `));
     // Same home, another port: the lock stops it before it touches anything.
     const second = run(['daemon', '--home', homes.home('a'), '--port', String(port + 1), '--bind', '127.0.0.1']);
-    assertOneLine(second, new RegExp(`^ztkube: ${homes.home('a')}: in use by another ztkube daemon \\(pid ${pid}, lock file .*ztkube\\.lock\\); stop it or choose another --home\\n$`));
+    assertOneLine(second, new RegExp(`^ztkube: ${homes.home('a')}: in use by another ztkube daemon \\(pid ${pid}, lock file .*ztkube\\.lock\\); stop it or choose another --home\\n$`), STARTUP_EXIT_CODES.homeUnusable);
     // Another home, the same port: like zerotier-one, start-up fails instead of going on without it.
     const busy = run(['daemon', '--home', homes.home('b'), '--port', String(port), '--bind', '127.0.0.1', '--log-level', 'error']);
-    assertOneLine(busy, new RegExp(`^ztkube: UDP port ${port} is already in use on 127\\.0\\.0\\.1 \\(EADDRINUSE\\)`));
+    assertOneLine(busy, new RegExp(`^ztkube: UDP port ${port} is already in use on 127\\.0\\.0\\.1 \\(EADDRINUSE\\)`), STARTUP_EXIT_CODES.portInUse);
     assert.equal(existsSync(join(homes.home('b'), 'ztkube.lock')), false, 'the failed start released its lock');
     first.child.kill('SIGTERM');
     assert.equal(await exited(first.child), 0, first.log());

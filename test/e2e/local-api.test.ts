@@ -201,7 +201,7 @@ test('a TCP port taken by another program stops the start, in one line, and give
   await new Promise<void>((r) => squatter.listen(port, '127.0.0.1', r));
   try {
     const r = spawnSync(process.execPath, [cli, 'daemon', '--home', homes.home('node'), '--port', String(port), '--bind', '127.0.0.1', '--no-allow-secondary-port', '--log-level', 'error'], { encoding: 'utf8', timeout: 30_000, env });
-    assert.equal(r.status, 1, r.stderr);
+    assert.equal(r.status, 6, r.stderr); // STARTUP_EXIT_CODES.portInUse
     assert.equal(r.stderr, `ztkube: TCP port ${port} is already in use on 127.0.0.1 (EADDRINUSE): another ztkube or zerotier-one is probably running; stop it or choose another port\n`);
     assert.equal(existsSync(join(homes.home('node'), 'ztkube.lock')), false, 'the lock is released');
     assert.equal(existsSync(join(homes.home('node'), 'zerotier-one.port')), false);

@@ -17,7 +17,9 @@ async function main(): Promise<void> {
   const server = new LocalApiServer({
     port: Number(port),
     tokens: { auth: token },
-    allowManagementFrom,
+    allowManagementFrom: () => allowManagementFrom,
+    // as the daemon does: off loopback only when some source is allowed
+    hosts: allowManagementFrom.length > 0 ? ['0.0.0.0', '::'] : undefined,
     service: new FakeLocalService(),
     nowMs: () => Date.now(),
     log: winston.createLogger({ silent: true }),

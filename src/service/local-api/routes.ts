@@ -3,7 +3,8 @@
 // wherever POST is, HEAD wherever GET is; anything else is a 404 with no body. Pure: every
 // answer is computed from the LocalService port.
 import { compactJson } from '../../util/json-text.js';
-import { ApiError } from '../../util/errors.js';
+import { ApiError, ConfigError } from '../../util/errors.js';
+import { parseJsonLossless } from '../../util/json-text.js';
 import { addressToString } from '../../protocol/address.js';
 import { peerToJson } from '../peer-json.js';
 import { networkToJson } from './network-json.js';
@@ -47,6 +48,10 @@ export function settingsFromBody(body: string): Partial<NetworkSettings> {
     if (typeof v === 'boolean') out[k] = v;
   }
   return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function nwidOf(m: RegExpExecArray): bigint {
@@ -146,6 +151,24 @@ const ROUTES: Route[] = [
   { methods: POST, pattern: /^\/bond\/rotate\/([0-9a-fA-F]{10})$/, handler: () => ({ status: 400, body: {} }) },
   { methods: POST, pattern: /^\/bond\/setmtu\/([0-9]{1,6})\/([a-zA-Z0-9_]{1,16})\/([0-9a-fA-F.:]{1,39})$/, handler: () => ({ status: 400, body: BOND_INACTIVE }) },
   { methods: [...GET, ...POST, ...DELETE], pattern: /^(?:\/unstable)?\/controller(?:\/.*)?$/, handler: controllerRoute },
+  // 06 §5.10: a body that is JSON but no object changes nothing; invalid JSON is the 500 below.
+  { methods: GET, pattern: /^\/config$/, handler: (_m, _r, svc) => ({ status: 200, body: svc.localConfig?.() ?? {} }) },
+  {
+    methods: POST,
+    pattern: /^\/config\/settings$/,
+    handler: (_m, req, svc) => {
+      const changes: unknown = parseJsonLossless(req.body);
+      if (isPlainObject(changes) && svc.mergeConfigSettings) {
+        try {
+          svc.mergeConfigSettings(changes);
+        } catch (e) {
+          if (!(e instanceof ConfigError)) throw e;
+          return { status: 400, body: `{"error": 400, "description": ${JSON.stringify(e.message)}}` }; // the file is left as it was
+        }
+      }
+      return { status: 200, body: {} };
+    },
+  },
 ];
 
 /**

@@ -1,8 +1,10 @@
-// The local API's HTTP server (06 §5.1): node:http at the primary port (TCP; the number is the
-// UDP one). Unlike 1.14.1, which listens on every interface and filters each request, it binds
-// loopback only unless allowManagementFrom names other sources, so by default nothing off the
-// machine can even connect. Without IPv6 it serves IPv4 alone; a taken IPv4 port fails the
-// start, as zerotier-one does ("cannot bind to local control interface port").
+// The local API's HTTP server (06 §5.1): node:http on 127.0.0.1 and ::1 at the primary port
+// (TCP; the number is the UDP one). Unlike 1.14.1, which listens on every interface and
+// filters each request, it binds loopback only, so nothing off the machine can even connect —
+// unless local.conf names allowManagementFrom networks: then it listens on every
+// interface as 1.14.1 does, and the source filter (auth.ts) admits only those networks.
+// Without IPv6 on loopback it serves IPv4 alone; a taken IPv4 port fails the start, as
+// zerotier-one does ("cannot bind to local control interface port").
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type winston from 'winston';
@@ -20,13 +22,13 @@ export interface LocalApiServerOptions {
   port: number;
   /** The auth token, and the metrics token when there is one (06 §5.2). */
   tokens: AuthTokens;
-  /** Sources besides loopback that may manage the node (local.conf allowManagementFrom); any entry makes the server listen on every address. */
-  allowManagementFrom?: IpPrefix[];
   service: LocalService;
   nowMs(): number;
   log: winston.Logger;
-  /** Defaults to ['127.0.0.1', '::1'] (['0.0.0.0', '::'] with allowManagementFrom); the first must bind, later ones may be unavailable. */
+  /** Defaults to ['127.0.0.1', '::1'] (the daemon passes ['0.0.0.0', '::'] with allowManagementFrom); the first must bind, later ones may be unavailable. */
   hosts?: string[];
+  /** Networks besides loopback that may use the API (local.conf allowManagementFrom; read per request). */
+  allowManagementFrom?(): readonly IpPrefix[];
 }
 
 export class LocalApiServer {
@@ -46,8 +48,7 @@ export class LocalApiServer {
   }
 
   async start(): Promise<void> {
-    const isOpen = (this.opts.allowManagementFrom ?? []).length > 0;
-    const [first, ...rest] = this.opts.hosts ?? (isOpen ? ['0.0.0.0', '::'] : ['127.0.0.1', '::1']);
+    const [first, ...rest] = this.opts.hosts ?? ['127.0.0.1', '::1'];
     try {
       await this.listenOn(first);
       for (const host of rest) {
@@ -129,7 +130,7 @@ export class LocalApiServer {
       // A malformed %-escape stays as sent, as cpp-httplib leaves it: no route matches it (404).
     }
     const authReq = { path, query, headers: req.headers, remoteAddress: req.socket.remoteAddress ?? '' };
-    if (!isAuthorized(authReq, this.opts.tokens, this.opts.allowManagementFrom)) return { response: { status: 401, body: {} }, jsonp };
+    if (!isAuthorized(authReq, this.opts.tokens, this.opts.allowManagementFrom?.() ?? [])) return { response: { status: 401, body: {} }, jsonp };
     const response = await routeRequest({ method: req.method ?? 'GET', path, body }, this.opts.service, this.opts.nowMs());
     return { response, jsonp };
   }

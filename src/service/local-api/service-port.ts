@@ -93,4 +93,8 @@ export interface LocalService {
   /** The current metrics in Prometheus text format (06 §5.11). */
   metrics(): string;
   controller?: ControllerHandler;
+  /** GET /config: the local.conf object held in memory ({} when none, 06 §5.10). */
+  localConfig?(): Record<string, unknown>;
+  /** POST /config/settings: each key replaces that key of local.conf's settings; throws ConfigError for a value a restart would refuse. */
+  mergeConfigSettings?(changes: Record<string, unknown>): void;
 }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { UdpBinder, type UdpSocketLike } from '../../../src/net/udp-binder.js';
 import { ALL_SOCKETS } from '../../../src/node/host.js';
-import { inetAddressToString, parseInetAddress } from '../../../src/protocol/inet-address.js';
+import { inetAddressToString, parseInetAddress, parseIp } from '../../../src/protocol/inet-address.js';
 import { PortInUseError } from '../../../src/util/errors.js';
 import { waitFor } from '../../helpers/netns.js';
 
@@ -183,3 +183,21 @@ test('a busy secondary port is reported and the primary carries on, receiving da
     other.close();
   }
 });
+
+test('interfacePrefixBlacklist and physical blacklists keep addresses from being bound (06 §4.2)', async () => {
+  const { eligibleAddresses } = await import('../../../src/net/udp-binder.js');
+  const { networkInterfaces } = await import('node:os');
+  const all = eligibleAddresses({});
+  const names = Object.keys(networkInterfaces());
+  assert.deepEqual(eligibleAddresses({ interfacePrefixBlacklist: names.map((n) => n.slice(0, 2)) }), [], 'every interface named by a prefix');
+  const hosts = all.map((a) => ({ family: (a.includes(':') ? 6 : 4) as 4 | 6, ip: parseIpOrThrow(a), bits: a.includes(':') ? 128 : 32 }));
+  assert.deepEqual(eligibleAddresses({ physicalBlacklist: hosts }), [], 'every address inside a blacklisted network');
+  assert.deepEqual(eligibleAddresses({ physicalBlacklist: [{ family: 4, ip: Uint8Array.of(0, 0, 0, 1), bits: 32 }] }), all, 'an unrelated network changes nothing');
+  assert.deepEqual(eligibleAddresses({ bind: ['127.0.0.1'], interfacePrefixBlacklist: ['l'] }), ['127.0.0.1'], 'bind is taken as given');
+});
+
+function parseIpOrThrow(a: string): Uint8Array {
+  const ip = parseIp(a);
+  if (!ip) throw new Error(`not an IP: ${a}`);
+  return ip.ip;
+}

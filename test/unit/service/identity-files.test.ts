@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HomeDir } from '../../../src/service/home.js';
 import { readIdentity, retireIdentity, writeIdentity } from '../../../src/service/identity-files.js';
+import { IdentityError } from '../../../src/service/startup-errors.js';
 import { generateIdentityInWorker } from '../../../src/service/identity-worker.js';
 import { validateIdentity } from '../../../src/protocol/identity-crypto.js';
 import { testIdentity } from '../../sim/zt-net.js';
@@ -54,4 +55,17 @@ test('identities are generated in a worker thread and are valid', async () => {
   const id = await generateIdentityInWorker();
   assert.ok(id.privateKey, 'with its secret');
   assert.ok(validateIdentity(id));
+});
+
+test('identity.public that belongs to another identity, or stands without a secret, is refused and left as it is', (t) => {
+  const home = tempHome(t);
+  const a = testIdentity('idfiles-a');
+  const b = testIdentity('idfiles-b');
+  writeFileSync(home.path('identity.public'), b.toString(false));
+  assert.throws(() => readIdentity(home), (e: Error) => e instanceof IdentityError && /identity\.public: exists without .*identity\.secret/.test(e.message));
+  writeFileSync(home.path('identity.secret'), a.toString(true));
+  assert.throws(() => readIdentity(home), (e: Error) => e instanceof IdentityError && e.message.includes(`holds the identity of ${b.address.toString(16).padStart(10, '0')}, not the public part of`));
+  assert.equal(readFileSync(home.path('identity.public'), 'utf8'), b.toString(false), 'not rewritten');
+  writeFileSync(home.path('identity.public'), `${a.toString(false)}\n`);
+  assert.ok(readIdentity(home)?.equals(a), 'a trailing newline is not a difference');
 });
