@@ -18,6 +18,7 @@ import { cli, makeHomes } from '../helpers/zt-homes.js';
 import { exited, startDaemon, type DaemonProcess } from '../helpers/daemon-process.js';
 import { decodeWorld } from '../../src/protocol/world.js';
 import { parseJsonLossless } from '../../src/util/json-text.js';
+import { freeLoopbackPort } from '../helpers/free-port.js';
 
 const env = { ...process.env, ZTKUBE_SAFETY: 'test' };
 const NWID = '8056c2e21c000001';
@@ -42,22 +43,6 @@ function startNode(home: string, port: number): DaemonProcess {
   return startDaemon(children, home, port, ['--no-allow-secondary-port', '--no-taps']);
 }
 
-/** A port free for both TCP and UDP on 127.0.0.1 right now. */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const s = net.createServer();
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-    const port = (s.address() as net.AddressInfo).port;
-    await new Promise<void>((r) => s.close(() => r()));
-    const u = dgram.createSocket('udp4');
-    const isFree = await new Promise<boolean>((r) => {
-      u.once('error', () => r(false));
-      u.bind(port, '127.0.0.1', () => r(true));
-    });
-    u.close();
-    if (isFree) return port;
-  }
-}
 
 /** One HTTP exchange as zerotier-cli makes it (no Host header). */
 function http(port: number, method: string, path: string, headers: Record<string, string> = {}, body = ''): Promise<{ status: number; body: string }> {
@@ -84,7 +69,7 @@ test('local API and CLI against a running daemon', async () => {
   const homes = makeHomes(join(work, 'nodes'), ['root', 'node'], 'root', `127.0.0.1/${root.address().port}`);
   const home = homes.home('node');
   const addr = homes.addr('node');
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   let d = startNode(home, port);
   try {
     await waitFor('the API up (port file)', () => existsSync(join(home, 'zerotier-one.port')), 20_000);
@@ -196,7 +181,7 @@ test('a TCP port taken by another program stops the start, in one line, and give
   const root = dgram.createSocket('udp4');
   await new Promise<void>((r) => root.bind(0, '127.0.0.1', r));
   const homes = makeHomes(join(work, 'busy'), ['root', 'node'], 'root', `127.0.0.1/${root.address().port}`);
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const squatter = net.createServer();
   await new Promise<void>((r) => squatter.listen(port, '127.0.0.1', r));
   try {

@@ -9,7 +9,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
-import net from 'node:net';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +17,7 @@ import { waitFor } from '../helpers/netns.js';
 import { cli, makeHomes } from '../helpers/zt-homes.js';
 import { exited } from '../helpers/daemon-process.js';
 import { Identity } from '../../src/protocol/identity.js';
+import { freeLoopbackPort } from '../helpers/free-port.js';
 
 const env = { ...process.env, ZTKUBE_SAFETY: 'test' };
 let work = '';
@@ -35,22 +35,6 @@ after(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** A port free for TCP and UDP on 127.0.0.1 now. */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const s = net.createServer();
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-    const port = (s.address() as net.AddressInfo).port;
-    await new Promise<void>((r) => s.close(() => r()));
-    const u = dgram.createSocket('udp4');
-    const isFree = await new Promise<boolean>((r) => {
-      u.once('error', () => r(false));
-      u.bind(port, '127.0.0.1', () => r(true));
-    });
-    u.close();
-    if (isFree) return port;
-  }
-}
 
 function start(args: string[]): { child: ChildProcess; log: () => string } {
   let log = '';
@@ -69,7 +53,7 @@ async function api(port: number, token: string, method: string, path: string, bo
 test('local.conf drives the daemon: port, bind, /status and /config, POST /config/settings and the reload', async () => {
   const homes = makeHomes(join(work, 'n'), ['root', 'node'], 'root', `127.0.0.1/${root.address().port}`);
   const home = homes.home('node');
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const conf = {
     settings: { primaryPort: port, allowSecondaryPort: false, bind: ['127.0.0.1'], controllerDbPath: join(work, 'n', 'controller-db'), softwareUpdate: 'apply', multicoreEnabled: true, controllerDb: { type: 'postgres', password: 'pg-secret-f00d' } },
     physical: { '10.99.0.0/16': { blacklist: true } },
@@ -145,7 +129,7 @@ test('local.conf drives the daemon: port, bind, /status and /config, POST /confi
 
 test('logs are human-readable lines with --log-format text', async () => {
   const homes = makeHomes(join(work, 't'), ['root', 'node'], 'root', `127.0.0.1/${root.address().port}`);
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const d = start(['--home', homes.home('node'), '--port', String(port), '--bind', '127.0.0.1', '--no-allow-secondary-port', '--no-taps', '--log-format', 'text']);
   try {
     await waitFor('the started line', () => /started/.test(d.log()), 20_000);
