@@ -3,7 +3,9 @@
 // src/net/tap/addon.ts declares these functions' TypeScript types.
 //
 //   open(name, batch, slot, headroom, slab: ArrayBuffer, lengths: Uint32Array,
-//        onRead: (count, errnoName | null) => void) → handle { name }
+//        onRead: (count, errnoName | null) => void, offload = false) → handle { name }
+//   offloadStats(handle) → { superFrames, segments, malformed }
+//   segmentVnetFrame(bytes: vnet header + frame) → Uint8Array[] | null   (tests: the read path's cut)
 //   setReading(handle, on: boolean)
 //   write(handle, frame: Uint8Array) → boolean          false = dropped (EAGAIN/ENOBUFS/EIO)
 //   writeBatch(handle, frames: Uint8Array[], count) → number written
@@ -20,6 +22,7 @@
 #include "napi_util.h"
 #include "tap_device.h"
 #include "tap_io.h"
+#include "tap_offload.h"
 
 static void finalize_handle(napi_env /*env*/, void* data, void* /*hint*/) {
   tap_handle_finalize((TapHandle*)data);
@@ -53,10 +56,12 @@ static const char* open_hint(const char* step, int err) {
 }
 
 static napi_value js_open(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7];
+  size_t argc = 8;
+  napi_value argv[8];
   NAPI_OK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (!arg_count(env, "open", argc, 7)) return NULL;
+  bool offload = false;
+  if (argc >= 8 && !arg_bool(env, argv[7], "offload", &offload)) return NULL;
   char name[IFNAMSIZ];
   uint32_t batch, slot, headroom;
   if (!arg_name(env, argv[0], name, sizeof(name)) || !arg_uint(env, argv[1], "batch", UINT32_MAX, &batch) ||
@@ -129,13 +134,13 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   int fd = -1;
   char actual[IFNAMSIZ];
   const char* step = "TUNSETIFF";
-  int err = tap_open(name, &fd, actual, &step);
+  int err = tap_open(name, offload, &fd, actual, &step);
   if (err) {
     throw_errno_hint(env, step, err, open_hint(step, err));
     return NULL;
   }
   TapHandle* t = NULL;
-  int st = tap_handle_new(env, fd, batch, slot, headroom, argv[4], argv[5], argv[6], &t, &step);
+  int st = tap_handle_new(env, fd, offload, batch, slot, headroom, argv[4], argv[5], argv[6], &t, &step);
   if (st != 0) {
     close(fd);  // the device goes away with it
     if (st > 0) {
@@ -223,6 +228,75 @@ static napi_value js_write_batch(napi_env env, napi_callback_info info) {
   }
   napi_value out;
   NAPI_OK(env, napi_create_uint32(env, written, &out));
+  return out;
+}
+
+static napi_value js_offload_stats(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_OK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (!arg_count(env, "offloadStats", argc, 1)) return NULL;
+  TapHandle* t = get_handle(env, argv[0]);
+  if (!t) return NULL;
+  const TapOffloadStats* st = tap_handle_stats(t);
+  napi_value obj, v;
+  NAPI_OK(env, napi_create_object(env, &obj));
+  NAPI_OK(env, napi_create_double(env, (double)st->super_frames, &v));
+  NAPI_OK(env, napi_set_named_property(env, obj, "superFrames", v));
+  NAPI_OK(env, napi_create_double(env, (double)st->segments, &v));
+  NAPI_OK(env, napi_set_named_property(env, obj, "segments", v));
+  NAPI_OK(env, napi_create_double(env, (double)st->malformed, &v));
+  NAPI_OK(env, napi_set_named_property(env, obj, "malformed", v));
+  return obj;
+}
+
+// The offload read path's treatment of one read, without a device: a vnet header and the
+// frame behind it in, the frames a read would hand to JS out (null: dropped as malformed).
+static napi_value js_segment_vnet_frame(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_OK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (!arg_count(env, "segmentVnetFrame", argc, 1)) return NULL;
+  uint8_t* data;
+  size_t len;
+  if (!arg_bytes(env, argv[0], "bytes", &data, &len)) return NULL;
+  napi_value out;
+  if (len < VNET_HDR_BYTES || len > VNET_HDR_BYTES + VNET_MAX_FRAME_BYTES) {
+    napi_throw_range_error(env, "EINVAL", "bytes must be a 10-byte vnet header and a frame of at most 65553 bytes");
+    return NULL;
+  }
+  VnetHdr h;
+  vnet_hdr_read(data, &h);
+  uint8_t* frame = data + VNET_HDR_BYTES;
+  len -= VNET_HDR_BYTES;
+  NAPI_OK(env, napi_create_array(env, &out));
+  if (h.gso_type == VNET_GSO_NONE) {
+    void* copy;
+    napi_value ab, view;
+    NAPI_OK(env, napi_create_arraybuffer(env, len, &copy, &ab));
+    memcpy(copy, frame, len);
+    if ((h.flags & VNET_F_NEEDS_CSUM) && vnet_complete_checksum((uint8_t*)copy, len, &h) < 0) {
+      NAPI_OK(env, napi_get_null(env, &out));
+      return out;
+    }
+    NAPI_OK(env, napi_create_typedarray(env, napi_uint8_array, len, ab, 0, &view));
+    NAPI_OK(env, napi_set_element(env, out, 0, view));
+    return out;
+  }
+  TsoPlan plan;
+  if (tso_plan(frame, len, &h, &plan) < 0) {
+    NAPI_OK(env, napi_get_null(env, &out));
+    return out;
+  }
+  for (uint32_t i = 0; i < plan.count; i++) {
+    size_t n = tso_segment_bytes(&plan, i);
+    void* seg;
+    napi_value ab, view;
+    NAPI_OK(env, napi_create_arraybuffer(env, n, &seg, &ab));
+    tso_segment(&plan, i, (uint8_t*)seg);
+    NAPI_OK(env, napi_create_typedarray(env, napi_uint8_array, n, ab, 0, &view));
+    NAPI_OK(env, napi_set_element(env, out, i, view));
+  }
   return out;
 }
 
@@ -330,6 +404,8 @@ NAPI_MODULE_INIT() {
       {"write", NULL, js_write, NULL, NULL, NULL, napi_enumerable, NULL},
       {"writeBatch", NULL, js_write_batch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"offloadStats", NULL, js_offload_stats, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"segmentVnetFrame", NULL, js_segment_vnet_frame, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setMtuByName", NULL, js_set_mtu, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setMacByName", NULL, js_set_mac, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setUpByName", NULL, js_set_up, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -23,6 +23,8 @@ export interface DaemonArgs {
   taps?: boolean;
   /** false (--no-native-udp): node:dgram sockets. */
   nativeUdp?: boolean;
+  /** false (--no-tap-offload): TAPs without IFF_VNET_HDR/TSO. */
+  tapOffload?: boolean;
 }
 
 export function checkPort(flag: string, v: unknown): number {
@@ -44,7 +46,7 @@ export async function runDaemon(a: DaemonArgs): Promise<void> {
   });
   if (!['error', 'warn', 'info', 'debug'].includes(a.logLevel)) throw new ConfigError(`--log-level must be error, warn, info or debug, got ${JSON.stringify(a.logLevel)}`);
   const log = createLogger({ level: a.logLevel, format: a.logFormat });
-  const daemon = new Daemon({ home: a.home, port, secondaryPort, bind: a.bind, contact, log, safety: safetyFromEnv(process.env.ZTKUBE_SAFETY), taps: a.taps === false ? 'memory' : 'linux', nativeUdp: a.nativeUdp !== false });
+  const daemon = new Daemon({ home: a.home, port, secondaryPort, bind: a.bind, contact, log, safety: safetyFromEnv(process.env.ZTKUBE_SAFETY), taps: a.taps === false ? 'memory' : 'linux', nativeUdp: a.nativeUdp !== false, tapOffload: a.tapOffload !== false });
   await daemon.start();
   await new Promise<void>((resolve) => {
     const stop = (): void => {
@@ -71,6 +73,7 @@ export const daemonCommand: CommandModule = {
       .option('bind', { type: 'string', array: true, describe: 'bind only these local IPs (default: every eligible interface address)' })
       .option('contact', { type: 'string', array: true, describe: 'keep contact with these node addresses (10 hex digits), as with a network anchor' })
       .option('native-udp', { type: 'boolean', default: true, describe: '--no-native-udp: node:dgram sockets instead of the batched native ones' })
+      .option('tap-offload', { type: 'boolean', default: true, describe: '--no-tap-offload: TAPs without TCP segmentation offload (IFF_VNET_HDR, TSO)' })
       .option('taps', { type: 'boolean', default: true, describe: '--no-taps: joined networks get no TAP devices, addresses or routes (ports in memory)' })
       .option('log-level', { type: 'string', default: 'info', choices: ['error', 'warn', 'info', 'debug'] })
       .option('log-format', { type: 'string', choices: ['json', 'text'] }),
@@ -86,6 +89,7 @@ export const daemonCommand: CommandModule = {
       logFormat: argv['log-format'] as LogFormat | undefined,
       taps: argv.taps as boolean,
       nativeUdp: argv['native-udp'] as boolean,
+      tapOffload: argv['tap-offload'] as boolean,
     });
   },
 };

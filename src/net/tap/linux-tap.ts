@@ -58,7 +58,7 @@ export class LinuxTap implements Tap {
     this.batch = new SlabFrameBatch(o.batchSize, o.slotBytes, o.headroom);
     const b = this.batch;
     try {
-      this.handle = this.addon.open(o.name, o.batchSize, o.slotBytes, o.headroom, b.slab.buffer as ArrayBuffer, b.lengths, (n, errno) => this.onRead(n, errno));
+      this.handle = this.addon.open(o.name, o.batchSize, o.slotBytes, o.headroom, b.slab.buffer as ArrayBuffer, b.lengths, (n, errno) => this.onRead(n, errno), o.offload);
     } catch (e) {
       throw tapErrorFrom('open', o.name, e);
     }
@@ -166,6 +166,11 @@ export class LinuxTap implements Tap {
     this.isClosed = true;
     this.frameCb = null;
     this.addon.close(this.handle);
+  }
+
+  /** TCP super-frames the kernel handed over and the frames cut from them (offload only). */
+  offloadStats(): { superFrames: number; segments: number; malformed: number } {
+    return this.addon.offloadStats(this.handle);
   }
 
   private writeEach(frames: readonly Uint8Array[]): number {

@@ -96,6 +96,12 @@ export interface TapOptions {
   maxMtu?: number;
   /** Free bytes before each frame read; default 64. */
   headroom?: number;
+  /**
+   * Let the kernel hand the device TCP super-frames and partial checksums (LinuxTap: TAP
+   * with IFF_VNET_HDR + TSO), which the Tap cuts into ordinary frames itself; what reaches
+   * onFrames is the same either way. Default false; FakeTap ignores it.
+   */
+  offload?: boolean;
 }
 
 export interface Tap {
@@ -150,6 +156,7 @@ export interface ResolvedTapOptions {
   maxMtu: number;
   headroom: number;
   slotBytes: number;
+  offload: boolean;
 }
 
 export function resolveTapOptions(o: TapOptions): ResolvedTapOptions {
@@ -164,7 +171,7 @@ export function resolveTapOptions(o: TapOptions): ResolvedTapOptions {
   if (o.mac !== undefined) checkInt('mac', o.mac, 0, 2 ** 48 - 1);
   // Slots start on 8-byte boundaries so a consumer may lay wider typed views over headers.
   const slotBytes = Math.ceil((headroom + maxMtu + ETHERNET_HEADER_BYTES + VLAN_TAG_BYTES) / 8) * 8;
-  return { name: o.name, mtu, mac: o.mac, up: o.up ?? false, batchSize, maxMtu, headroom, slotBytes };
+  return { name: o.name, mtu, mac: o.mac, up: o.up ?? false, batchSize, maxMtu, headroom, slotBytes, offload: o.offload ?? false };
 }
 
 export function checkMtu(mtu: number, maxMtu: number): void {
