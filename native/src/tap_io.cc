@@ -45,6 +45,9 @@ struct TapHandle {
   // segments, slot by slot; what does not fit the batch waits in `plan` for the next one.
   bool offload;
   uint8_t* scratch;
+  // Where writes build a coalesced super-frame: its own, since JS may write (in a microtask
+  // of the read callback) while a read's super-frame still waits in `scratch`.
+  uint8_t* coalesce;
   TsoPlan plan;
   uint32_t plan_next;
   bool has_plan;
@@ -59,6 +62,7 @@ bool tap_test_fail(const char* step) {
 static void free_if_done(TapHandle* t) {
   if (t->finalized && t->uv_closed) {
     free(t->scratch);
+    free(t->coalesce);
     free(t);
   }
 }
@@ -278,6 +282,7 @@ static void abandon(TapHandle* t, bool poll_inited) {
   drop_js(t);
   if (!poll_inited) {
     free(t->scratch);
+    free(t->coalesce);
     free(t);
     return;
   }
@@ -295,7 +300,10 @@ int tap_handle_new(napi_env env, int fd, bool offload, uint32_t batch, uint32_t 
   t->offload = offload;
   if (offload) {
     t->scratch = (uint8_t*)malloc((size_t)slot + VNET_MAX_FRAME_BYTES);
-    if (!t->scratch) {
+    t->coalesce = (uint8_t*)malloc(VNET_HDR_BYTES + VNET_MAX_FRAME_BYTES);
+    if (!t->scratch || !t->coalesce) {
+      free(t->scratch);
+      free(t->coalesce);
       free(t);
       return ENOMEM;
     }
@@ -372,6 +380,46 @@ int tap_handle_write(TapHandle* t, const uint8_t* data, size_t len, bool* droppe
     }
     return errno;
   }
+}
+
+// A write of `len` bytes that already begin with their vnet header.
+static int write_raw(TapHandle* t, const uint8_t* data, size_t len, bool* dropped) {
+  *dropped = false;
+  for (;;) {
+    ssize_t r = write(t->fd, data, len);
+    if (r >= 0) return 0;
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS || errno == EIO) {
+      *dropped = true;
+      return 0;
+    }
+    return errno;
+  }
+}
+
+int tap_handle_write_frames(TapHandle* t, const uint8_t* slab, size_t slot, const uint32_t* lengths, uint32_t count,
+                            uint32_t* written) {
+  *written = 0;
+  if (t->closed) return EBADF;
+  TcpSegment run[TCP_RUN_MAX_SEGMENTS];
+  uint32_t i = 0;
+  while (i < count) {
+    const uint8_t* f = slab + (size_t)i * slot;
+    bool dropped = false;
+    uint32_t k = t->offload ? tcp_run(f, slot, lengths + i, count - i, run) : 1;
+    int err;
+    if (k >= 2) {
+      size_t n = tcp_coalesce(run, k, t->coalesce);
+      err = write_raw(t, t->coalesce, n, &dropped);
+      if (!err) t->stats.coalesced_writes++, t->stats.coalesced_segments += k;
+    } else {
+      err = tap_handle_write(t, f, lengths[i], &dropped);
+    }
+    if (err) return err;
+    if (!dropped) *written += k;
+    i += k;
+  }
+  return 0;
 }
 
 bool tap_handle_close(TapHandle* t) { return release(t); }

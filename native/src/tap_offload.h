@@ -65,4 +65,39 @@ size_t tso_segment(const TsoPlan* p, uint32_t i, uint8_t* out);
 // offsets lie outside the frame.
 int vnet_complete_checksum(uint8_t* frame, size_t len, const VnetHdr* h);
 
+// ---- the other way: coalescing received TCP segments into one super-frame (GRO) ----
+
+// One frame as tcp_coalesce sees it.
+struct TcpSegment {
+  const uint8_t* frame;
+  size_t len;
+  size_t l3, l4, hdr_len;
+  bool v6;
+  bool ok;  // TCP over IPv4/IPv6 without extension headers, checksums right, flags ACK or ACK|PSH
+};
+
+void tcp_segment_parse(const uint8_t* frame, size_t len, TcpSegment* out);
+
+// True if `b` continues `a` in one super-frame whose segments carry `mss` payload bytes
+// (the last may carry less): same headers but for lengths, IPv4 id + 1, checksums and PSH;
+// sequence number right after a's payload; a carries exactly mss and no PSH.
+bool tcp_segment_follows(const TcpSegment* a, const TcpSegment* b, size_t mss);
+
+// Longest run tcp_run returns (a 64 KiB packet at an MSS of 1 KiB).
+#define TCP_RUN_MAX_SEGMENTS 64
+
+// How many frames from the first on (frame i at base + i * stride, lengths[i] bytes, i <
+// count) make one run that tcp_coalesce can join, parsed into run[0 …) (room for
+// TCP_RUN_MAX_SEGMENTS). 1 when the first joins nothing. A run ends after a segment shorter
+// than the first or one with PSH, and before 64 KiB of IP packet.
+uint32_t tcp_run(const uint8_t* base, size_t stride, const uint32_t* lengths, uint32_t count, TcpSegment* run);
+
+// Writes the super-frame of segs[0 … n) (n ≥ 2, each following the one before) to `out`
+// behind a vnet header with NEEDS_CSUM and gso_type TCPV4/TCPV6, gso_size = the first
+// segment's payload: headers of the first with the total length, PSH if the last had it,
+// a fresh IPv4 header checksum and the pseudo-header sum in the TCP checksum field, which is
+// what the kernel's own GRO hands to its TCP. Returns the bytes written (vnet header
+// included); `out` must hold VNET_HDR_BYTES + the first's hdr_len + every payload.
+size_t tcp_coalesce(const TcpSegment* segs, size_t n, uint8_t* out);
+
 #endif

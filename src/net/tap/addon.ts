@@ -49,8 +49,23 @@ export interface NativeTapAddon {
     onRead: (count: number, errno: string | null) => void,
     offload?: boolean,
   ): NativeTapHandle;
-  /** What the offload read path did: super-frames read, segments cut, frames dropped as malformed. */
-  offloadStats(h: NativeTapHandle): { superFrames: number; segments: number; malformed: number };
+  /**
+   * Writes count frames, frame i at slab[i * slot] with lengths[i] bytes (each ≤ slot, inside
+   * the slab, else RangeError); returns how many the device took. With offload, consecutive
+   * TCP segments of one flow (checksums right, each continuing the one before, ACK or a final
+   * PSH) go in as one super-frame with a vnet header (gso TCPV4/TCPV6, partial checksum).
+   */
+  writeFrames(h: NativeTapHandle, slab: Uint8Array, slot: number, lengths: Uint32Array, count: number): number;
+  /**
+   * What the offload paths did: super-frames read, segments cut from them, frames dropped as
+   * malformed; super-frames written and the frames joined into them.
+   */
+  offloadStats(h: NativeTapHandle): { superFrames: number; segments: number; malformed: number; coalescedWrites: number; coalescedSegments: number };
+  /**
+   * The offload write path's joins without a device (tests): each output is what one write
+   * would hand the kernel, its vnet header first (all zero for a frame written as it is).
+   */
+  coalesceFrames(frames: readonly Uint8Array[]): Uint8Array[];
   /**
    * The offload read path on one buffer, without a device (tests): a 10-byte virtio_net_hdr
    * (host byte order) and a frame in, the frames a read would deliver out, or null when the

@@ -16,7 +16,7 @@
 //   must be kept. During `cb` the consumer may write anywhere in the slots of the current
 //   batch, including the `headroom` bytes in front of each frame, which exist so that a
 //   ZeroTier FRAME/EXT_FRAME header can be put in front of the payload without a copy.
-// * Buffer ownership on write: `write`/`writeBatch` copy the bytes into the device before
+// * Buffer ownership on write: `write`/`writeBatch`/`writeFrames` copy the bytes into the device before
 //   returning; the caller keeps its buffers.
 // * Writes never block and never throw for a lost frame: a frame that is shorter than 14
 //   bytes, longer than MTU + 14, refused by a full device queue, or written while the
@@ -131,6 +131,13 @@ export interface Tap {
   write(frame: Uint8Array): boolean;
   /** Writes frames in order; returns how many the device accepted. */
   writeBatch(frames: readonly Uint8Array[]): number;
+  /**
+   * Writes count frames in order from one buffer, frame i at slab[i * slotBytes] with
+   * lengths[i] bytes (each ≤ slotBytes); returns how many the device accepted. A LinuxTap
+   * opened with `offload` hands a run of consecutive TCP segments of one flow to the kernel
+   * as one super-frame (GRO done for it: the same bytes, one packet through its stack).
+   */
+  writeFrames(slab: Uint8Array, slotBytes: number, lengths: Uint32Array, count: number): number;
   /**
    * MIN_TAP_MTU … maxMtu, else RangeError. Finds the device by name in the calling
    * process's network namespace: TapNotInNamespaceError if it is not there.

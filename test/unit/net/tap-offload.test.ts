@@ -172,3 +172,59 @@ test('super-frames the segmenter cannot cut are dropped, not guessed at', { skip
   assert.equal(addon.segmentVnetFrame(withVnetHdr({ flags: 1, gsoType: 0, gsoSize: 0, csumStart: 34, csumOffset: 4000 }, v4.subarray(0, 100))), null, 'checksum outside the frame');
   assert.throws(() => addon.segmentVnetFrame(new Uint8Array(5)), /vnet header/);
 });
+
+// ---- the write side: consecutive segments joined into one super-frame (GRO) ----
+
+function vnetHeader(b: Uint8Array): { flags: number; gsoType: number; gsoSize: number; csumStart: number; csumOffset: number } {
+  const v = new DataView(b.buffer, b.byteOffset, 10);
+  return { flags: v.getUint8(0), gsoType: v.getUint8(1), gsoSize: v.getUint16(4, true), csumStart: v.getUint16(6, true), csumOffset: v.getUint16(8, true) };
+}
+
+const joinCases: Array<{ name: string; spec: TcpSpec; mss: number }> = [
+  { name: 'IPv4, 20 full segments and a short pushed one', spec: { v6: false, ipId: 0xfff0, seq: 0xffffff00, flags: ACK | PSH, payload: payloadOf(1448 * 20 + 100), checksums: false }, mss: 1448 },
+  { name: 'IPv4 behind an 802.1Q tag', spec: { v6: false, vlan: true, ipId: 9, seq: 77, flags: ACK, payload: payloadOf(2748 * 3), checksums: false }, mss: 2748 },
+  { name: 'IPv6, 23 segments at MSS 2728 (just under 64 KiB)', spec: { v6: true, ipId: 0, seq: 5, flags: ACK | PSH, payload: payloadOf(2728 * 23), checksums: false }, mss: 2728 },
+];
+
+for (const c of joinCases) {
+  test(`GRO: ${c.name} go in as one super-frame that cuts back into exactly the same segments`, { skip }, () => {
+    const addon = loadTapAddon();
+    const segments = expectedSegments(c.spec, c.mss);
+    const out = addon.coalesceFrames(segments);
+    assert.equal(out.length, 1);
+    const h = vnetHeader(out[0]);
+    assert.deepEqual(h, { flags: 1, gsoType: c.spec.v6 ? 4 : 1, gsoSize: c.mss, csumStart: l4Offset(c.spec), csumOffset: 16 });
+    const joined = out[0].subarray(10);
+    const l3 = 14 + (c.spec.vlan ? 4 : 0);
+    if (!c.spec.v6) assert.equal(onesSum(joined.subarray(l3, l3 + 20)), 0xffff, 'IPv4 header checksum');
+    assert.deepEqual(
+      addon.segmentVnetFrame(out[0])?.map((f) => Buffer.from(f)),
+      segments.map((f) => Buffer.from(f)),
+    );
+  });
+}
+
+test('GRO: only segments that continue each other are joined; anything else is written as it is', { skip }, () => {
+  const addon = loadTapAddon();
+  const spec: TcpSpec = { v6: false, ipId: 1, seq: 1000, flags: ACK, payload: payloadOf(1448 * 4), checksums: false };
+  const segs = expectedSegments(spec, 1448);
+  const runs = (frames: Uint8Array[]): number[] =>
+    addon.coalesceFrames(frames).map((o) => (vnetHeader(o).gsoType === 0 ? 1 : (addon.segmentVnetFrame(o)?.length ?? -1)));
+  const badChecksum = Uint8Array.from(segs[2]);
+  badChecksum[badChecksum.length - 1] ^= 1;
+  assert.deepEqual(runs([segs[0], segs[1], badChecksum, segs[3]]), [2, 1, 1], 'a segment with a wrong checksum breaks the run and goes alone');
+  assert.deepEqual(runs([segs[0], segs[2], segs[3]]), [1, 2], 'a gap in the sequence');
+  assert.deepEqual(runs([segs[1], segs[0]]), [1, 1], 'out of order');
+  const pushed = expectedSegments({ ...spec, flags: ACK | PSH, payload: payloadOf(1448 * 2) }, 1448);
+  const pushedFirst = tcpFrame({ ...spec, checksums: true, flags: ACK | PSH, payload: payloadOf(1448) });
+  assert.deepEqual(runs([pushedFirst, segs[1]]), [1, 1], 'PSH ends a run');
+  assert.deepEqual(runs(pushed), [2], 'PSH on the last is kept');
+  const fin = expectedSegments({ ...spec, flags: ACK | FIN, payload: payloadOf(1448 * 2) }, 1448);
+  assert.deepEqual(runs(fin), [1, 1], 'FIN is not joined');
+  const otherFlow = tcpFrame({ ...spec, v6: true, checksums: true, seq: 1000 + 1448, payload: payloadOf(1448) });
+  assert.deepEqual(runs([segs[0], otherFlow]), [1, 1], 'another flow');
+  const hopByHop = expectedSegments({ v6: true, hopByHop: true, ipId: 0, seq: 1, flags: ACK, payload: payloadOf(2400), checksums: false }, 1200);
+  assert.deepEqual(runs(hopByHop), [1, 1], 'IPv6 extension headers');
+  const written = addon.coalesceFrames([segs[0]]);
+  assert.deepEqual(Buffer.from(written[0]), Buffer.concat([Buffer.alloc(10), Buffer.from(segs[0])]), 'alone: an all-zero vnet header and the frame unchanged');
+});
