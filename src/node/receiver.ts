@@ -4,7 +4,9 @@
 import { beaconAddress, classifyDatagram } from '../protocol/datagram.js';
 import { dearmor, trustedPathId } from '../protocol/armor.js';
 import { decompressPacket } from '../protocol/compression.js';
-import { CipherSuite, PACKET_IDX_VERB, REASSEMBLY_SLOTS, REASSEMBLY_TIMEOUT_MS, VERB_MASK, Verb } from '../protocol/constants.js';
+import { transientBytes } from '../util/byte-pool.js';
+import { EXT_FRAME_FLAG_COM } from '../protocol/verbs/ext-frame.js';
+import { CipherSuite, PACKET_IDX_PAYLOAD, PACKET_IDX_VERB, REASSEMBLY_SLOTS, REASSEMBLY_TIMEOUT_MS, VERB_MASK, Verb } from '../protocol/constants.js';
 import { fragmentDestination } from '../protocol/fragment.js';
 import { cipherSuiteOf, isFragmented, packetDestination, packetHops, packetPayload, packetSource } from '../protocol/packet.js';
 import { Reassembler } from '../protocol/reassembler.js';
@@ -97,8 +99,10 @@ export class Receiver {
           if (whole) this.onPacket(now, path, whole);
           return;
         }
-        // Our own copy: de-armoring works in place and parked packets outlive the call.
-        this.onPacket(now, path, data.slice());
+        // Our own copy: de-armoring works in place and parked packets outlive the call. A
+        // pooled one (byte-pool.ts), as the reassembler's whole packets are: onPacket copies
+        // again what a handler might keep.
+        this.onPacket(now, path, transientCopy(data));
         return;
       }
       case 'too_big':
@@ -145,19 +149,24 @@ export class Receiver {
     this.reassembler.expire(now);
   }
 
-  /** A complete packet addressed to us (`pkt` is the node's own). */
+  /**
+   * A complete packet addressed to us: the node's own, but in a pooled buffer (byte-pool.ts)
+   * that must not be kept for long. Frames, whose handlers keep nothing of the packet, use it
+   * as it is; every other verb (handlers may keep views into their payload) gets a copy of
+   * its own.
+   */
   private onPacket(now: number, path: Path, pkt: Uint8Array): void {
     const { node, sender } = this.v;
     const source = packetSource(pkt);
     const hops = packetHops(pkt);
     const suite = cipherSuiteOf(pkt);
     if (suite === CipherSuite.C25519_POLY1305_NONE && (pkt[PACKET_IDX_VERB] & VERB_MASK) === Verb.HELLO) {
-      onHELLO(this.v, this.bookkeeping, { now, path, packet: pkt, hops, isTrusted: false });
+      onHELLO(this.v, this.bookkeeping, { now, path, packet: pkt.slice(), hops, isTrusted: false });
       return;
     }
     const peer = sender.findPeer(now, source);
     if (!peer) {
-      this.park({ packet: pkt, path, hops, source, createdMs: now });
+      this.park({ packet: pkt.slice(), path, hops, source, createdMs: now }); // kept: a copy of its own
       sender.requestWhois(now, source);
       return;
     }
@@ -169,7 +178,7 @@ export class Receiver {
         return;
       }
       if ((pkt[PACKET_IDX_VERB] & VERB_MASK) === Verb.HELLO) {
-        onHELLO(this.v, this.bookkeeping, { now, path, packet: pkt, hops, isTrusted: true });
+        onHELLO(this.v, this.bookkeeping, { now, path, packet: pkt.slice(), hops, isTrusted: true });
         return;
       }
     } else if (!dearmor(pkt, peer.keys)) {
@@ -184,6 +193,7 @@ export class Receiver {
       return;
     }
     const verb = plain[PACKET_IDX_VERB] & VERB_MASK;
+    if (plain === pkt && !keepsNothing(verb, plain)) plain = plain.slice();
     this.dispatch({ now, peer, path, hops, verb, packet: plain, payload: packetPayload(plain) }, now);
   }
 
@@ -194,7 +204,9 @@ export class Receiver {
     if (outcome === 'not_counted') return;
     if (outcome === 'retry') {
       if (this.retried.length >= RX_PARKED_MAX_PACKETS) this.retried.shift();
-      this.retried.push({ rx, createdMs });
+      // Kept for seconds: out of the pool, into a copy of its own (payload at the same place).
+      const packet = rx.packet.slice();
+      this.retried.push({ rx: { ...rx, packet, payload: packet.subarray(rx.payload.byteOffset - rx.packet.byteOffset) }, createdMs });
       return;
     }
     this.bookkeeping.received(rx.now, rx.peer, rx.path, { verb: rx.verb, hops: rx.hops });
@@ -219,4 +231,17 @@ export class Receiver {
     this.lastBeaconNopMs = now;
     sender.reply(now, peer, path, Verb.NOP, new Uint8Array(0));
   }
+}
+
+/** FRAME, and EXT_FRAME without a certificate attached: handlers keep no view of the packet. */
+function keepsNothing(verb: number, plain: Uint8Array): boolean {
+  if (verb === Verb.FRAME) return true;
+  // EXT_FRAME's flags follow the network ID, right after the 28-byte header.
+  return verb === Verb.EXT_FRAME && plain.length > PACKET_IDX_PAYLOAD + 8 && (plain[PACKET_IDX_PAYLOAD + 8] & EXT_FRAME_FLAG_COM) === 0;
+}
+
+function transientCopy(d: Uint8Array): Uint8Array {
+  const c = transientBytes(d.length);
+  c.set(d);
+  return c;
 }
