@@ -14,6 +14,8 @@
 // Knobs: ZTKUBE_BENCH_DAEMON_ARGS are extra ztkube daemon options; '|' separates variants,
 // each measured as its own overlay in the same run (e.g. "|--no-tap-offload"). With
 // ZTKUBE_BENCH_RAW=0 the raw veth is not measured. ZTKUBE_BENCH_PROFILE=<dir>: CPU profiles.
+// ZTKUBE_BENCH_OTHER_CLI=<path to another build's dist/cmd/ztkube.js>: that build's daemons
+// measured too, as "ztkube other" (before/after in one run).
 // ZTKUBE_BENCH_PERF=<dir>: `perf record -g` of the engines during the fixed-rate run (ztkube
 // daemons then run with --perf-basic-prof so JIT frames have names).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -155,15 +157,15 @@ function listed(json: string, nwid: string): string | null {
   return v4 ? v4.split('/')[0] : null;
 }
 
-const ztkubeOverlay = (extra: string[]): Overlay => ({
-  name: extra.length ? `ztkube ${extra.join(' ')}` : 'ztkube',
+const ztkubeOverlay = (extra: string[], daemonCli = cli, label = 'ztkube'): Overlay => ({
+  name: extra.length ? `${label} ${extra.join(' ')}` : label,
   start: (ns, homeA, homeB, a, b) => {
     // ZTKUBE_BENCH_PROFILE=<dir>: CPU profiles of both daemons, written when they stop.
     const prof = process.env.ZTKUBE_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.ZTKUBE_BENCH_PROFILE}`] : [];
     if (process.env.ZTKUBE_BENCH_PERF) prof.push('--perf-basic-prof');
     return [
-      ns.spawn(a, process.execPath, [...prof, cli, 'daemon', '--home', homeA, '--port', '9993', '--log-level', 'warn', ...extra]),
-      ns.spawn(b, process.execPath, [...prof, cli, 'daemon', '--home', homeB, '--port', '9993', '--log-level', 'warn', ...extra]),
+      ns.spawn(a, process.execPath, [...prof, daemonCli, 'daemon', '--home', homeA, '--port', '9993', '--log-level', 'warn', ...extra]),
+      ns.spawn(b, process.execPath, [...prof, daemonCli, 'daemon', '--home', homeB, '--port', '9993', '--log-level', 'warn', ...extra]),
     ];
   },
   join: (ns, where, home, nwid) => void ztkubeCli(ns, where, ['join', '--home', home, nwid]),
@@ -273,9 +275,11 @@ export async function run(): Promise<void> {
       console.log(line('raw veth', raw));
     }
     const variants = (process.env.ZTKUBE_BENCH_DAEMON_ARGS ?? '').split('|').map((v) => v.split(' ').filter(Boolean));
+    const overlays = variants.map((extra) => ztkubeOverlay(extra));
+    const other = process.env.ZTKUBE_BENCH_OTHER_CLI;
+    if (other) overlays.push(ztkubeOverlay([], other, 'ztkube other'));
     let ours: Figures | null = null;
-    for (const extra of variants) {
-      const o = ztkubeOverlay(extra);
+    for (const o of overlays) {
       const f = await overlayFigures(o, ns, work, a, b, `10.${n}.0.1`, n);
       console.log(line(o.name, f, raw));
       ours ??= f;
