@@ -4,9 +4,8 @@
 import { beaconAddress, classifyDatagram } from '../protocol/datagram.js';
 import { dearmor, trustedPathId } from '../protocol/armor.js';
 import { decompressPacket } from '../protocol/compression.js';
-import { transientBytes } from '../util/byte-pool.js';
 import { EXT_FRAME_FLAG_COM } from '../protocol/verbs/ext-frame.js';
-import { CipherSuite, PACKET_IDX_PAYLOAD, PACKET_IDX_VERB, REASSEMBLY_SLOTS, REASSEMBLY_TIMEOUT_MS, VERB_MASK, Verb } from '../protocol/constants.js';
+import { CipherSuite, MAX_PACKET_BYTES, PACKET_IDX_PAYLOAD, PACKET_IDX_VERB, REASSEMBLY_SLOTS, REASSEMBLY_TIMEOUT_MS, VERB_MASK, Verb } from '../protocol/constants.js';
 import { fragmentDestination } from '../protocol/fragment.js';
 import { cipherSuiteOf, isFragmented, packetDestination, packetHops, packetPayload, packetSource } from '../protocol/packet.js';
 import { Reassembler } from '../protocol/reassembler.js';
@@ -46,7 +45,13 @@ export class Receiver {
   private readonly table: VerbTable;
   private readonly bookkeeping: Bookkeeping;
   private readonly relay: Relay;
-  private readonly reassembler = new Reassembler({ maxEntries: REASSEMBLY_SLOTS, timeoutMs: REASSEMBLY_TIMEOUT_MS });
+  // A packet addressed to us is handled before the next datagram arrives (the host calls in
+  // one at a time, never from inside a handler), so one buffer holds it: reassembled there,
+  // or copied there whole. onPacket copies again what must outlive the call. No allocation
+  // per packet, which at line rate kept V8's external-memory accounting forcing major GCs.
+  private readonly assembled = new Uint8Array(MAX_PACKET_BYTES);
+  private readonly single = new Uint8Array(MAX_PACKET_BYTES);
+  private readonly reassembler = new Reassembler({ maxEntries: REASSEMBLY_SLOTS, timeoutMs: REASSEMBLY_TIMEOUT_MS, assembleInto: this.assembled });
   /** Packets from sources whose identity a WHOIS is fetching (03 §7.5). */
   private parked: ParkedPacket[] = [];
   private retried: RetriedPacket[] = [];
@@ -99,10 +104,13 @@ export class Receiver {
           if (whole) this.onPacket(now, path, whole);
           return;
         }
-        // Our own copy: de-armoring works in place and parked packets outlive the call. A
-        // pooled one (byte-pool.ts), as the reassembler's whole packets are: onPacket copies
-        // again what a handler might keep.
-        this.onPacket(now, path, transientCopy(data));
+        // Our own copy, since de-armoring works in place: in the one packet buffer.
+        if (data.length > this.single.length) {
+          node.report('too_big', from);
+          return;
+        }
+        this.single.set(data);
+        this.onPacket(now, path, this.single.subarray(0, data.length));
         return;
       }
       case 'too_big':
@@ -150,10 +158,10 @@ export class Receiver {
   }
 
   /**
-   * A complete packet addressed to us: the node's own, but in a pooled buffer (byte-pool.ts)
-   * that must not be kept for long. Frames, whose handlers keep nothing of the packet, use it
-   * as it is; every other verb (handlers may keep views into their payload) gets a copy of
-   * its own.
+   * A complete packet addressed to us: the node's own during this call only (a reused
+   * buffer). Frames, whose handlers keep nothing of the packet, use it as it is; every other
+   * verb (handlers may keep views into their payload), a parked or a retried packet gets a
+   * copy of its own.
    */
   private onPacket(now: number, path: Path, pkt: Uint8Array): void {
     const { node, sender } = this.v;
@@ -238,10 +246,4 @@ function keepsNothing(verb: number, plain: Uint8Array): boolean {
   if (verb === Verb.FRAME) return true;
   // EXT_FRAME's flags follow the network ID, right after the 28-byte header.
   return verb === Verb.EXT_FRAME && plain.length > PACKET_IDX_PAYLOAD + 8 && (plain[PACKET_IDX_PAYLOAD + 8] & EXT_FRAME_FLAG_COM) === 0;
-}
-
-function transientCopy(d: Uint8Array): Uint8Array {
-  const c = transientBytes(d.length);
-  c.set(d);
-  return c;
 }

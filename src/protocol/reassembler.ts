@@ -53,6 +53,12 @@ export interface ReassemblerOptions {
   maxEntries: number;
   /** An entry is dropped once nowMs − (its first piece's arrival) ≥ timeoutMs. */
   timeoutMs: number;
+  /**
+   * Where whole packets are assembled (at least MAX_PACKET_BYTES): what addHead and
+   * addFragment return is then a view of it, valid until the next add. Without it each
+   * whole packet is a pooled buffer (byte-pool.ts).
+   */
+  assembleInto?: Uint8Array;
 }
 
 interface Entry {
@@ -69,6 +75,9 @@ interface Entry {
   /** Total pieces, 0 while only the head is known. */
   total: number;
   fragCount: number;
+  /** Where the pieces that wait are copied (made at the slot's first use), and how much is taken. */
+  buf: Uint8Array | null;
+  bufUsed: number;
 }
 
 /** Bytes 0–3 and 4–7 of a packet or fragment: its ID as two numbers (no BigInt per datagram). */
@@ -88,6 +97,7 @@ export class Reassembler {
   private readonly maxEntries: number;
   private readonly timeoutMs: number;
   private readonly slots: Entry[];
+  private readonly assembleInto: Uint8Array | null;
   private used = 0;
   private nextSeq = 0;
   /** IDs completed recently (a ring), so late duplicates do not open a new entry. */
@@ -107,8 +117,10 @@ export class Reassembler {
     this.maxEntries = opts.maxEntries;
     this.timeoutMs = opts.timeoutMs;
     this.drops = Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<ReassemblyDropReason, number>;
+    if (opts.assembleInto && opts.assembleInto.length < MAX_PACKET_BYTES) throw new RangeError(`assembleInto must hold ${MAX_PACKET_BYTES} bytes, got ${opts.assembleInto.length}`);
+    this.assembleInto = opts.assembleInto ?? null;
     this.slots = Array.from({ length: opts.maxEntries }, () => ({
-      idHi: 0, idLo: 0, isUsed: false, seq: 0, createdMs: 0, head: null, frags: new Array<Uint8Array | null>(MAX_FRAGMENTS).fill(null), total: 0, fragCount: 0,
+      idHi: 0, idLo: 0, isUsed: false, seq: 0, createdMs: 0, head: null, frags: new Array<Uint8Array | null>(MAX_FRAGMENTS).fill(null), total: 0, fragCount: 0, buf: null, bufUsed: 0,
     }));
     this.completedHi = new Uint32Array(opts.maxEntries);
     this.completedLo = new Uint32Array(opts.maxEntries);
@@ -124,8 +136,9 @@ export class Reassembler {
   /**
    * Adds a head (a packet with the fragmented flag, as received; at least 28 bytes).
    * Copies what it keeps, so the caller may reuse `pkt`. Returns the whole packet when this
-   * completes it, else null: a pooled buffer (byte-pool.ts), the caller's until it lets go
-   * of it, which it must do soon (it shares a chunk with other short-lived buffers).
+   * completes it, else null: a view of `assembleInto` valid until the next add, or without
+   * one a pooled buffer (byte-pool.ts) the caller must let go of soon (it shares a chunk
+   * with other short-lived buffers).
    */
   addHead(nowMs: number, pkt: Uint8Array): Uint8Array | null {
     this.lastDropReason = null;
@@ -142,11 +155,10 @@ export class Reassembler {
       return this.drop('duplicate');
     }
     // Kept as a view while the packet is assembled; copied only if it has to wait (the
-    // caller may reuse `pkt`): one off-heap allocation less per completing piece. A waiting
-    // piece lives only until its packet completes or times out: a pooled copy (byte-pool.ts).
+    // caller may reuse `pkt`), into the slot's own buffer: no allocation per piece.
     e.head = pkt;
     const whole = this.tryComplete(nowMs, e);
-    if (whole === null && e.head === pkt) e.head = transientCopy(pkt);
+    if (whole === null && e.head === pkt) e.head = this.keep(e, pkt);
     return whole;
   }
 
@@ -177,7 +189,7 @@ export class Reassembler {
     e.frags[index] = data;
     e.fragCount++;
     const whole = this.tryComplete(nowMs, e);
-    if (whole === null && e.frags[index] === data) e.frags[index] = transientCopy(data);
+    if (whole === null && e.frags[index] === data) e.frags[index] = this.keep(e, data);
     return whole;
   }
 
@@ -249,7 +261,22 @@ export class Reassembler {
     e.frags.fill(null);
     e.fragCount = 0;
     e.total = 0;
+    e.bufUsed = 0;
     this.used--;
+  }
+
+  /**
+   * A waiting piece, copied into its slot's buffer. The pieces of one packet together are at
+   * most a whole packet, so MAX_PACKET_BYTES always holds them; pieces that would not fit
+   * belong to a packet that will be too big, and get a pooled copy until tryComplete says so.
+   */
+  private keep(e: Entry, piece: Uint8Array): Uint8Array {
+    const buf = (e.buf ??= new Uint8Array(MAX_PACKET_BYTES));
+    if (e.bufUsed + piece.length > buf.length) return transientCopy(piece);
+    const out = buf.subarray(e.bufUsed, e.bufUsed + piece.length);
+    out.set(piece);
+    e.bufUsed += piece.length;
+    return out;
   }
 
   private tryComplete(nowMs: number, e: Entry): Uint8Array | null {
@@ -263,7 +290,7 @@ export class Reassembler {
       this.free(e);
       return this.drop('too_big');
     }
-    const out = transientBytes(n);
+    const out = this.assembleInto ? this.assembleInto.subarray(0, n) : transientBytes(n);
     out.set(head, 0);
     let off = head.length;
     for (let f = 1; f < total; f++) {
