@@ -569,6 +569,7 @@ static napi_value js_send_batch(napi_env env, napi_callback_info info) {
       msgs[k].msg_hdr.msg_iov = &iov[d - i];
       msgs[k].msg_hdr.msg_iovlen = n;
       if (n > 1) {
+        memset(ctrl[k].buf, 0, sizeof(ctrl[k].buf));  // the padding after the 2 bytes goes to the kernel too
         msgs[k].msg_hdr.msg_control = ctrl[k].buf;
         msgs[k].msg_hdr.msg_controllen = sizeof(ctrl[k].buf);
         struct cmsghdr* c = CMSG_FIRSTHDR(&msgs[k].msg_hdr);
