@@ -6,7 +6,7 @@
   "targets": [
     {
       "target_name": "ztkube_tap",
-      "sources": ["src/binding.cc", "src/errno_name.cc", "src/tap_device.cc", "src/tap_io.cc"],
+      "sources": ["src/binding.cc", "src/errno_name.cc", "src/tap_device.cc", "src/tap_io.cc", "src/tap_offload.cc"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-missing-field-initializers"],
       "defines": ["_GNU_SOURCE"],
       "conditions": [

@@ -3,7 +3,12 @@
 // src/net/tap/addon.ts declares these functions' TypeScript types.
 //
 //   open(name, batch, slot, headroom, slab: ArrayBuffer, lengths: Uint32Array,
-//        onRead: (count, errnoName | null) => void) → handle { name }
+//        onRead: (count, errnoName | null) => void, offload = false) → handle { name }
+//   writeFrames(handle, slab: Uint8Array, slot, lengths: Uint32Array, count) → number written
+//   offloadStats(handle) → { superFrames, segments, malformed, coalescedWrites, coalescedSegments }
+//   segmentVnetFrame(bytes: vnet header + frame) → Uint8Array[] | null   (tests: the read path's cut)
+//   coalesceFrames(frames: Uint8Array[]) → Uint8Array[]   (tests: the offload write path's joins,
+//                                          each output with its vnet header)
 //   setReading(handle, on: boolean)
 //   write(handle, frame: Uint8Array) → boolean          false = dropped (EAGAIN/ENOBUFS/EIO)
 //   writeBatch(handle, frames: Uint8Array[], count) → number written
@@ -20,6 +25,7 @@
 #include "napi_util.h"
 #include "tap_device.h"
 #include "tap_io.h"
+#include "tap_offload.h"
 
 static void finalize_handle(napi_env /*env*/, void* data, void* /*hint*/) {
   tap_handle_finalize((TapHandle*)data);
@@ -53,10 +59,12 @@ static const char* open_hint(const char* step, int err) {
 }
 
 static napi_value js_open(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7];
+  size_t argc = 8;
+  napi_value argv[8];
   NAPI_OK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (!arg_count(env, "open", argc, 7)) return NULL;
+  bool offload = false;
+  if (argc >= 8 && !arg_bool(env, argv[7], "offload", &offload)) return NULL;
   char name[IFNAMSIZ];
   uint32_t batch, slot, headroom;
   if (!arg_name(env, argv[0], name, sizeof(name)) || !arg_uint(env, argv[1], "batch", UINT32_MAX, &batch) ||
@@ -129,13 +137,13 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   int fd = -1;
   char actual[IFNAMSIZ];
   const char* step = "TUNSETIFF";
-  int err = tap_open(name, &fd, actual, &step);
+  int err = tap_open(name, offload, &fd, actual, &step);
   if (err) {
     throw_errno_hint(env, step, err, open_hint(step, err));
     return NULL;
   }
   TapHandle* t = NULL;
-  int st = tap_handle_new(env, fd, batch, slot, headroom, argv[4], argv[5], argv[6], &t, &step);
+  int st = tap_handle_new(env, fd, offload, batch, slot, headroom, argv[4], argv[5], argv[6], &t, &step);
   if (st != 0) {
     close(fd);  // the device goes away with it
     if (st > 0) {
@@ -224,6 +232,186 @@ static napi_value js_write_batch(napi_env env, napi_callback_info info) {
   napi_value out;
   NAPI_OK(env, napi_create_uint32(env, written, &out));
   return out;
+}
+
+static napi_value js_offload_stats(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_OK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (!arg_count(env, "offloadStats", argc, 1)) return NULL;
+  TapHandle* t = get_handle(env, argv[0]);
+  if (!t) return NULL;
+  const TapOffloadStats* st = tap_handle_stats(t);
+  napi_value obj, v;
+  NAPI_OK(env, napi_create_object(env, &obj));
+  NAPI_OK(env, napi_create_double(env, (double)st->super_frames, &v));
+  NAPI_OK(env, napi_set_named_property(env, obj, "superFrames", v));
+  NAPI_OK(env, napi_create_double(env, (double)st->segments, &v));
+  NAPI_OK(env, napi_set_named_property(env, obj, "segments", v));
+  NAPI_OK(env, napi_create_double(env, (double)st->malformed, &v));
+  NAPI_OK(env, napi_set_named_property(env, obj, "malformed", v));
+  NAPI_OK(env, napi_create_double(env, (double)st->coalesced_writes, &v));
+  NAPI_OK(env, napi_set_named_property(env, obj, "coalescedWrites", v));
+  NAPI_OK(env, napi_create_double(env, (double)st->coalesced_segments, &v));
+  NAPI_OK(env, napi_set_named_property(env, obj, "coalescedSegments", v));
+  return obj;
+}
+
+// The offload read path's treatment of one read, without a device: a vnet header and the
+// frame behind it in, the frames a read would hand to JS out (null: dropped as malformed).
+static napi_value js_segment_vnet_frame(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_OK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (!arg_count(env, "segmentVnetFrame", argc, 1)) return NULL;
+  uint8_t* data;
+  size_t len;
+  if (!arg_bytes(env, argv[0], "bytes", &data, &len)) return NULL;
+  napi_value out;
+  if (len < VNET_HDR_BYTES || len > VNET_HDR_BYTES + VNET_MAX_FRAME_BYTES) {
+    napi_throw_range_error(env, "EINVAL", "bytes must be a 10-byte vnet header and a frame of at most 65553 bytes");
+    return NULL;
+  }
+  VnetHdr h;
+  vnet_hdr_read(data, &h);
+  uint8_t* frame = data + VNET_HDR_BYTES;
+  len -= VNET_HDR_BYTES;
+  NAPI_OK(env, napi_create_array(env, &out));
+  if (h.gso_type == VNET_GSO_NONE) {
+    void* copy;
+    napi_value ab, view;
+    NAPI_OK(env, napi_create_arraybuffer(env, len, &copy, &ab));
+    memcpy(copy, frame, len);
+    if ((h.flags & VNET_F_NEEDS_CSUM) && vnet_complete_checksum((uint8_t*)copy, len, &h) < 0) {
+      NAPI_OK(env, napi_get_null(env, &out));
+      return out;
+    }
+    NAPI_OK(env, napi_create_typedarray(env, napi_uint8_array, len, ab, 0, &view));
+    NAPI_OK(env, napi_set_element(env, out, 0, view));
+    return out;
+  }
+  TsoPlan plan;
+  if (tso_plan(frame, len, &h, &plan) < 0) {
+    NAPI_OK(env, napi_get_null(env, &out));
+    return out;
+  }
+  for (uint32_t i = 0; i < plan.count; i++) {
+    size_t n = tso_segment_bytes(&plan, i);
+    void* seg;
+    napi_value ab, view;
+    NAPI_OK(env, napi_create_arraybuffer(env, n, &seg, &ab));
+    tso_segment(&plan, i, (uint8_t*)seg);
+    NAPI_OK(env, napi_create_typedarray(env, napi_uint8_array, n, ab, 0, &view));
+    NAPI_OK(env, napi_set_element(env, out, i, view));
+  }
+  return out;
+}
+
+static napi_value js_write_frames(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  NAPI_OK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (!arg_count(env, "writeFrames", argc, 5)) return NULL;
+  TapHandle* t = get_handle(env, argv[0]);
+  uint8_t* slab;
+  size_t slab_len;
+  uint32_t slot, count;
+  if (!t || !arg_bytes(env, argv[1], "slab", &slab, &slab_len) || !arg_uint(env, argv[2], "slot", UINT32_MAX, &slot)) return NULL;
+  bool is_typed = false;
+  napi_typedarray_type lt;
+  size_t have = 0;
+  void* lp = NULL;
+  NAPI_OK(env, napi_is_typedarray(env, argv[3], &is_typed));
+  if (!is_typed || napi_get_typedarray_info(env, argv[3], &lt, &have, &lp, NULL, NULL) != napi_ok || lt != napi_uint32_array) {
+    napi_throw_type_error(env, "EINVAL", "lengths must be a Uint32Array");
+    return NULL;
+  }
+  if (!arg_uint(env, argv[4], "count", (uint32_t)(have < UINT32_MAX ? have : UINT32_MAX), &count)) return NULL;
+  const uint32_t* lengths = (const uint32_t*)lp;
+  char msg[160];
+  for (uint32_t i = 0; i < count; i++) {
+    if (lengths[i] > slot || (size_t)i * slot + lengths[i] > slab_len) {
+      snprintf(msg, sizeof(msg), "frame %u (%u bytes) does not fit slot %u of a %zu-byte slab of %u-byte slots", i, lengths[i], i, slab_len, slot);
+      napi_throw_range_error(env, "EINVAL", msg);
+      return NULL;
+    }
+  }
+  uint32_t written = 0;
+  int err = tap_handle_write_frames(t, slab, slot, lengths, count, &written);
+  if (err) {
+    throw_errno(env, "write", err);
+    return NULL;
+  }
+  napi_value out;
+  NAPI_OK(env, napi_create_uint32(env, written, &out));
+  return out;
+}
+
+// The offload write path's grouping without a device: each output is what one write would
+// hand the kernel, vnet header first.
+static napi_value js_coalesce_frames(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_OK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (!arg_count(env, "coalesceFrames", argc, 1)) return NULL;
+  bool is_array = false;
+  uint32_t count = 0;
+  NAPI_OK(env, napi_is_array(env, argv[0], &is_array));
+  if (!is_array) {
+    napi_throw_type_error(env, "EINVAL", "frames must be an array of Uint8Arrays");
+    return NULL;
+  }
+  NAPI_OK(env, napi_get_array_length(env, argv[0], &count));
+  // Laid out as the write path sees them: one slot per frame.
+  const size_t slot = VNET_MAX_FRAME_BYTES;
+  uint8_t* slab = (uint8_t*)malloc(slot * (count ? count : 1));
+  uint32_t* lengths = (uint32_t*)malloc(sizeof(uint32_t) * (count ? count : 1));
+  uint8_t* joined = (uint8_t*)malloc(VNET_HDR_BYTES + VNET_MAX_FRAME_BYTES);
+  TcpSegment* run = (TcpSegment*)malloc(sizeof(TcpSegment) * TCP_RUN_MAX_SEGMENTS);
+  napi_value out = NULL;
+  bool ok = slab && lengths && joined && run;
+  if (!ok) napi_throw_error(env, "ENOMEM", "out of memory");
+  if (ok && napi_create_array(env, &out) != napi_ok) {
+    throw_napi_failure(env, "napi_create_array");
+    ok = false;
+  }
+  for (uint32_t i = 0; ok && i < count; i++) {
+    napi_value v;
+    uint8_t* data;
+    size_t len;
+    if (napi_get_element(env, argv[0], i, &v) != napi_ok || !arg_bytes(env, v, "frames[i]", &data, &len)) {
+      ok = false;
+    } else if (len > slot) {
+      napi_throw_range_error(env, "EINVAL", "frames must be at most 65553 bytes");
+      ok = false;
+    } else {
+      memcpy(slab + (size_t)i * slot, data, len);
+      lengths[i] = (uint32_t)len;
+    }
+  }
+  for (uint32_t i = 0, n = 0; ok && i < count; n++) {
+    uint32_t k = tcp_run(slab + (size_t)i * slot, slot, lengths + i, count - i, run);
+    size_t bytes = k >= 2 ? tcp_coalesce(run, k, joined) : VNET_HDR_BYTES + lengths[i];
+    void* p;
+    napi_value ab, view;
+    ok = napi_create_arraybuffer(env, bytes, &p, &ab) == napi_ok &&
+         napi_create_typedarray(env, napi_uint8_array, bytes, ab, 0, &view) == napi_ok;
+    if (ok) {
+      if (k >= 2) {
+        memcpy(p, joined, bytes);
+      } else {
+        memset(p, 0, VNET_HDR_BYTES);
+        memcpy((uint8_t*)p + VNET_HDR_BYTES, slab + (size_t)i * slot, lengths[i]);
+      }
+      ok = napi_set_element(env, out, n, view) == napi_ok;
+    }
+    i += k;
+  }
+  free(slab);
+  free(lengths);
+  free(joined);
+  free(run);
+  return ok ? out : NULL;
 }
 
 static napi_value js_close(napi_env env, napi_callback_info info) {
@@ -330,6 +518,10 @@ NAPI_MODULE_INIT() {
       {"write", NULL, js_write, NULL, NULL, NULL, napi_enumerable, NULL},
       {"writeBatch", NULL, js_write_batch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"writeFrames", NULL, js_write_frames, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"coalesceFrames", NULL, js_coalesce_frames, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"offloadStats", NULL, js_offload_stats, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"segmentVnetFrame", NULL, js_segment_vnet_frame, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setMtuByName", NULL, js_set_mtu, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setMacByName", NULL, js_set_mac, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setUpByName", NULL, js_set_up, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -1,6 +1,7 @@
 // TAP creation and interface ioctls (spec 06 §8.2). Plain system calls; errors come back as
 // errno values for the binding layer to turn into exceptions.
 #include "tap_device.h"
+#include "tap_offload.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +20,7 @@ static int fill_ifreq(struct ifreq* ifr, const char* name) {
   return 0;
 }
 
-int tap_open(const char* name, int* fd_out, char actual[IFNAMSIZ], const char** step) {
+int tap_open(const char* name, bool offload, int* fd_out, char actual[IFNAMSIZ], const char** step) {
   struct ifreq ifr;
   *step = "TUNSETIFF";
   int err = fill_ifreq(&ifr, name);
@@ -33,11 +34,28 @@ int tap_open(const char* name, int* fd_out, char actual[IFNAMSIZ], const char** 
     if (fd < 0) return err;
   }
   *step = "TUNSETIFF";
-  ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+  ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (offload ? IFF_VNET_HDR : 0);
   if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
     err = errno;
     close(fd);
     return err;
+  }
+  if (offload) {
+    // A virtio_net_hdr before every frame both ways, and the kernel may hand us TCP
+    // super-frames and frames with the checksum left to us (tap_offload.cc does both).
+    int hdr_bytes = VNET_HDR_BYTES;
+    *step = "TUNSETVNETHDRSZ";
+    if (ioctl(fd, TUNSETVNETHDRSZ, &hdr_bytes) < 0) {
+      err = errno;
+      close(fd);
+      return err;
+    }
+    *step = "TUNSETOFFLOAD";
+    if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN)) < 0) {
+      err = errno;
+      close(fd);
+      return err;
+    }
   }
   // Not persistent: if the process dies the kernel removes the device with the last fd.
   *step = "TUNSETPERSIST";

@@ -11,8 +11,11 @@
 // single-queue TAP named `name` (IFF_TAP | IFF_NO_PI, not persistent, so the device goes
 // away with the fd). The name the kernel gave is copied to `actual` (IFNAMSIZ bytes). On
 // failure `*step` says what failed ("open /dev/net/tun", "TUNSETIFF", "TUNSETPERSIST").
-// The device is created in the caller's network namespace.
-int tap_open(const char* name, int* fd_out, char actual[IFNAMSIZ], const char** step);
+// The device is created in the caller's network namespace. With `offload` the TAP also has
+// IFF_VNET_HDR and TUN_F_CSUM | TSO4 | TSO6 | TSO_ECN: every frame read or written carries a
+// virtio_net_hdr, and reads may be TCP super-frames (see tap_offload.h); the extra steps
+// are "TUNSETVNETHDRSZ" and "TUNSETOFFLOAD".
+int tap_open(const char* name, bool offload, int* fd_out, char actual[IFNAMSIZ], const char** step);
 
 // Interface ioctls through a throwaway AF_INET datagram socket, which is what the kernel
 // needs to address an interface by name. The socket, and so the name lookup, belong to the

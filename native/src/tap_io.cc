@@ -23,8 +23,11 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <uv.h>
+
+#include "tap_offload.h"
 
 struct TapHandle {
   napi_env env;
@@ -38,6 +41,17 @@ struct TapHandle {
   uint32_t batch, slot, headroom;
   napi_ref slab_ref, lengths_ref, cb_ref;
   napi_async_context async_ctx;
+  // IFF_VNET_HDR (tap_offload.h). A super-frame is read into `scratch` and handed out as
+  // segments, slot by slot; what does not fit the batch waits in `plan` for the next one.
+  bool offload;
+  uint8_t* scratch;
+  // Where writes build a coalesced super-frame: its own, since JS may write (in a microtask
+  // of the read callback) while a read's super-frame still waits in `scratch`.
+  uint8_t* coalesce;
+  TsoPlan plan;
+  uint32_t plan_next;
+  bool has_plan;
+  TapOffloadStats stats;
 };
 
 bool tap_test_fail(const char* step) {
@@ -46,7 +60,11 @@ bool tap_test_fail(const char* step) {
 }
 
 static void free_if_done(TapHandle* t) {
-  if (t->finalized && t->uv_closed) free(t);
+  if (t->finalized && t->uv_closed) {
+    free(t->scratch);
+    free(t->coalesce);
+    free(t);
+  }
 }
 
 static void on_uv_closed(uv_handle_t* h) {
@@ -155,6 +173,80 @@ static void call_js(TapHandle* t, uint32_t count, const char* err_name) {
   }
 }
 
+// Hands out segments of the pending super-frame into slots n… of the batch.
+static uint32_t fill_from_plan(TapHandle* t, uint8_t* slab, uint32_t* lengths, uint32_t n) {
+  while (t->has_plan && n < t->batch) {
+    lengths[n] = (uint32_t)tso_segment(&t->plan, t->plan_next, slab + (size_t)n * t->slot + t->headroom);
+    n++;
+    t->stats.segments++;
+    if (++t->plan_next == t->plan.count) t->has_plan = false;
+  }
+  return n;
+}
+
+// One read with a vnet header. Returns the bytes read into slot `n` (0: nothing usable was
+// read, try again) or -1 with errno set. A super-frame becomes the pending plan and its
+// first segments fill the batch from slot n on; *n is advanced past what was filled.
+static ssize_t read_offloaded(TapHandle* t, uint8_t* slab, uint32_t* lengths, uint32_t* n) {
+  uint8_t hdr_bytes[VNET_HDR_BYTES];
+  uint8_t* at = slab + (size_t)*n * t->slot + t->headroom;
+  size_t cap = t->slot - t->headroom;
+  // The first `cap` bytes land in the slot (an ordinary frame is then read in place), the
+  // rest of a super-frame right after the same count in scratch.
+  struct iovec iov[3] = {{hdr_bytes, VNET_HDR_BYTES}, {at, cap}, {t->scratch + cap, VNET_MAX_FRAME_BYTES}};
+  ssize_t r = readv(t->fd, iov, 3);
+  if (r < 0) return -1;
+  if (r == 0) {
+    errno = EIO;
+    return -1;
+  }
+  if (r < VNET_HDR_BYTES) {
+    t->stats.malformed++;
+    return 0;
+  }
+  size_t len = (size_t)r - VNET_HDR_BYTES;
+  VnetHdr h;
+  vnet_hdr_read(hdr_bytes, &h);
+  if (h.gso_type == VNET_GSO_NONE) {
+    if (len == 0 || len > cap || ((h.flags & VNET_F_NEEDS_CSUM) && vnet_complete_checksum(at, len, &h) < 0)) {
+      t->stats.malformed++;
+      return 0;
+    }
+    lengths[(*n)++] = (uint32_t)len;
+    return (ssize_t)len;
+  }
+  memcpy(t->scratch, at, len < cap ? len : cap);
+  if (tso_plan(t->scratch, len, &h, &t->plan) < 0 || tso_segment_bytes(&t->plan, 0) > cap) {
+    t->stats.malformed++;
+    return 0;
+  }
+  t->stats.super_frames++;
+  t->plan_next = 0;
+  t->has_plan = true;
+  *n = fill_from_plan(t, slab, lengths, *n);
+  return (ssize_t)len;
+}
+
+// Reads until EAGAIN or a full batch into slots n…; returns the new count, *err_name set
+// on a read error.
+static uint32_t fill_from_fd(TapHandle* t, uint8_t* slab, uint32_t* lengths, uint32_t n, const char** err_name) {
+  while (n < t->batch) {
+    ssize_t r;
+    if (t->offload) {
+      r = read_offloaded(t, slab, lengths, &n);
+    } else {
+      r = read(t->fd, slab + (size_t)n * t->slot + t->headroom, t->slot - t->headroom);
+      if (r > 0) lengths[n++] = (uint32_t)r;
+      else if (r == 0) errno = EIO;
+    }
+    if (r > 0 || (r == 0 && t->offload)) continue;
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) *err_name = errno_name(errno);  // e.g. EBADFD when the device was deleted under us
+    break;
+  }
+  return n;
+}
+
 static void on_readable(uv_poll_t* h, int status, int /*events*/) {
   TapHandle* t = (TapHandle*)h->data;
   if (t->closed) return;
@@ -164,30 +256,23 @@ static void on_readable(uv_poll_t* h, int status, int /*events*/) {
     raise_uncaught(t->env, "napi_open_handle_scope");
     return;
   }
-  uint32_t n = 0;
-  const char* err_name = NULL;
-  uint8_t* slab = NULL;
-  uint32_t* lengths = NULL;
-  if (status < 0) {
-    err_name = errno_name(-status);
-  } else {
-    err_name = fetch_buffers(t, &slab, &lengths);
-  }
-  while (err_name == NULL && n < t->batch) {
-    uint8_t* at = slab + (size_t)n * t->slot + t->headroom;
-    ssize_t r = read(t->fd, at, t->slot - t->headroom);
-    if (r > 0) {
-      lengths[n++] = (uint32_t)r;
-    } else if (r < 0 && errno == EINTR) {
-      continue;
-    } else if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      break;
-    } else {
-      err_name = errno_name(r == 0 ? EIO : errno);  // e.g. EBADFD when the device was deleted under us
+  // One batch from the fd; then, only while a super-frame's segments remain, more batches
+  // of those alone (the slab is ours again once onRead returns), so that a pending plan
+  // never waits for the fd to become readable again.
+  for (bool first = true;; first = false) {
+    uint32_t n = 0;
+    const char* err_name = status < 0 ? errno_name(-status) : NULL;
+    uint8_t* slab = NULL;
+    uint32_t* lengths = NULL;
+    if (err_name == NULL) err_name = fetch_buffers(t, &slab, &lengths);
+    if (err_name == NULL) {
+      n = fill_from_plan(t, slab, lengths, 0);
+      if (first) n = fill_from_fd(t, slab, lengths, n, &err_name);
     }
+    if (err_name) stop_polling(t);
+    if (n > 0 || err_name) call_js(t, n, err_name);
+    if (err_name || t->closed || !t->has_plan) break;
   }
-  if (err_name) stop_polling(t);
-  if (n > 0 || err_name) call_js(t, n, err_name);
   napi_close_handle_scope(t->env, scope);  // fails only for a scope that is not the innermost, which it is
 }
 
@@ -196,6 +281,8 @@ static void abandon(TapHandle* t, bool poll_inited) {
   // Nothing to report to here: the caller already reports the first failure.
   drop_js(t);
   if (!poll_inited) {
+    free(t->scratch);
+    free(t->coalesce);
     free(t);
     return;
   }
@@ -204,12 +291,23 @@ static void abandon(TapHandle* t, bool poll_inited) {
   uv_close((uv_handle_t*)&t->poll, on_uv_closed);
 }
 
-int tap_handle_new(napi_env env, int fd, uint32_t batch, uint32_t slot, uint32_t headroom, napi_value slab_v,
-                   napi_value lengths_v, napi_value cb_v, TapHandle** out, const char** step) {
+int tap_handle_new(napi_env env, int fd, bool offload, uint32_t batch, uint32_t slot, uint32_t headroom,
+                   napi_value slab_v, napi_value lengths_v, napi_value cb_v, TapHandle** out, const char** step) {
   *out = NULL;
   *step = "calloc";
   TapHandle* t = (TapHandle*)calloc(1, sizeof(TapHandle));
   if (!t) return ENOMEM;
+  t->offload = offload;
+  if (offload) {
+    t->scratch = (uint8_t*)malloc((size_t)slot + VNET_MAX_FRAME_BYTES);
+    t->coalesce = (uint8_t*)malloc(VNET_HDR_BYTES + VNET_MAX_FRAME_BYTES);
+    if (!t->scratch || !t->coalesce) {
+      free(t->scratch);
+      free(t->coalesce);
+      free(t);
+      return ENOMEM;
+    }
+  }
   t->env = env;
   t->fd = fd;
   t->batch = batch;
@@ -267,8 +365,12 @@ int tap_handle_set_reading(TapHandle* t, bool on) {
 int tap_handle_write(TapHandle* t, const uint8_t* data, size_t len, bool* dropped) {
   *dropped = false;
   if (t->closed) return EBADF;
+  // With IFF_VNET_HDR a frame goes in behind an all-zero header: no segmentation, and the
+  // checksums are the sender's, for the kernel to verify as on any other link.
+  static const uint8_t no_offload[VNET_HDR_BYTES] = {0};
+  struct iovec iov[2] = {{(void*)no_offload, VNET_HDR_BYTES}, {(void*)data, len}};
   for (;;) {
-    ssize_t r = write(t->fd, data, len);
+    ssize_t r = t->offload ? writev(t->fd, iov, 2) : write(t->fd, data, len);
     if (r >= 0) return 0;  // a TAP write takes the whole frame or nothing
     if (errno == EINTR) continue;
     // EIO: the interface is down, so the frame is lost as on an unplugged wire.
@@ -280,9 +382,51 @@ int tap_handle_write(TapHandle* t, const uint8_t* data, size_t len, bool* droppe
   }
 }
 
+// A write of `len` bytes that already begin with their vnet header.
+static int write_raw(TapHandle* t, const uint8_t* data, size_t len, bool* dropped) {
+  *dropped = false;
+  for (;;) {
+    ssize_t r = write(t->fd, data, len);
+    if (r >= 0) return 0;
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS || errno == EIO) {
+      *dropped = true;
+      return 0;
+    }
+    return errno;
+  }
+}
+
+int tap_handle_write_frames(TapHandle* t, const uint8_t* slab, size_t slot, const uint32_t* lengths, uint32_t count,
+                            uint32_t* written) {
+  *written = 0;
+  if (t->closed) return EBADF;
+  TcpSegment run[TCP_RUN_MAX_SEGMENTS];
+  uint32_t i = 0;
+  while (i < count) {
+    const uint8_t* f = slab + (size_t)i * slot;
+    bool dropped = false;
+    uint32_t k = t->offload ? tcp_run(f, slot, lengths + i, count - i, run) : 1;
+    int err;
+    if (k >= 2) {
+      size_t n = tcp_coalesce(run, k, t->coalesce);
+      err = write_raw(t, t->coalesce, n, &dropped);
+      if (!err) t->stats.coalesced_writes++, t->stats.coalesced_segments += k;
+    } else {
+      err = tap_handle_write(t, f, lengths[i], &dropped);
+    }
+    if (err) return err;
+    if (!dropped) *written += k;
+    i += k;
+  }
+  return 0;
+}
+
 bool tap_handle_close(TapHandle* t) { return release(t); }
 
 bool tap_handle_closed(const TapHandle* t) { return t->closed; }
+
+const TapOffloadStats* tap_handle_stats(const TapHandle* t) { return &t->stats; }
 
 void tap_handle_finalize(TapHandle* t) {
   t->finalized = true;

@@ -50,6 +50,8 @@ export interface DaemonArgs {
   allowTcpFallbackRelay?: boolean;
   /** --force-tcp-relay: only the TCP relay. */
   forceTcpRelay?: boolean;
+  /** false (--no-tap-offload): TAPs without IFF_VNET_HDR/TSO. */
+  tapOffload?: boolean;
 }
 
 export function checkPort(flag: string, v: unknown): number {
@@ -106,6 +108,7 @@ export async function runDaemon(a: DaemonArgs, env: NodeJS.ProcessEnv = process.
     allowTcpFallbackRelay: a.allowTcpFallbackRelay,
     forceTcpRelay: a.forceTcpRelay,
     tcpFallbackRelay: a.tcpFallbackRelay,
+    tapOffload: a.tapOffload !== false,
   });
   await daemon.start();
   await new Promise<void>((resolve) => {
@@ -138,6 +141,7 @@ export const daemonCommand: CommandModule = {
       .option('bind', { type: 'string', array: true, describe: 'bind only these local IPs (default: local.conf settings.bind, else every eligible interface address)' })
       .option('contact', { type: 'string', array: true, describe: 'keep contact with these node addresses (10 hex digits), as with a network anchor' })
       .option('native-udp', { type: 'boolean', default: true, describe: '--no-native-udp: node:dgram sockets instead of the batched native ones' })
+      .option('tap-offload', { type: 'boolean', default: true, describe: '--no-tap-offload: TAPs without TCP segmentation offload (IFF_VNET_HDR, TSO)' })
       .option('taps', { type: 'boolean', default: true, describe: '--no-taps: joined networks get no TAP devices, addresses or routes (ports in memory); no root needed' })
       .option('tcp-fallback-relay', { type: 'string', describe: 'TCP relay used when UDP seems blocked, IP/port (default: local.conf settings.tcpFallbackRelay, else 204.80.128.1/443)' })
       .option('allow-tcp-fallback-relay', { type: 'boolean', describe: '--no-allow-tcp-fallback-relay: never fall back to the TCP relay (default: local.conf settings.allowTcpFallbackRelay, else allowed)' })
@@ -162,6 +166,7 @@ export const daemonCommand: CommandModule = {
         tcpFallbackRelay: argv['tcp-fallback-relay'] as string | undefined,
         allowTcpFallbackRelay: argv['allow-tcp-fallback-relay'] as boolean | undefined,
         forceTcpRelay: argv['force-tcp-relay'] as boolean | undefined,
+        tapOffload: argv['tap-offload'] as boolean,
       });
     } catch (e) {
       const code = startupExitCode(e);

@@ -162,7 +162,24 @@ export class Membership {
   isAllowedOnNetwork(ctx: MembershipContext, peerIdentity: Identity): boolean {
     if (ctx.isPublic) return true;
     if (!this.com || !ctx.com) return false;
-    return comTimestamp(this.com) > this.comRevocationThreshold && comAgrees(ctx.com, this.com, peerIdentity);
+    return comTimestamp(this.com) > this.comRevocationThreshold && this.comsAgree(ctx.com, this.com, peerIdentity);
+  }
+
+  // The gate asks on every frame; the answer only changes with one of its three inputs,
+  // each replaced (never changed in place) when a new COM, config or identity arrives.
+  private agreedOurs: CertificateOfMembership | null = null;
+  private agreedTheirs: CertificateOfMembership | null = null;
+  private agreedIdentity: Identity | null = null;
+  private agreed = false;
+
+  private comsAgree(ours: CertificateOfMembership, theirs: CertificateOfMembership, identity: Identity): boolean {
+    if (ours !== this.agreedOurs || theirs !== this.agreedTheirs || identity !== this.agreedIdentity) {
+      this.agreed = comAgrees(ours, theirs, identity);
+      this.agreedOurs = ours;
+      this.agreedTheirs = theirs;
+      this.agreedIdentity = identity;
+    }
+    return this.agreed;
   }
 
   /** Membership::multicastLikeGate: true (and remembered) when our LIKEs are due to this peer. */

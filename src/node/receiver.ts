@@ -4,7 +4,8 @@
 import { beaconAddress, classifyDatagram } from '../protocol/datagram.js';
 import { dearmor, trustedPathId } from '../protocol/armor.js';
 import { decompressPacket } from '../protocol/compression.js';
-import { CipherSuite, PACKET_IDX_VERB, REASSEMBLY_SLOTS, REASSEMBLY_TIMEOUT_MS, VERB_MASK, Verb } from '../protocol/constants.js';
+import { EXT_FRAME_FLAG_COM } from '../protocol/verbs/ext-frame.js';
+import { CipherSuite, MAX_PACKET_BYTES, PACKET_IDX_PAYLOAD, PACKET_IDX_VERB, REASSEMBLY_SLOTS, REASSEMBLY_TIMEOUT_MS, VERB_MASK, Verb } from '../protocol/constants.js';
 import { fragmentDestination } from '../protocol/fragment.js';
 import { cipherSuiteOf, isFragmented, packetDestination, packetHops, packetPayload, packetSource } from '../protocol/packet.js';
 import { Reassembler } from '../protocol/reassembler.js';
@@ -44,7 +45,13 @@ export class Receiver {
   private readonly table: VerbTable;
   private readonly bookkeeping: Bookkeeping;
   private readonly relay: Relay;
-  private readonly reassembler = new Reassembler({ maxEntries: REASSEMBLY_SLOTS, timeoutMs: REASSEMBLY_TIMEOUT_MS });
+  // A packet addressed to us is handled before the next datagram arrives (the host calls in
+  // one at a time, never from inside a handler), so one buffer holds it: reassembled there,
+  // or copied there whole. onPacket copies again what must outlive the call. No allocation
+  // per packet, which at line rate kept V8's external-memory accounting forcing major GCs.
+  private readonly assembled = new Uint8Array(MAX_PACKET_BYTES);
+  private readonly single = new Uint8Array(MAX_PACKET_BYTES);
+  private readonly reassembler = new Reassembler({ maxEntries: REASSEMBLY_SLOTS, timeoutMs: REASSEMBLY_TIMEOUT_MS, assembleInto: this.assembled });
   /** Packets from sources whose identity a WHOIS is fetching (03 §7.5). */
   private parked: ParkedPacket[] = [];
   private retried: RetriedPacket[] = [];
@@ -97,8 +104,13 @@ export class Receiver {
           if (whole) this.onPacket(now, path, whole);
           return;
         }
-        // Our own copy: de-armoring works in place and parked packets outlive the call.
-        this.onPacket(now, path, data.slice());
+        // Our own copy, since de-armoring works in place: in the one packet buffer.
+        if (data.length > this.single.length) {
+          node.report('too_big', from);
+          return;
+        }
+        this.single.set(data);
+        this.onPacket(now, path, this.single.subarray(0, data.length));
         return;
       }
       case 'too_big':
@@ -145,7 +157,12 @@ export class Receiver {
     this.reassembler.expire(now);
   }
 
-  /** A complete packet addressed to us (`pkt` is the node's own). */
+  /**
+   * A complete packet addressed to us: the node's own during this call only (a reused
+   * buffer). Frames, whose handlers keep nothing of the packet, use it as it is; every other
+   * verb (handlers may keep views into their payload), a parked or a retried packet gets a
+   * copy of its own.
+   */
   private onPacket(now: number, path: Path, pkt: Uint8Array): void {
     const { node, sender } = this.v;
     const source = packetSource(pkt);
@@ -153,12 +170,12 @@ export class Receiver {
     const suite = cipherSuiteOf(pkt);
     if (suite === CipherSuite.C25519_POLY1305_NONE && (pkt[PACKET_IDX_VERB] & VERB_MASK) === Verb.HELLO) {
       node.packets.received(Verb.HELLO, null, pkt.length, null);
-      onHELLO(this.v, this.bookkeeping, { now, path, packet: pkt, hops, isTrusted: false });
+      onHELLO(this.v, this.bookkeeping, { now, path, packet: pkt.slice(), hops, isTrusted: false });
       return;
     }
     const peer = sender.findPeer(now, source);
     if (!peer) {
-      this.park({ packet: pkt, path, hops, source, createdMs: now });
+      this.park({ packet: pkt.slice(), path, hops, source, createdMs: now }); // kept: a copy of its own
       sender.requestWhois(now, source);
       return;
     }
@@ -171,7 +188,7 @@ export class Receiver {
       }
       if ((pkt[PACKET_IDX_VERB] & VERB_MASK) === Verb.HELLO) {
         node.packets.received(Verb.HELLO, peer, pkt.length, null);
-        onHELLO(this.v, this.bookkeeping, { now, path, packet: pkt, hops, isTrusted: true });
+        onHELLO(this.v, this.bookkeeping, { now, path, packet: pkt.slice(), hops, isTrusted: true });
         return;
       }
     } else if (!dearmor(pkt, peer.keys)) {
@@ -187,6 +204,7 @@ export class Receiver {
       return;
     }
     const verb = plain[PACKET_IDX_VERB] & VERB_MASK;
+    if (plain === pkt && !keepsNothing(verb, plain)) plain = plain.slice();
     const payload = packetPayload(plain);
     node.packets.received(verb, peer, plain.length, payload);
     this.dispatch({ now, peer, path, hops, verb, packet: plain, payload }, now);
@@ -199,7 +217,9 @@ export class Receiver {
     if (outcome === 'not_counted') return;
     if (outcome === 'retry') {
       if (this.retried.length >= RX_PARKED_MAX_PACKETS) this.retried.shift();
-      this.retried.push({ rx, createdMs });
+      // Kept for seconds: out of the pool, into a copy of its own (payload at the same place).
+      const packet = rx.packet.slice();
+      this.retried.push({ rx: { ...rx, packet, payload: packet.subarray(rx.payload.byteOffset - rx.packet.byteOffset) }, createdMs });
       return;
     }
     this.bookkeeping.received(rx.now, rx.peer, rx.path, { verb: rx.verb, hops: rx.hops });
@@ -224,4 +244,11 @@ export class Receiver {
     this.lastBeaconNopMs = now;
     sender.reply(now, peer, path, Verb.NOP, new Uint8Array(0));
   }
+}
+
+/** FRAME, and EXT_FRAME without a certificate attached: handlers keep no view of the packet. */
+function keepsNothing(verb: number, plain: Uint8Array): boolean {
+  if (verb === Verb.FRAME) return true;
+  // EXT_FRAME's flags follow the network ID, right after the 28-byte header.
+  return verb === Verb.EXT_FRAME && plain.length > PACKET_IDX_PAYLOAD + 8 && (plain[PACKET_IDX_PAYLOAD + 8] & EXT_FRAME_FLAG_COM) === 0;
 }

@@ -31,12 +31,26 @@ function xor40(a: number, b: number): number {
 }
 
 export function macForMember(nwid: bigint, address: Address): number {
-  return firstOctetForNetwork(nwid) * 2 ** 40 + xor40(address, mask40(nwid));
+  if (nwid !== cachedNwid) cacheNetwork(nwid);
+  return cachedHigh + xor40(address, cachedMask);
 }
 
 /** The member address inside a MAC of this network (no check that the MAC is one). */
 export function addressFromMac(mac: number, nwid: bigint): Address {
-  return xor40(mac % 2 ** 40, mask40(nwid));
+  if (nwid !== cachedNwid) cacheNetwork(nwid);
+  return xor40(mac % 2 ** 40, cachedMask);
+}
+
+// Both run for every frame, nearly always for the same network; the BigInt arithmetic of
+// the first octet and the mask is done once per network in a row, not per frame.
+let cachedNwid: bigint | null = null;
+let cachedHigh = 0;
+let cachedMask = 0;
+
+function cacheNetwork(nwid: bigint): void {
+  cachedHigh = firstOctetForNetwork(nwid) * 2 ** 40;
+  cachedMask = mask40(nwid);
+  cachedNwid = nwid;
 }
 
 export function formatMac(mac: number): string {

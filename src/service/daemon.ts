@@ -90,6 +90,12 @@ export interface DaemonOptions {
   taps?: 'linux' | 'memory';
   /** Batched native UDP sockets when the addon is built (default); false: node:dgram. */
   nativeUdp?: boolean;
+  /**
+   * TAPs with IFF_VNET_HDR and TCP segmentation offload (default): the kernel hands over
+   * TCP super-frames, which the TAP addon cuts into network-MTU frames (issue #8). false:
+   * plain TAPs, the kernel segments.
+   */
+  tapOffload?: boolean;
   /** Overrides both (unit tests). */
   openTap?(o: TapOptions): Tap;
   hostNet?: HostNet;
@@ -193,7 +199,7 @@ export class Daemon {
     this.netPorts = new NetworkPorts({
       log: opts.log.child({ component: 'port' }),
       host: opts.hostNet ?? memory ?? new LinuxHostNet(),
-      openTap: opts.openTap ?? (memory ? memoryTapOpener(memory) : (o) => LinuxTap.open(o)),
+      openTap: opts.openTap ?? (memory ? memoryTapOpener(memory) : (o) => LinuxTap.open({ ...o, offload: opts.tapOffload ?? true })),
       loadLocalConf: (nwid) => localConfs.load(nwid),
       deviceMap: () => (existsSync(deviceMapPath) ? parseDeviceMap(readFileSync(deviceMapPath, 'utf8')) : undefined),
       act: (fn) => this.engine.act(fn),

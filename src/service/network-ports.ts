@@ -13,8 +13,10 @@
 // Syncs run through the host's HostNet asynchronously, one at a time per network, coalesced:
 // requests during a sync make one more pass with the newest config.
 //
-// Frames: a TAP batch is one engine.act with node.sendFrame per frame; deliverFrame writes
-// the frame with its header rebuilt into one reused buffer.
+// Frames: a TAP batch is one engine.act with node.sendFrame per frame. deliverFrame builds
+// the frame (its header rebuilt) into the port's write slab, and one microtask writes all
+// that one wakeup delivered with a single writeFrames, as the UDP side sends its batch; a
+// TAP with offload then hands consecutive TCP segments to the kernel as one (issue #8).
 import type winston from 'winston';
 import type { VirtualFrame, VirtualNetworkConfig, NetworkPortOp } from '../node/virtual-network.js';
 import type { FrameBatch, Tap, TapOptions } from '../net/tap/tap.js';
@@ -37,6 +39,9 @@ export const PORT_ERROR_TAP_FAILED = -999;
 export const MULTICAST_SCAN_INTERVAL_MS = 5000;
 /** Routes are re-synced with every binder refresh in 1.14.1 (06 §8.7). */
 export const ROUTE_REFRESH_INTERVAL_MS = 30_000;
+
+/** Frames a port queues for one writeFrames at most (a full slab is written at once). */
+export const TAP_WRITE_BATCH = 64;
 
 /** One multicast group: a MAC and its additional distinguishing information (ADI). */
 export interface MulticastGroup {
@@ -104,8 +109,11 @@ class Port {
   running: Promise<void> | null = null;
   /** Reused for every frame read: the node reads it only during sendFrame. */
   readonly rx: VirtualFrame = { sourceMac: 0, destMac: 0, etherType: 0, vlanId: 0, data: new Uint8Array(0) };
-  /** Reused for every frame written. */
-  readonly txBuf: Uint8Array;
+  /** Frames delivered this wakeup, frame i at txSlab[i * txSlotBytes], written in one go. */
+  readonly txSlab: Uint8Array;
+  readonly txSlotBytes: number;
+  readonly txLengths = new Uint32Array(TAP_WRITE_BATCH);
+  txCount = 0;
   rxDropsTotal = 0;
   txDropsTotal = 0;
   /** Frames (and their payload bytes) between the TAP and the network, for metrics (plain increments). */
@@ -118,7 +126,8 @@ class Port {
     this.config = config;
     this.settings = { ...conf.settings };
     this.whitelist = conf.managedWhitelist.map((s) => parsePrefix(s));
-    this.txBuf = new Uint8Array(tap.maxMtu + ETHERNET_HEADER_BYTES);
+    this.txSlotBytes = Math.ceil((tap.maxMtu + ETHERNET_HEADER_BYTES) / 8) * 8;
+    this.txSlab = new Uint8Array(TAP_WRITE_BATCH * this.txSlotBytes);
   }
 
   policy(): ManagedPolicy {
@@ -238,7 +247,11 @@ export class NetworkPorts {
     return this.ports.get(nwid)?.traffic;
   }
 
-  /** NodeHost.deliverFrame: the frame is written with its 14-byte header rebuilt. */
+  /**
+   * NodeHost.deliverFrame: the frame, its 14-byte header rebuilt, is copied into the port's
+   * write slab and reaches the TAP in a microtask with the rest of this wakeup's frames (at
+   * once when the slab is full), in order.
+   */
   deliverFrame(nwid: bigint, frame: VirtualFrame): void {
     const p = this.ports.get(nwid);
     if (!p) return;
@@ -246,17 +259,9 @@ export class NetworkPorts {
       p.txDropsTotal++;
       return;
     }
-    const n = buildTapFrame(p.txBuf, frame);
-    try {
-      if (!p.tap.write(p.txBuf.subarray(0, n))) p.txDropsTotal++;
-      else {
-        p.traffic.framesInTotal++;
-        p.traffic.bytesInTotal += frame.data.length;
-      }
-    } catch (e) {
-      p.txDropsTotal++;
-      if (this.limiter.allow(`tx:${p.id}`, this.opts.nowMs())) this.log.warn('TAP write failed', { nwid: p.id, device: p.tap.name, error: (e as Error).message });
-    }
+    if (p.txCount === 0) this.queueWrite(p);
+    p.txLengths[p.txCount] = buildTapFrame(p.txSlab, frame, p.txCount * p.txSlotBytes);
+    if (++p.txCount === TAP_WRITE_BATCH) this.writeQueued(p);
   }
 
   /** The node came online or went offline: default routes with a gateway wait for online. */
@@ -334,7 +339,39 @@ export class NetworkPorts {
     return p;
   }
 
+  private queuedWrites: Port[] = [];
+  private readonly writeQueuedNow = (): void => {
+    const ports = this.queuedWrites;
+    this.queuedWrites = [];
+    for (const p of ports) this.writeQueued(p);
+  };
+
+  /** One microtask per wakeup writes what the ports queued in it. */
+  private queueWrite(p: Port): void {
+    if (this.queuedWrites.length === 0) queueMicrotask(this.writeQueuedNow);
+    if (!this.queuedWrites.includes(p)) this.queuedWrites.push(p);
+  }
+
+  private writeQueued(p: Port): void {
+    const count = p.txCount;
+    p.txCount = 0;
+    if (count === 0 || p.closed) return;
+    try {
+      const written = p.tap.writeFrames(p.txSlab, p.txSlotBytes, p.txLengths, count);
+      p.txDropsTotal += count - written;
+      // the first `written` frames went in; each length counts the 14-byte header
+      let bytes = 0;
+      for (let i = 0; i < written; i++) bytes += p.txLengths[i] - ETHERNET_HEADER_BYTES;
+      p.traffic.framesInTotal += written;
+      p.traffic.bytesInTotal += bytes;
+    } catch (e) {
+      p.txDropsTotal += count;
+      if (this.limiter.allow(`tx:${p.id}`, this.opts.nowMs())) this.log.warn('TAP write failed', { nwid: p.id, device: p.tap.name, error: (e as Error).message });
+    }
+  }
+
   private remove(p: Port, why: string): void {
+    this.writeQueued(p); // what the node delivered before the port went away
     p.closed = true;
     this.ports.delete(p.nwid);
     try {

@@ -6,9 +6,19 @@
 // For each of raw veth, the ztkube overlay and (when ZTKUBE_ZEROTIER_ONE names a binary)
 // the zerotier-one overlay: iperf3 TCP (10 s, median of 3), ping RTT (median and p99 of
 // 100), UDP 1400-byte datagrams/s received (iperf3 -u, 5 s), and the CPU seconds the two
-// engines used during the TCP runs. A is the planet's root and the network's controller and
-// also a member; B is a member. Nothing routes off the machine; everything is removed after.
-import { execFileSync, type ChildProcess } from 'node:child_process';
+// engines used during the TCP runs, and (steadier on a shared machine) the engines' CPU
+// seconds for 10 s of TCP held at 300 Mbit/s. A is the planet's root and the network's
+// controller and also a member; B is a member. Nothing routes off the machine; everything is
+// removed after.
+//
+// Knobs: ZTKUBE_BENCH_DAEMON_ARGS are extra ztkube daemon options; '|' separates variants,
+// each measured as its own overlay in the same run (e.g. "|--no-tap-offload"). With
+// ZTKUBE_BENCH_RAW=0 the raw veth is not measured. ZTKUBE_BENCH_PROFILE=<dir>: CPU profiles.
+// ZTKUBE_BENCH_OTHER_CLI=<path to another build's dist/cmd/ztkube.js>: that build's daemons
+// measured too, as "ztkube other" (before/after in one run).
+// ZTKUBE_BENCH_PERF=<dir>: `perf record -g` of the engines during the fixed-rate run (ztkube
+// daemons then run with --perf-basic-prof so JIT frames have names).
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +30,8 @@ const TCP_SECONDS = 10;
 const TCP_RUNS = 3;
 const UDP_SECONDS = 5;
 const PINGS = 100;
+const FIXED_RATE = '300M';
+const FIXED_SECONDS = 10;
 
 interface Figures {
   tcpGbps: number;
@@ -27,6 +39,10 @@ interface Figures {
   pingP99Ms: number;
   udpPps: number;
   cpuSeconds: number;
+  /** TCP segments the sender retransmitted over the TCP runs. */
+  retransmits: number;
+  /** Engines' CPU seconds for FIXED_SECONDS of TCP at FIXED_RATE. */
+  cpuFixedRate: number;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -67,17 +83,30 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-async function measure(ns: NamespaceSet, a: string, b: string, ipB: string, pids: number[]): Promise<Figures> {
+async function measure(label: string, ns: NamespaceSet, a: string, b: string, ipB: string, pids: number[]): Promise<Figures> {
   const server = ns.spawn(b, 'iperf3', ['-s', '-B', ipB]);
   try {
     await waitFor('iperf3 server', () => ns.exec(a, 'iperf3', ['-c', ipB, '-t', '1', '-J']).includes('bits_per_second'), 20_000);
     const cpu0 = pids.reduce((s, p) => s + cpuOf(p), 0);
     const rates: number[] = [];
+    let retransmits = 0;
     for (let i = 0; i < TCP_RUNS; i++) {
-      const out = JSON.parse(ns.exec(a, 'iperf3', ['-c', ipB, '-t', String(TCP_SECONDS), '-J'])) as { end: { sum_received: { bits_per_second: number } } };
+      const out = JSON.parse(ns.exec(a, 'iperf3', ['-c', ipB, '-t', String(TCP_SECONDS), '-J'])) as {
+        end: { sum_received: { bits_per_second: number }; sum_sent: { retransmits?: number } };
+      };
       rates.push(out.end.sum_received.bits_per_second / 1e9);
+      retransmits += out.end.sum_sent.retransmits ?? 0;
     }
     const cpuSeconds = pids.reduce((s, p) => s + cpuOf(p), 0) - cpu0;
+    const perfDir = process.env.ZTKUBE_BENCH_PERF;
+    const perf =
+      perfDir && pids.length > 0
+        ? spawn('perf', ['record', '-q', '-g', '-p', pids.join(','), '-o', join(perfDir, `${label.replace(/[^A-Za-z0-9]+/g, '_')}.perf.data`), '--', 'sleep', String(FIXED_SECONDS)], { stdio: 'ignore' })
+        : null;
+    const cpu1 = pids.reduce((s, p) => s + cpuOf(p), 0);
+    ns.exec(a, 'iperf3', ['-c', ipB, '-t', String(FIXED_SECONDS), '-b', FIXED_RATE, '-J']);
+    const cpuFixedRate = pids.reduce((s, p) => s + cpuOf(p), 0) - cpu1;
+    if (perf) await new Promise((r) => perf.once('exit', r));
     const ping = ns.exec(a, 'ping', ['-c', String(PINGS), '-i', '0.01', ipB]);
     const rtts = [...ping.matchAll(/time=([\d.]+) ms/g)].map((m) => Number(m[1])).sort((x, y) => x - y);
     const udp = JSON.parse(ns.exec(a, 'iperf3', ['-c', ipB, '-u', '-b', '0', '-l', '1400', '-t', String(UDP_SECONDS), '-J'])) as {
@@ -90,6 +119,8 @@ async function measure(ns: NamespaceSet, a: string, b: string, ipB: string, pids
       pingP99Ms: rtts[Math.min(rtts.length - 1, Math.floor(rtts.length * 0.99))],
       udpPps: (s.packets - s.lost_packets) / s.seconds,
       cpuSeconds,
+      retransmits,
+      cpuFixedRate,
     };
   } finally {
     if (server.pid) process.kill(server.pid, 'SIGKILL');
@@ -126,21 +157,20 @@ function listed(json: string, nwid: string): string | null {
   return v4 ? v4.split('/')[0] : null;
 }
 
-const ztkubeOverlay: Overlay = {
-  name: 'ztkube',
+const ztkubeOverlay = (extra: string[], daemonCli = cli, label = 'ztkube'): Overlay => ({
+  name: extra.length ? `${label} ${extra.join(' ')}` : label,
   start: (ns, homeA, homeB, a, b) => {
     // ZTKUBE_BENCH_PROFILE=<dir>: CPU profiles of both daemons, written when they stop.
     const prof = process.env.ZTKUBE_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.ZTKUBE_BENCH_PROFILE}`] : [];
-    // ZTKUBE_BENCH_DAEMON_ARGS: extra daemon options to compare (e.g. --no-native-udp).
-    const extra = (process.env.ZTKUBE_BENCH_DAEMON_ARGS ?? '').split(' ').filter(Boolean);
+    if (process.env.ZTKUBE_BENCH_PERF) prof.push('--perf-basic-prof');
     return [
-      ns.spawn(a, process.execPath, [...prof, cli, 'daemon', '--home', homeA, '--port', '9993', '--log-level', 'warn', ...extra]),
-      ns.spawn(b, process.execPath, [...prof, cli, 'daemon', '--home', homeB, '--port', '9993', '--log-level', 'warn', ...extra]),
+      ns.spawn(a, process.execPath, [...prof, daemonCli, 'daemon', '--home', homeA, '--port', '9993', '--log-level', 'warn', ...extra]),
+      ns.spawn(b, process.execPath, [...prof, daemonCli, 'daemon', '--home', homeB, '--port', '9993', '--log-level', 'warn', ...extra]),
     ];
   },
   join: (ns, where, home, nwid) => void ztkubeCli(ns, where, ['join', '--home', home, nwid]),
   ip: (ns, where, home, nwid) => listed(ztkubeCli(ns, where, ['listnetworks', '--home', home, '-j']), nwid),
-};
+});
 
 function zerotierOverlay(bin: string): Overlay {
   const zcli = (ns: NamespaceSet, where: string, home: string, args: string[]): string => ns.exec(where, bin, ['-q', `-D${home}`, '-p9993', ...args]);
@@ -156,16 +186,17 @@ function zerotierOverlay(bin: string): Overlay {
 }
 
 async function overlayFigures(o: Overlay, ns: NamespaceSet, work: string, a: string, b: string, ipA: string, n: number): Promise<Figures> {
-  const homeA = join(work, `${o.name}-A`);
-  const homeB = join(work, `${o.name}-B`);
+  const dirName = o.name.replace(/[^A-Za-z0-9]+/g, '_');
+  const homeA = join(work, `${dirName}-A`);
+  const homeB = join(work, `${dirName}-B`);
   for (const h of [homeA, homeB]) {
     mkdirSync(h, { recursive: true });
     execFileSync(process.execPath, [cli, 'idtool', 'generate', join(h, 'identity.secret'), join(h, 'identity.public')], { stdio: 'ignore' });
   }
   const pubA = readFileSync(join(homeA, 'identity.public'), 'utf8').trim();
-  writeFileSync(join(work, `${o.name}-roots.json`), JSON.stringify([{ identity: pubA, stableEndpoints: [`${ipA}/9993`] }]));
-  execFileSync(process.execPath, [cli, 'planet', 'create', join(work, `${o.name}-roots.json`), join(work, `${o.name}-planet`)], { stdio: 'ignore' });
-  for (const h of [homeA, homeB]) writeFileSync(join(h, 'planet'), readFileSync(join(work, `${o.name}-planet`)));
+  writeFileSync(join(work, `${dirName}-roots.json`), JSON.stringify([{ identity: pubA, stableEndpoints: [`${ipA}/9993`] }]));
+  execFileSync(process.execPath, [cli, 'planet', 'create', join(work, `${dirName}-roots.json`), join(work, `${dirName}-planet`)], { stdio: 'ignore' });
+  for (const h of [homeA, homeB]) writeFileSync(join(h, 'planet'), readFileSync(join(work, `${dirName}-planet`)));
   const procs = o.start(ns, homeA, homeB, a, b);
   const output = procs.map(() => '');
   procs.forEach((p, i) => {
@@ -189,7 +220,7 @@ async function overlayFigures(o: Overlay, ns: NamespaceSet, work: string, a: str
     await waitFor('A on the network', () => o.ip(ns, a, homeA, nwid), 60_000);
     const ipB = await waitFor('B on the network', () => o.ip(ns, b, homeB, nwid), 60_000);
     await waitFor('a ping over the overlay', () => ns.exec(a, 'ping', ['-c', '1', '-W', '1', ipB]).includes('1 received'), 60_000);
-    return await measure(ns, a, b, ipB, procs.map((p) => p.pid!));
+    return await measure(o.name, ns, a, b, ipB, procs.map((p) => p.pid!));
   } catch (e) {
     procs.forEach((p, i) => console.log(`bench overlay ${o.name} engine ${i} (exit ${p.exitCode ?? p.signalCode ?? 'running'}): ${output[i].trim().split('\n').slice(-5).join(' | ')}`));
     throw e;
@@ -206,12 +237,16 @@ async function overlayFigures(o: Overlay, ns: NamespaceSet, work: string, a: str
   }
 }
 
-function line(name: string, f: Figures, raw: Figures | null): string {
+/** raw: the veth's figures (null: not measured); undefined: these are the veth's. */
+function line(name: string, f: Figures, raw?: Figures | null): string {
   const ratio = raw ? ` (${((f.tcpGbps / raw.tcpGbps) * 100).toFixed(1)}% of raw veth)` : '';
   return (
     `bench overlay ${name}: TCP ${f.tcpGbps.toFixed(3)} Gbit/s${ratio}, ping median ${f.pingMedianMs.toFixed(3)} ms p99 ${f.pingP99Ms.toFixed(3)} ms, ` +
     `UDP ${Math.round(f.udpPps)} datagrams/s of 1400 bytes` +
-    (raw ? `, engines' CPU ${f.cpuSeconds.toFixed(1)} s over ${TCP_RUNS * TCP_SECONDS} s of TCP` : '')
+    (raw !== undefined
+      ? `, engines' CPU ${f.cpuSeconds.toFixed(1)} s over ${TCP_RUNS * TCP_SECONDS} s of TCP (${f.retransmits} retransmits), ` +
+        `${f.cpuFixedRate.toFixed(2)} s for ${FIXED_SECONDS} s at ${FIXED_RATE}bit/s`
+      : '')
   );
 }
 
@@ -234,11 +269,22 @@ export async function run(): Promise<void> {
     sh(['ip', '-n', b, 'addr', 'add', `10.${n}.0.2/24`, 'dev', 'zov1']);
     sh(['ip', '-n', a, 'link', 'set', 'zov0', 'up']);
     sh(['ip', '-n', b, 'link', 'set', 'zov1', 'up']);
-    const raw = await measure(ns, a, b, `10.${n}.0.2`, []);
-    console.log(line('raw veth', raw, null));
-    const ours = await overlayFigures(ztkubeOverlay, ns, work, a, b, `10.${n}.0.1`, n);
-    console.log(line('ztkube', ours, raw));
-    if (zt) {
+    let raw: Figures | null = null;
+    if (process.env.ZTKUBE_BENCH_RAW !== '0') {
+      raw = await measure('raw veth', ns, a, b, `10.${n}.0.2`, []);
+      console.log(line('raw veth', raw));
+    }
+    const variants = (process.env.ZTKUBE_BENCH_DAEMON_ARGS ?? '').split('|').map((v) => v.split(' ').filter(Boolean));
+    const overlays = variants.map((extra) => ztkubeOverlay(extra));
+    const other = process.env.ZTKUBE_BENCH_OTHER_CLI;
+    if (other) overlays.push(ztkubeOverlay([], other, 'ztkube other'));
+    let ours: Figures | null = null;
+    for (const o of overlays) {
+      const f = await overlayFigures(o, ns, work, a, b, `10.${n}.0.1`, n);
+      console.log(line(o.name, f, raw));
+      ours ??= f;
+    }
+    if (zt && ours) {
       const theirs = await overlayFigures(zerotierOverlay(zt), ns, work, a, b, `10.${n}.0.1`, n);
       console.log(line('zerotier-one 1.14.1', theirs, raw));
       console.log(

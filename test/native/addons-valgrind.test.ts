@@ -1,5 +1,6 @@
 // The native crypto tests (test/unit/crypto/native-crypto.test.ts, scaled down by
-// ZTKUBE_CRYPTO_ROUNDS), the native spec vectors and the native UDP socket tests, each run in
+// ZTKUBE_CRYPTO_ROUNDS), the native spec vectors, the native UDP socket tests and the TAP
+// offload tests (no device: the addon's segmenter and joiner), each run in
 // one node under valgrind: an invalid read or write, a jump on uninitialised memory or a
 // definite leak in ztkube_crypto.node / ztkube_udp.node fails them (node's own noise: native/valgrind-node.supp). Part of
 // `make check-native` and `make test`; about 40 s per file on two cores; skipped without
@@ -11,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findCryptoAddon } from '../../src/crypto/native-loader.js';
 import { findUdpAddon } from '../../src/net/udp/native-udp.js';
+import { findTapAddon } from '../../src/net/tap/addon.js';
 
 const hasValgrind = spawnSync('valgrind', ['--version'], { stdio: 'ignore' }).status === 0;
 const skip = !hasValgrind ? 'no valgrind' : !findCryptoAddon() ? 'the crypto addon is not built (run make)' : false;
@@ -51,4 +53,8 @@ test('the native spec vectors run clean under valgrind', { skip, timeout: 450_00
 
 test('the native UDP socket tests run clean under valgrind', { skip: skip || (!findUdpAddon() && 'the UDP addon is not built'), timeout: 450_000 }, async () => {
   await underValgrind(join(dist, 'unit', 'net', 'native-udp.test.js'));
+});
+
+test('the TAP offload tests (segmenting, checksums, joining) run clean under valgrind', { skip: skip || (!findTapAddon() && 'the TAP addon is not built'), timeout: 450_000 }, async () => {
+  await underValgrind(join(dist, 'unit', 'net', 'tap-offload.test.js'));
 });

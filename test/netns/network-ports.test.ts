@@ -146,12 +146,14 @@ test('a joined daemon gets a TAP named as zerotier-one names it, with the member
     assert.equal(l.mtu, 2700);
     assert.ok(l.flags.includes('UP') && l.flags.includes('MULTICAST') && l.flags.includes('BROADCAST'), l.flags.join(','));
     assert.ok(l.addr_info.some((a) => a.family === 'inet6' && a.local.startsWith('fe80::')), 'the kernel gave it a link-local address');
-    // As observed of zerotier-one (06 §8.2): `tun type tap pi off vnet_hdr off persist off`;
-    // the transmit queue keeps the kernel's default (zerotier-one does not set it).
+    // As observed of zerotier-one (06 §8.2): `tun type tap pi off vnet_hdr off persist off`,
+    // except vnet_hdr, on here on purpose: the daemon's TAPs have TCP segmentation offload by
+    // default (issue #8; --no-tap-offload gives zerotier-one's `vnet_hdr off`). The transmit
+    // queue keeps the kernel's default (zerotier-one does not set it).
     const d = (JSON.parse(lab!.exec(m, 'ip', ['-j', '-d', 'link', 'show', 'dev', dev])) as Array<{ txqlen: number; linkinfo: { info_kind: string; info_data: Record<string, unknown> } }>)[0];
     assert.equal(d.txqlen, 1000);
     assert.equal(d.linkinfo.info_kind, 'tun');
-    assert.deepEqual([d.linkinfo.info_data.type, d.linkinfo.info_data.pi, d.linkinfo.info_data.vnet_hdr, d.linkinfo.info_data.persist], ['tap', false, false, false]);
+    assert.deepEqual([d.linkinfo.info_data.type, d.linkinfo.info_data.pi, d.linkinfo.info_data.vnet_hdr, d.linkinfo.info_data.persist], ['tap', false, true, false]);
     await waitFor('the managed route', () => routes(m).includes('10.99.0.0/16 via 10.147.20.1 metric 5000 proto static'), 10_000);
     // The connected subnet is the kernel's; no default route without allowDefault.
     assert.deepEqual(routes(m), ['10.147.20.0/24 proto kernel', '10.99.0.0/16 via 10.147.20.1 metric 5000 proto static']);

@@ -175,6 +175,48 @@ const detachInCallback: Scenario = async (o) => {
   return { error: errors[0].message };
 };
 
+/**
+ * A TAP opened with offload: the kernel hands the UDP datagram over with only its partial
+ * (pseudo-header) checksum, and the frame read has the full one; writeFrames takes frames
+ * back (a UDP frame alone is written as it is) and the handle closes clean.
+ */
+const offload: Scenario = async (o) => {
+  const tap = LinuxTap.open({ name: o.name, batchSize: BATCH, maxMtu: 1500, mtu: 1500, offload: true });
+  const frames: Uint8Array[] = [];
+  try {
+    plumb(o.name);
+    tap.onFrames((b) => {
+      for (let i = 0; i < b.count; i++) frames.push(b.frame(i).slice());
+    });
+    let udp: Uint8Array | undefined;
+    for (let i = 0; i < 20 && !udp; i++) {
+      await sendToPeer();
+      await waitFor('a frame', o.waitMs, () => frames.length > 0);
+      udp = frames.find((f) => f.length >= 42 && f[12] === 0x08 && f[13] === 0x00 && f[23] === 17);
+    }
+    assert.ok(udp, 'no UDP frame read');
+    // The UDP checksum over the pseudo-header and the datagram, as a receiver checks it: 0xffff.
+    const ip = udp.subarray(14, 34);
+    const dgramBytes = udp.subarray(34, 14 + ((ip[2] << 8) | ip[3]));
+    let sum = 0;
+    const words = (b: Uint8Array): void => {
+      for (let i = 0; i < b.length; i += 2) sum += (b[i] << 8) | (i + 1 < b.length ? b[i + 1] : 0);
+    };
+    words(ip.subarray(12, 20));
+    words(Uint8Array.of(0, 17, dgramBytes.length >> 8, dgramBytes.length & 0xff));
+    words(dgramBytes);
+    while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
+    assert.equal(sum, 0xffff, 'the UDP checksum of the frame read is complete');
+    const slab = new Uint8Array(2 * 1600);
+    slab.set(udp, 0);
+    slab.set(udp, 1600);
+    assert.equal(tap.writeFrames(slab, 1600, Uint32Array.of(udp.length, udp.length), 2), 2);
+    return { offload: tap.offloadStats(), frames: frames.length };
+  } finally {
+    tap.close();
+  }
+};
+
 /** Every failure after the device is attached cleans up: fd closed, name free, no leak. */
 const openFailures: Scenario = async (o) => {
   const steps: Array<[string, RegExp]> = [
@@ -274,6 +316,7 @@ const scenarios: Record<string, Scenario> = {
   'detach-lengths': detach('lengths'),
   'detach-in-callback': detachInCallback,
   'open-failures': openFailures,
+  offload,
   lifecycle,
   moved,
   'no-cap': openFails('EPERM', /^TUNSETIFF EPERM: Operation not permitted; creating a TAP needs CAP_NET_ADMIN/),

@@ -131,7 +131,7 @@ describe('the TAP addon', { concurrency: VALGRIND ? 2 : 1 }, () => {
   if (VALGRIND) {
     test('all in-namespace scenarios run clean under valgrind', { skip }, async () => {
       const o = opts();
-      await scenarios(['handle-args', 'detach-slab', 'detach-lengths', 'detach-in-callback', 'open-failures', 'lifecycle', 'moved'], o);
+      await scenarios(['handle-args', 'detach-slab', 'detach-lengths', 'detach-in-callback', 'open-failures', 'lifecycle', 'moved', 'offload'], o);
       assert.ok(!linkExists(otherNs, o.name), 'the moved TAP outlived close');
     });
     test('the argument checks run clean under valgrind', { skip }, async () => {
@@ -164,6 +164,10 @@ describe('the TAP addon', { concurrency: VALGRIND ? 2 : 1 }, () => {
     test('every failure of open after the device is attached closes it and frees the handle', { skip }, async () => {
       const r = await scenarios(['open-failures'], opts());
       assert.equal((r.facts[0].steps as string[]).length, 6);
+    });
+
+    test('offload: a partial UDP checksum from the kernel is completed; writeFrames writes', { skip }, async () => {
+      await scenarios(['offload'], opts());
     });
 
     test('close inside onRead, and a dropped reading handle closed by its finalizer', { skip }, async () => {

@@ -32,6 +32,12 @@ export interface NativeTapAddon {
    * the lengths' buffer: the addon checks both before every batch and never writes to them
    * after that. The slab must be a plain (not resizable, not shared) ArrayBuffer of at least
    * batch * slotBytes bytes, lengths a Uint32Array of at least batch entries.
+   *
+   * offload (default false): IFF_VNET_HDR with checksum and TCP segmentation offload. The
+   * kernel then hands the device TCP super-frames of up to 64 KiB and frames with partial
+   * checksums; the addon completes the checksums and cuts the super-frames into segments of
+   * the kernel's MSS (as its own GSO would, byte for byte), one per slot, so reads still
+   * give ordinary frames of at most MTU + 14 bytes. Writes are unaffected.
    */
   open(
     name: string,
@@ -41,7 +47,31 @@ export interface NativeTapAddon {
     slab: ArrayBuffer,
     lengths: Uint32Array,
     onRead: (count: number, errno: string | null) => void,
+    offload?: boolean,
   ): NativeTapHandle;
+  /**
+   * Writes count frames, frame i at slab[i * slot] with lengths[i] bytes (each ≤ slot, inside
+   * the slab, else RangeError); returns how many the device took. With offload, consecutive
+   * TCP segments of one flow (checksums right, each continuing the one before, ACK or a final
+   * PSH) go in as one super-frame with a vnet header (gso TCPV4/TCPV6, partial checksum).
+   */
+  writeFrames(h: NativeTapHandle, slab: Uint8Array, slot: number, lengths: Uint32Array, count: number): number;
+  /**
+   * What the offload paths did: super-frames read, segments cut from them, frames dropped as
+   * malformed; super-frames written and the frames joined into them.
+   */
+  offloadStats(h: NativeTapHandle): { superFrames: number; segments: number; malformed: number; coalescedWrites: number; coalescedSegments: number };
+  /**
+   * The offload write path's joins without a device (tests): each output is what one write
+   * would hand the kernel, its vnet header first (all zero for a frame written as it is).
+   */
+  coalesceFrames(frames: readonly Uint8Array[]): Uint8Array[];
+  /**
+   * The offload read path on one buffer, without a device (tests): a 10-byte virtio_net_hdr
+   * (host byte order) and a frame in, the frames a read would deliver out, or null when the
+   * read path would drop it as malformed.
+   */
+  segmentVnetFrame(bytes: Uint8Array): Uint8Array[] | null;
   setReading(h: NativeTapHandle, on: boolean): void;
   /** false: dropped (EAGAIN, ENOBUFS, or EIO because the interface is down). */
   write(h: NativeTapHandle, frame: Uint8Array): boolean;

@@ -21,12 +21,12 @@ export function parseTapFrame(out: VirtualFrame, buf: Uint8Array, off: number, l
   return true;
 }
 
-/** Writes header + payload of `f` into `into` (which must hold 14 + f.data.length) and returns the byte count. */
-export function buildTapFrame(into: Uint8Array, f: VirtualFrame): number {
-  writeMac(into, 0, f.destMac);
-  writeMac(into, 6, f.sourceMac);
-  into[12] = (f.etherType >> 8) & 0xff;
-  into[13] = f.etherType & 0xff;
-  into.set(f.data, ETHERNET_HEADER_BYTES);
+/** Writes header + payload of `f` into `into` at `at` (room for 14 + f.data.length) and returns the byte count. */
+export function buildTapFrame(into: Uint8Array, f: VirtualFrame, at = 0): number {
+  writeMac(into, at, f.destMac);
+  writeMac(into, at + 6, f.sourceMac);
+  into[at + 12] = (f.etherType >> 8) & 0xff;
+  into[at + 13] = f.etherType & 0xff;
+  into.set(f.data, at + ETHERNET_HEADER_BYTES);
   return ETHERNET_HEADER_BYTES + f.data.length;
 }

@@ -167,6 +167,13 @@ export class FakeTap implements Tap {
     return n;
   }
 
+  writeFrames(slab: Uint8Array, slotBytes: number, lengths: Uint32Array, count: number): number {
+    this.assertOpen('writeFrames');
+    let n = 0;
+    for (let i = 0; i < count; i++) if (this.write(slab.subarray(i * slotBytes, i * slotBytes + lengths[i]))) n++;
+    return n;
+  }
+
   setMtu(mtu: number): void {
     this.assertOpen('setMtu');
     checkMtu(mtu, this.maxMtu);

@@ -16,7 +16,7 @@
 //   must be kept. During `cb` the consumer may write anywhere in the slots of the current
 //   batch, including the `headroom` bytes in front of each frame, which exist so that a
 //   ZeroTier FRAME/EXT_FRAME header can be put in front of the payload without a copy.
-// * Buffer ownership on write: `write`/`writeBatch` copy the bytes into the device before
+// * Buffer ownership on write: `write`/`writeBatch`/`writeFrames` copy the bytes into the device before
 //   returning; the caller keeps its buffers.
 // * Writes never block and never throw for a lost frame: a frame that is shorter than 14
 //   bytes, longer than MTU + 14, refused by a full device queue, or written while the
@@ -96,6 +96,12 @@ export interface TapOptions {
   maxMtu?: number;
   /** Free bytes before each frame read; default 64. */
   headroom?: number;
+  /**
+   * Let the kernel hand the device TCP super-frames and partial checksums (LinuxTap: TAP
+   * with IFF_VNET_HDR + TSO), which the Tap cuts into ordinary frames itself; what reaches
+   * onFrames is the same either way. Default false; FakeTap ignores it.
+   */
+  offload?: boolean;
 }
 
 export interface Tap {
@@ -126,6 +132,13 @@ export interface Tap {
   /** Writes frames in order; returns how many the device accepted. */
   writeBatch(frames: readonly Uint8Array[]): number;
   /**
+   * Writes count frames in order from one buffer, frame i at slab[i * slotBytes] with
+   * lengths[i] bytes (each ≤ slotBytes); returns how many the device accepted. A LinuxTap
+   * opened with `offload` hands a run of consecutive TCP segments of one flow to the kernel
+   * as one super-frame (GRO done for it: the same bytes, one packet through its stack).
+   */
+  writeFrames(slab: Uint8Array, slotBytes: number, lengths: Uint32Array, count: number): number;
+  /**
    * MIN_TAP_MTU … maxMtu, else RangeError. Finds the device by name in the calling
    * process's network namespace: TapNotInNamespaceError if it is not there.
    */
@@ -150,6 +163,7 @@ export interface ResolvedTapOptions {
   maxMtu: number;
   headroom: number;
   slotBytes: number;
+  offload: boolean;
 }
 
 export function resolveTapOptions(o: TapOptions): ResolvedTapOptions {
@@ -164,7 +178,7 @@ export function resolveTapOptions(o: TapOptions): ResolvedTapOptions {
   if (o.mac !== undefined) checkInt('mac', o.mac, 0, 2 ** 48 - 1);
   // Slots start on 8-byte boundaries so a consumer may lay wider typed views over headers.
   const slotBytes = Math.ceil((headroom + maxMtu + ETHERNET_HEADER_BYTES + VLAN_TAG_BYTES) / 8) * 8;
-  return { name: o.name, mtu, mac: o.mac, up: o.up ?? false, batchSize, maxMtu, headroom, slotBytes };
+  return { name: o.name, mtu, mac: o.mac, up: o.up ?? false, batchSize, maxMtu, headroom, slotBytes, offload: o.offload ?? false };
 }
 
 export function checkMtu(mtu: number, maxMtu: number): void {

@@ -234,3 +234,24 @@ test('constructor rejects nonsense options', () => {
   assert.throws(() => new Reassembler({ maxEntries: 0, timeoutMs: 5000 }), RangeError);
   assert.throws(() => new Reassembler({ maxEntries: 4, timeoutMs: 0 }), RangeError);
 });
+
+test('assembleInto: whole packets are views of the given buffer; waiting pieces are the table\'s own copies', () => {
+  const rnd = new Prng(77);
+  const into = new Uint8Array(10024);
+  const r = new Reassembler({ maxEntries: 4, timeoutMs: REASSEMBLY_TIMEOUT_MS, assembleInto: into });
+  for (let round = 0; round < 3; round++) {
+    const pkts = [packetOfSize(rnd, 1432 + 1000 + round), packetOfSize(rnd, 1432 * 2 + 7)];
+    const pieces = pkts.map((p) => fragmentPacket(p, MTU).map((d) => Uint8Array.from(d)));
+    // Every piece but the last of each packet waits; the caller then scribbles over them.
+    for (const ps of pieces) for (const d of ps.slice(0, -1)) assert.equal(d === ps[0] ? r.addHead(0, d) : r.addFragment(0, d), null);
+    for (const ps of pieces) for (const d of ps.slice(0, -1)) d.fill(0xee);
+    for (let i = 0; i < pkts.length; i++) {
+      const last = pieces[i][pieces[i].length - 1];
+      const whole = r.addFragment(0, last);
+      assert.ok(whole && whole.buffer === into.buffer && whole.byteOffset === 0);
+      assert.deepEqual(whole, pkts[i]);
+    }
+    assert.equal(r.size, 0);
+  }
+  assert.throws(() => new Reassembler({ maxEntries: 4, timeoutMs: 1, assembleInto: new Uint8Array(100) }), /assembleInto must hold 10024 bytes/);
+});

@@ -291,7 +291,7 @@ test('frames from the TAP: one act per batch, ≤ 14 bytes dropped, clamped to M
   assert.deepEqual(node.sent[2].data.slice(0, 2), [0x00, 0x07], 'the tag stays in the payload');
 });
 
-test('frames to the TAP: the header rebuilt; a payload over the MTU dropped', () => {
+test('frames to the TAP: the header rebuilt; a payload over the MTU dropped', async () => {
   const r = rig();
   r.ports.networkChanged(NWID, 'up', config({ mtu: 100 }));
   const tap = r.taps[0];
@@ -299,6 +299,8 @@ test('frames to the TAP: the header rebuilt; a payload over the MTU dropped', ()
   r.ports.deliverFrame(NWID, { destMac: 0xc692eeb5e9b0, sourceMac: 0xc66ca4970097, etherType: 0x0806, vlanId: 0, data });
   r.ports.deliverFrame(NWID, { destMac: 0xc692eeb5e9b0, sourceMac: 0xc66ca4970097, etherType: 0x0800, vlanId: 0, data: new Uint8Array(101) });
   r.ports.deliverFrame(0x1234n, { destMac: 1, sourceMac: 2, etherType: 0x0800, vlanId: 0, data }); // no such network: ignored
+  assert.equal(tap.takeWritten().length, 0, 'written with the rest of the wakeup, in a microtask');
+  await Promise.resolve();
   const out = tap.takeWritten();
   assert.equal(out.length, 1);
   assert.deepEqual(Array.from(out[0]), [0xc6, 0x92, 0xee, 0xb5, 0xe9, 0xb0, 0xc6, 0x6c, 0xa4, 0x97, 0x00, 0x97, 0x08, 0x06, 1, 2, 3, 4, 5]);
