@@ -29,7 +29,6 @@ import { encodeError } from '../protocol/verbs/error.js';
 import { encodeOk, encodeOkExtFrame } from '../protocol/verbs/ok.js';
 import type { MulticastGroup } from '../protocol/verbs/fields.js';
 import { isBroadcastEnabled, NETCONF_FLAG_ENABLE_IPV6_NDP_EMULATION, SPECIALIST_ACTIVE_BRIDGE, type NetworkConfig } from '../protocol/netconf/network-config.js';
-import type { Identity } from '../protocol/identity.js';
 import type { NodeContext } from './context.js';
 import type { Network } from './network.js';
 import type { Networks } from './networks.js';
@@ -290,11 +289,9 @@ export class Switch {
       this.ctx.report('unknown_network', rx.path.address, 'EXT_FRAME');
       return;
     }
-    // An inline COM (deprecated; 1.14.1 never sends one, but takes it) is stored first.
-    const mctx = network.membershipContext();
-    if (msg.com && msg.com.qualifiers.length > 0 && mctx) {
-      network.memberships.addCom(mctx, msg.com, (a) => this.lookup(rx.now, a));
-    }
+    // An inline COM (deprecated; 1.14.1 never sends one, but takes it) is stored first, as a
+    // copy: the packet may be a reused receive buffer.
+    if (msg.com) network.addInlineCom(rx.now, msg.com);
     if (!this.gateOpen(v, rx, network, Verb.EXT_FRAME)) return 'retry';
     const sc = this.view(network.config!);
     const peer = rx.peer.address;
@@ -336,13 +333,6 @@ export class Switch {
     let sc = this.derived.get(c);
     if (!sc) this.derived.set(c, (sc = deriveSwitchConfig(c, this.ctx.address)));
     return sc;
-  }
-
-  private lookup(now: number, a: Address): Identity | undefined {
-    if (a === this.ctx.address) return this.ctx.identity;
-    const id = this.ctx.topology.peers.get(a)?.identity;
-    if (!id) this.sender.requestWhois(now, a);
-    return id;
   }
 
   /** The gate (04 §5.7); closed → ERROR(NEED_MEMBERSHIP_CERTIFICATE) and the packet is retried for 5 s. */
