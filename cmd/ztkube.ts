@@ -13,6 +13,7 @@ import { infoCommand } from '../src/cli/info.js';
 import { listNetworksCommand } from '../src/cli/listnetworks.js';
 import { joinCommand, leaveCommand } from '../src/cli/join.js';
 import { demoCommand } from '../src/cli/demo.js';
+import { dockerPluginCommand } from '../src/cli/docker-plugin.js';
 import { describeCliFailure } from '../src/cli/fail.js';
 
 /** Operator errors end as one line and an exit code; anything else is a bug and keeps its stack. */
@@ -45,6 +46,7 @@ async function cli(): Promise<void> {
     .command(joinCommand)
     .command(leaveCommand)
     .command(demoCommand)
+    .command(dockerPluginCommand)
     .demandCommand(1, 'name a command')
     .strict()
     .fail((msg, err) => {

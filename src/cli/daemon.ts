@@ -8,6 +8,14 @@ import { Daemon } from '../service/daemon.js';
 import { createLogger, type LogFormat } from '../service/log.js';
 import { safetyFromEnv } from '../service/safety.js';
 import type { CommandModule } from 'yargs';
+import { DEFAULT_PLUGIN_SOCKET } from '../docker/plugin-server.js';
+
+/** The plugin socket when --docker-plugin is on; the path must be absolute and end in .sock. */
+function dockerPluginSocket(isOn: unknown, path: unknown): string | undefined {
+  if (isOn !== true) return undefined;
+  if (typeof path !== 'string' || !path.startsWith('/') || !path.endsWith('.sock')) throw new ConfigError(`--docker-plugin-socket must be an absolute path ending in .sock, got ${JSON.stringify(path)}`);
+  return path;
+}
 
 export interface DaemonArgs {
   home: string;
@@ -23,6 +31,8 @@ export interface DaemonArgs {
   taps?: boolean;
   /** false (--no-native-udp): node:dgram sockets. */
   nativeUdp?: boolean;
+  /** --docker-plugin: serve the Docker network and IPAM plugin on this socket. */
+  dockerPluginSocket?: string;
 }
 
 export function checkPort(flag: string, v: unknown): number {
@@ -44,7 +54,7 @@ export async function runDaemon(a: DaemonArgs): Promise<void> {
   });
   if (!['error', 'warn', 'info', 'debug'].includes(a.logLevel)) throw new ConfigError(`--log-level must be error, warn, info or debug, got ${JSON.stringify(a.logLevel)}`);
   const log = createLogger({ level: a.logLevel, format: a.logFormat });
-  const daemon = new Daemon({ home: a.home, port, secondaryPort, bind: a.bind, contact, log, safety: safetyFromEnv(process.env.ZTKUBE_SAFETY), taps: a.taps === false ? 'memory' : 'linux', nativeUdp: a.nativeUdp !== false });
+  const daemon = new Daemon({ home: a.home, port, secondaryPort, bind: a.bind, contact, log, safety: safetyFromEnv(process.env.ZTKUBE_SAFETY), taps: a.taps === false ? 'memory' : 'linux', nativeUdp: a.nativeUdp !== false, dockerPluginSocket: a.dockerPluginSocket });
   await daemon.start();
   await new Promise<void>((resolve) => {
     const stop = (): void => {
@@ -73,7 +83,9 @@ export const daemonCommand: CommandModule = {
       .option('native-udp', { type: 'boolean', default: true, describe: '--no-native-udp: node:dgram sockets instead of the batched native ones' })
       .option('taps', { type: 'boolean', default: true, describe: '--no-taps: joined networks get no TAP devices, addresses or routes (ports in memory)' })
       .option('log-level', { type: 'string', default: 'info', choices: ['error', 'warn', 'info', 'debug'] })
-      .option('log-format', { type: 'string', choices: ['json', 'text'] }),
+      .option('log-format', { type: 'string', choices: ['json', 'text'] })
+      .option('docker-plugin', { type: 'boolean', default: false, describe: 'also serve the Docker network and IPAM plugin (docker network create -d ztkube)' })
+      .option('docker-plugin-socket', { type: 'string', default: DEFAULT_PLUGIN_SOCKET, describe: "the plugin's Unix socket (dockerd finds /run/docker/plugins/<name>.sock)" }),
   handler: async (argv) => {
     await runDaemon({
       home: argv.home as string,
@@ -86,6 +98,7 @@ export const daemonCommand: CommandModule = {
       logFormat: argv['log-format'] as LogFormat | undefined,
       taps: argv.taps as boolean,
       nativeUdp: argv['native-udp'] as boolean,
+      dockerPluginSocket: dockerPluginSocket(argv['docker-plugin'], argv['docker-plugin-socket']),
     });
   },
 };

@@ -36,6 +36,8 @@ import { LinuxHostNet } from '../net/ip/linux-host-net.js';
 import { MemoryHostNet, memoryTapOpener } from '../net/ip/memory-host-net.js';
 import { existsSync, readFileSync } from 'node:fs';
 import type { ApiResponse } from './local-api/service-port.js';
+import { DockerPluginHost } from './docker-plugin-host.js';
+import { LinuxContainerLinks } from '../net/ip/linux-container-links.js';
 
 const BINDER_REFRESH_MS = 30_000;
 /** 1.14.1's controller checks SSO expiries every 0.5 s. */
@@ -63,6 +65,8 @@ export interface DaemonOptions {
   /** Overrides both (unit tests). */
   openTap?(o: TapOptions): Tap;
   hostNet?: HostNet;
+  /** Serve the Docker network and IPAM plugin on this Unix socket (issue #10). */
+  dockerPluginSocket?: string;
 }
 
 export class Daemon {
@@ -74,6 +78,7 @@ export class Daemon {
   private readonly events: NodeEventLog;
   private binder: UdpBinder | null = null;
   private api: LocalApiServer | null = null;
+  private docker: DockerPluginHost | null = null;
   private readonly networks: NetworkPort;
   /** The networks' TAPs, managed addresses and routes (06 §8). */
   readonly netPorts: NetworkPorts;
@@ -146,6 +151,8 @@ export class Daemon {
     try {
       await this.startLocked();
     } catch (e) {
+      await this.docker?.stop();
+      this.docker = null;
       await this.api?.stop();
       this.api = null;
       this.binder?.close();
@@ -186,6 +193,7 @@ export class Daemon {
     const api = (this.api = new LocalApiServer({ port: this.opts.port, token, service: this.localService(), nowMs: () => this.engine.now(), log: this.opts.log.child({ component: 'api' }) }));
     await api.start();
     writeFileAtomic(this.home.path(PORT_FILE), String(this.opts.port));
+    if (this.opts.dockerPluginSocket) await this.startDockerPlugin(this.opts.dockerPluginSocket);
     this.log.info('started', { address: addressToString(identity.address), listeningOn: binder.bound().map((b) => inetAddressToString(b.local)), api: api.listening });
     this.every(BINDER_REFRESH_MS, () => binder.refresh().catch((e: Error) => this.log.error('binder refresh failed', { error: e.message })));
     this.sweepPeers();
@@ -207,6 +215,20 @@ export class Daemon {
     });
   }
 
+  private async startDockerPlugin(socketPath: string): Promise<void> {
+    const docker = (this.docker = new DockerPluginHost({
+      home: this.home.dir,
+      socketPath,
+      engine: this.engine,
+      networks: this.networks,
+      tapName: (nwid) => this.netPorts.tapOf(nwid)?.name,
+      controller: (method, path, body) => this.controller?.api(method, path, body, this.engine.now()) ?? Promise.resolve({ status: 404 }),
+      links: new LinuxContainerLinks(),
+      log: this.opts.log.child({ component: 'docker' }),
+    }));
+    await docker.start();
+  }
+
   /** The embedded controller of `identity` over controller.d, loaded; the node is started with its port. */
   private async openController(identity: Identity): Promise<ControllerHost> {
     this.controller = await ControllerHost.open(this.home.path(CONTROLLER_DB_DIR), identity, this.engine, this.opts.log.child({ component: 'controller' }));
@@ -220,6 +242,8 @@ export class Daemon {
     for (const t of this.intervals) clearInterval(t);
     const api = this.api;
     this.api = null;
+    await this.docker?.stop();
+    this.docker = null;
     await api?.stop();
     this.engine.stop(); // every network goes DOWN: its TAP closes
     this.netPorts.stop();
