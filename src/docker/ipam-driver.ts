@@ -17,6 +17,8 @@ export const RANGE_OPTION = 'ztkube.range';
 /** Options["RequestAddressType"] when dockerd asks for a network's gateway. */
 const GATEWAY_REQUEST = 'com.docker.network.gateway';
 const KNOWN_OPTIONS = new Set([RANGE_OPTION]);
+/** What dockerd is told the pool is when the user gave no --subnet (see requestPool). */
+export const UNCHECKED_POOL = '0.0.0.0/0';
 
 export class IpamDriver {
   private readonly store: PluginStateStore;
@@ -75,7 +77,11 @@ export class IpamDriver {
       this.state.pools[id] = { id, family, pool: prefixToString(shown), range: prefixToString(range), gateway: null, allocated: [], refs: 1 };
     }
     this.store.save(this.state);
-    return { PoolID: id, Pool: prefixToString(shown), Data: {} };
+    // Without --subnet, dockerd checks the pool against the host's routes and, when it
+    // overlaps one, asks again for another pool, endlessly; ours always overlaps the ZeroTier
+    // network's route once the host has joined it. 0.0.0.0/0 is the one pool dockerd does not
+    // check. Containers still get the range's prefix length: it comes with each address.
+    return { PoolID: id, Pool: (pool ?? isV6) ? prefixToString(shown) : UNCHECKED_POOL, Data: {} };
   }
 
   releasePool(raw: unknown): Body {

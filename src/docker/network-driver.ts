@@ -73,7 +73,7 @@ export class NetworkDriver {
         this.checkSixplane(config, nwid);
       }
       const mtu = opts.mtu ?? config.mtu;
-      if (opts.mode === 'bridge') await this.o.links.ensureBridge(bridgeName(opts.nwid), this.tapOf(opts.nwid, nwid), config.mtu);
+      if (opts.mode === 'bridge') await this.attachBridge(opts.nwid, nwid, config);
       this.state.networks[networkId] = { networkId, nwid, mode: opts.mode, mtu, ifPrefix: opts.ifPrefix, isJoinedByPlugin };
       this.o.store.save(this.state);
       return {};
@@ -97,6 +97,7 @@ export class NetworkDriver {
     if (this.networksOn(n.nwid).length === 0) {
       const nwid = BigInt(`0x${n.nwid}`);
       await this.o.links.removeBridge(bridgeName(nwid));
+      this.o.zerotier.setAddressDevice(nwid, null);
       if (n.isJoinedByPlugin) this.o.zerotier.leave(nwid);
     }
     return {};
@@ -166,8 +167,7 @@ export class NetworkDriver {
     const host = hostEnd(id);
     if (n.mode === 'bridge') {
       if (!config.isBridgeAllowed) throw notBridge(this.o.zerotier.address(), n.nwid);
-      const bridge = bridgeName(nwid);
-      await this.o.links.ensureBridge(bridge, this.tapOf(nwid, n.nwid), config.mtu);
+      const bridge = await this.attachBridge(nwid, n.nwid, config);
       await this.o.links.createVeth({ hostName: host, peerName: peerEnd(id), peerMac: ep.mac, mtu: n.mtu, bridge });
     } else {
       await this.o.links.createVeth({ hostName: host, peerName: peerEnd(id), peerMac: ep.mac, mtu: n.mtu, bridge: null });
@@ -191,9 +191,8 @@ export class NetworkDriver {
       seen.add(n.nwid);
       const nwid = BigInt(`0x${n.nwid}`);
       if (!this.o.zerotier.isJoined(nwid)) this.o.zerotier.join(nwid);
-      const tap = this.o.zerotier.tapName(nwid);
       const config = this.o.zerotier.config(nwid);
-      if (tap && config) await this.o.links.ensureBridge(bridgeName(nwid), tap, config.mtu);
+      if (this.o.zerotier.tapName(nwid) && config) await this.attachBridge(nwid, n.nwid, config);
     }
   }
 
@@ -207,6 +206,14 @@ export class NetworkDriver {
 
   private networksOn(nwid: string): NetworkRecord[] {
     return Object.values(this.state.networks).filter((n) => n.nwid === nwid);
+  }
+
+  /** The network's bridge with its TAP as a port and the host's addresses on the bridge. */
+  private async attachBridge(nwid: bigint, id: string, config: VirtualNetworkConfig): Promise<string> {
+    const bridge = bridgeName(nwid);
+    await this.o.links.ensureBridge(bridge, this.tapOf(nwid, id), config.mtu);
+    this.o.zerotier.setAddressDevice(nwid, bridge);
+    return bridge;
   }
 
   private tapOf(nwid: bigint, id: string): string {
@@ -288,15 +295,19 @@ function notBridge(address: number, id: string): PluginError {
   return new PluginError('docker_zerotier', `-o ztkube.mode=bridge needs this host (member ${addressToString(address)}) to be an active bridge on ZeroTier network ${id}; allow Ethernet bridging for it at the controller, or use -o ztkube.mode=sixplane`);
 }
 
-/** The pools of IPv4Data (07 §3.4), parsed. */
+/**
+ * The subnets containers of IPv4Data (07 §3.4) get: the gateway's `IP/bits` from our IPAM
+ * carries the prefix containers get, where Pool may be the unchecked 0.0.0.0/0 (ipam-driver.ts).
+ */
 function ipamData(method: string, v: unknown): IpPrefix[] {
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) throw badRequest(`${method}: IPv4Data must be a JSON array`);
   return v.map((d, i) => {
-    const pool = parsePrefix(typeof (d as Body | null)?.Pool === 'string' ? ((d as Body).Pool as string) : '');
-    if (!pool) throw badRequest(`${method}: IPv4Data[${i}].Pool must be a CIDR`);
-    return pool;
-  });
+    const text = (field: string): string => (typeof (d as Body | null)?.[field] === 'string' ? ((d as Body)[field] as string) : '');
+    const subnet = parsePrefix(text('Gateway')) ?? parsePrefix(text('Pool'));
+    if (!subnet) throw badRequest(`${method}: IPv4Data[${i}] needs a Gateway or Pool in CIDR form`);
+    return networkOf(subnet);
+  }).filter((p) => !isDefaultRoute(p));
 }
 
 /**

@@ -19,6 +19,11 @@ export interface ZeroTierPort {
    * when that controller does not run the network (a foreign controller decides).
    */
   markActiveBridge(nwid: bigint): Promise<boolean>;
+  /**
+   * Puts the network's managed addresses and routes on `dev` (the bridge above the TAP, so
+   * the host itself stays reachable on the network), or back on the TAP with null.
+   */
+  setAddressDevice(nwid: bigint, dev: string | null): void;
 }
 
 export interface VethSpec {
@@ -35,7 +40,7 @@ export interface VethSpec {
 
 /** The host's links for containers. Every removal resolves also when the link is gone already. */
 export interface ContainerLinks {
-  /** Makes `bridge` (if missing) with `tap` as a port, the MTU set, both up. Idempotent. */
+  /** Makes `bridge` (if missing) with `tap` as a port, the TAP's MAC and the MTU set, both up. Idempotent. */
   ensureBridge(bridge: string, tap: string, mtu: number): Promise<void>;
   removeBridge(bridge: string): Promise<void>;
   /** Makes the pair (a stale pair of the same name is replaced), host end up. */

@@ -222,6 +222,7 @@ export class Daemon {
       engine: this.engine,
       networks: this.networks,
       tapName: (nwid) => this.netPorts.tapOf(nwid)?.name,
+      setAddressDevice: (nwid, dev) => this.netPorts.setAddressDevice(nwid, dev),
       controller: (method, path, body) => this.controller?.api(method, path, body, this.engine.now()) ?? Promise.resolve({ status: 404 }),
       links: new LinuxContainerLinks(),
       log: this.opts.log.child({ component: 'docker' }),

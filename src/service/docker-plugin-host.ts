@@ -26,6 +26,8 @@ export interface DockerPluginHostOptions {
   networks: NetworkPort;
   /** The TAP's name for a network with a port. */
   tapName(nwid: bigint): string | undefined;
+  /** NetworkPorts.setAddressDevice. */
+  setAddressDevice(nwid: bigint, dev: string | null): void;
   /** The daemon's own controller API (/controller/…), as the local API serves it. */
   controller(method: string, path: string[], body: unknown): Promise<ApiResponse>;
   links: ContainerLinks;
@@ -86,6 +88,7 @@ function engineZeroTier(o: DockerPluginHostOptions): ZeroTierPort {
     leave: (nwid) => void o.networks.leave(nwid),
     config,
     tapName: (nwid) => o.tapName(nwid),
+    setAddressDevice: (nwid, dev) => o.setAddressDevice(nwid, dev),
     markActiveBridge: async (nwid) => {
       // 05 §1.1: our controller runs the networks whose IDs start with our address.
       if (Number(nwid >> 24n) !== address()) return false;

@@ -12,6 +12,14 @@ import { PluginError } from '../../docker/plugin-error.js';
 const GONE_LINK = /Cannot find device|does not exist/;
 const SIXPLANE_HOST_ADDRESS = 'fe80::1/64';
 
+/** A row of `ip -j -d link show`. */
+interface LinkRow {
+  ifname: string;
+  address: string;
+  master?: string;
+  linkinfo?: { info_kind?: string };
+}
+
 export class LinuxContainerLinks implements ContainerLinks {
   private readonly ipBin: string;
 
@@ -31,7 +39,10 @@ export class LinuxContainerLinks implements ContainerLinks {
     const t = links.find((l) => l.ifname === tap);
     if (!t) throw new PluginError('docker_host', `the TAP ${tap} does not exist`);
     if (t.master !== bridge) await this.ip(['link', 'set', tap, 'master', bridge]);
-    await this.ip(['link', 'set', bridge, 'mtu', String(mtu), 'up']);
+    // The member's MAC: the host's own frames leave through the bridge, and a bridge left to
+    // itself takes the lowest MAC among its ports (a container's veth, at times).
+    const mac = br?.address !== t.address ? ['address', t.address] : [];
+    await this.ip(['link', 'set', bridge, ...mac, 'mtu', String(mtu), 'up']);
   }
 
   async removeBridge(bridge: string): Promise<void> {
@@ -67,8 +78,8 @@ export class LinuxContainerLinks implements ContainerLinks {
     }
   }
 
-  private async links(): Promise<Array<{ ifname: string; master?: string; linkinfo?: { info_kind?: string } }>> {
-    return JSON.parse((await this.ip(['-j', '-d', 'link', 'show'])) || '[]') as Array<{ ifname: string; master?: string; linkinfo?: { info_kind?: string } }>;
+  private async links(): Promise<LinkRow[]> {
+    return JSON.parse((await this.ip(['-j', '-d', 'link', 'show'])) || '[]') as LinkRow[];
   }
 
   /** Runs `ip`; a failure whose stderr matches `absent` counts as done. */
