@@ -190,7 +190,6 @@ export class NetworkDriver {
       if (n.mode !== 'bridge' || seen.has(n.nwid)) continue;
       seen.add(n.nwid);
       const nwid = BigInt(`0x${n.nwid}`);
-      if (!this.o.zerotier.isJoined(nwid)) this.o.zerotier.join(nwid);
       const config = this.o.zerotier.config(nwid);
       if (this.o.zerotier.tapName(nwid) && config) await this.attachBridge(nwid, n.nwid, config);
     }
