@@ -70,7 +70,7 @@ export async function startDockerd(ns: string, dir: string): Promise<Dockerd> {
 export function importBusybox(d: Dockerd, dir: string, name: string): void {
   const root = join(dir, 'rootfs');
   mkdirSync(join(root, 'bin'), { recursive: true });
-  const r = spawnSync('sh', ['-c', `cp "$(command -v busybox)" ${root}/bin/busybox && for a in sh ping ping6 ip cat sleep ifconfig route true; do ln -sf busybox ${root}/bin/$a; done && tar -C ${root} -c .`], { maxBuffer: 64 << 20 });
+  const r = spawnSync('sh', ['-c', `cp "$(command -v busybox)" ${root}/bin/busybox && for a in sh ping ping6 ip cat sleep ifconfig route true arping; do ln -sf busybox ${root}/bin/$a; done && tar -C ${root} -c .`], { maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`busybox rootfs: ${r.stderr.toString()}`);
   const imp = d.docker(['import', '-c', 'CMD ["/bin/sh"]', '-', name], r.stdout);
   if (imp.code !== 0) throw new Error(`docker import: ${imp.err}`);

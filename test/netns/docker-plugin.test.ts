@@ -17,81 +17,27 @@
 // removing the bridge and veths.
 import { test, before, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync, type ChildProcess } from 'node:child_process';
-import { hasNetns, nsLab, waitFor, type Lab, type LabHost } from '../helpers/netns.js';
-import { hasBusybox, hasDockerd, importBusybox, startDockerd, type Dockerd } from '../helpers/dockerd.js';
-import { cli } from '../helpers/zt-homes.js';
+import { hasNetns, waitFor, type LabHost } from '../helpers/netns.js';
+import { hasBusybox, hasDockerd } from '../helpers/dockerd.js';
+import { dockerLab, type DockerHost, type DockerLab } from '../helpers/docker-lab.js';
 import { bridgeName } from '../../src/docker/network-driver.js';
 
 const skip = !hasNetns() ? 'needs root and iproute2' : !hasDockerd() ? 'needs dockerd (docker.io; make sysdeps)' : !hasBusybox() ? 'needs busybox-static (make sysdeps)' : false;
 
-const driver = `ztk${process.pid}`;
-const socket = `/run/docker/plugins/${driver}.sock`;
-const image = `ztkube-busybox-${process.pid}`;
-let lab: Lab | null = null;
-let dockerd: Dockerd | null = null;
-let work = '';
-let ctl: LabHost, m1: LabHost, h: LabHost;
+let L: DockerLab | null = null;
+let ctl: LabHost, m1: LabHost, h: DockerHost;
 let nwid = '';
-let plugin: ChildProcess | null = null;
-const logs: Record<string, string> = {};
+let driver = '';
+let socket = '';
+let image = '';
 
-const home = (x: LabHost): string => join(work, x.name);
-const address = (x: LabHost): string => readFileSync(join(home(x), 'identity.public'), 'utf8').slice(0, 10);
-
-function ztkube(args: string[]): string {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
-  if (r.status !== 0) throw new Error(`ztkube ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
-function run(x: LabHost, cmd: string, args: string[], timeoutMs = 30_000): { code: number | null; out: string } {
-  const r = spawnSync('ip', ['netns', 'exec', x.ns, cmd, ...args], { encoding: 'utf8', timeout: timeoutMs });
-  return { code: r.status, out: `${r.stdout}${r.stderr}` };
-}
-
-/** One call to a daemon's local API, from inside its namespace. */
-function api(x: LabHost, method: string, path: string, body?: unknown): { status: number; json: any } { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const token = readFileSync(join(home(x), 'authtoken.secret'), 'utf8').trim();
-  const script =
-    'const [m, p, t, b] = process.argv.slice(1);' +
-    "const r = await fetch('http://127.0.0.1:9993' + p, { method: m, headers: { 'X-ZT1-Auth': t }, body: b === '' ? undefined : b });" +
-    "process.stdout.write(r.status + ' ' + (await r.text()));";
-  const out = lab!.exec(x, process.execPath, ['--input-type=module', '-e', script, method, path, token, body === undefined ? '' : JSON.stringify(body)]);
-  const sp = out.indexOf(' ');
-  return { status: Number(out.slice(0, sp)), json: JSON.parse(out.slice(sp + 1) || 'null') };
-}
-
-function ok(r: { status: number; json: unknown }): void {
-  assert.equal(r.status, 200, JSON.stringify(r.json));
-}
-
-function startDaemon(x: LabHost, extra: string[] = []): ChildProcess {
-  const c = lab!.spawn(x, process.execPath, [cli, 'daemon', '--home', home(x), '--port', '9993', '--log-format', 'json', ...extra]);
-  logs[x.name] ??= '';
-  c.stderr!.on('data', (d) => (logs[x.name] += d));
-  c.stdout!.on('data', (d) => (logs[x.name] += d));
-  return c;
-}
-
-function startPlugin(): void {
-  plugin = startDaemon(h, ['--docker-plugin', '--docker-plugin-socket', socket]);
-}
-
-async function stopPlugin(): Promise<void> {
-  const c = plugin!;
-  if (c.exitCode !== null || c.signalCode !== null) return;
-  const gone = new Promise<void>((r) => c.once('exit', () => r()));
-  c.kill('SIGTERM'); // ip netns exec passes it on (it execs the command)
-  await gone;
-}
-
-function docker(args: string[]): { code: number | null; out: string; err: string } {
-  return dockerd!.docker(args);
-}
+const api = (x: LabHost, method: string, path: string, body?: unknown): { status: number; json: any } => L!.api(x, method, path, body); // eslint-disable-line @typescript-eslint/no-explicit-any
+const run = (x: LabHost, cmd: string, args: string[]): { code: number | null; out: string } => L!.run(x, cmd, args);
+const memberAddress = (x: LabHost, family: 4 | 6): string | null => L!.memberAddress(x, family);
+const address = (x: LabHost): string => L!.address(x);
+const docker = (args: string[]): { code: number | null; out: string; err: string } => h.dockerd.docker(args);
 
 function mustDocker(args: string[]): string {
   const r = docker(args);
@@ -99,35 +45,17 @@ function mustDocker(args: string[]): string {
   return r.out.trim();
 }
 
-function dumpLogs(): void {
-  for (const [n, l] of Object.entries(logs)) console.error(`--- ${n} log ---\n${l.slice(-4000)}`);
-  if (dockerd) console.error(`--- dockerd ---\n${dockerd.log().slice(-3000)}`);
-}
-
 async function logged(fn: () => Promise<void> | void): Promise<void> {
   try {
     await fn();
   } catch (e) {
-    dumpLogs();
+    L?.dumpLogs();
     throw e;
   }
 }
 
-/** A ZeroTier network's TAP-side IPv4 / 6PLANE address on a member (whatever device carries it). */
-function memberAddress(x: LabHost, family: 4 | 6): string | null {
-  const rows = JSON.parse(lab!.exec(x, 'ip', ['-j', 'addr'])) as Array<{ ifname: string; addr_info: Array<{ family: string; local: string; prefixlen: number; tentative?: boolean }> }>;
-  for (const l of rows) {
-    for (const a of l.addr_info) {
-      if (a.tentative) continue;
-      if (family === 4 && a.family === 'inet' && a.local.startsWith('10.147.41.')) return a.local;
-      if (family === 6 && a.family === 'inet6' && a.prefixlen === 40 && a.local.startsWith('fc')) return a.local;
-    }
-  }
-  return null;
-}
-
 function links(x: LabHost): string[] {
-  return (JSON.parse(lab!.exec(x, 'ip', ['-j', 'link'])) as Array<{ ifname: string }>).map((l) => l.ifname);
+  return (JSON.parse(L!.lab.exec(x, 'ip', ['-j', 'link'])) as Array<{ ifname: string }>).map((l) => l.ifname);
 }
 
 /** `docker exec` ping until a reply comes (ARP over the overlay first), then 3 in a row. */
@@ -146,53 +74,15 @@ const CREATE = (name: string, opts: string[]): string[] => ['network', 'create',
 
 before(async () => {
   if (skip) return;
-  work = mkdtempSync(join(tmpdir(), `ztkube-docker-${process.pid}-`));
-  chmodSync(work, 0o755);
-  lab = nsLab(['ctl', 'm1', 'h']);
-  [ctl, m1, h] = lab.hosts;
-  for (const x of lab.hosts) {
-    mkdirSync(home(x));
-    ztkube(['idtool', 'generate', join(home(x), 'identity.secret'), join(home(x), 'identity.public')]);
-  }
-  writeFileSync(join(work, 'roots.json'), JSON.stringify([{ identity: readFileSync(join(home(ctl), 'identity.public'), 'utf8').trim(), stableEndpoints: [`${ctl.ip}/9993`] }]));
-  ztkube(['planet', 'create', join(work, 'roots.json'), join(work, 'planet')]);
-  for (const x of lab.hosts) writeFileSync(join(home(x), 'planet'), readFileSync(join(work, 'planet')));
-  startDaemon(ctl);
-  startDaemon(m1);
-  startPlugin();
-  await waitFor('the APIs up', () => lab!.hosts.every((x) => api(x, 'GET', '/status').status === 200), 30_000);
-  await waitFor('the plugin socket', () => existsSync(socket), 10_000);
-  nwid = `${address(ctl)}000001`;
-  ok(api(ctl, 'POST', `/controller/network/${nwid}`, {
-    name: 'docker',
-    private: true,
-    v4AssignMode: { zt: true },
-    v6AssignMode: { zt: false, rfc4193: false, '6plane': true },
-    ipAssignmentPools: [{ ipRangeStart: '10.147.41.10', ipRangeEnd: '10.147.41.99' }],
-    routes: [{ target: '10.147.41.0/24' }],
-    enableBroadcast: true,
-    rules: [{ type: 'ACTION_ACCEPT' }],
-  }));
-  // h is authorized but not (yet) an active bridge: the first test wants the refusal.
-  for (const x of [m1, h]) ok(api(ctl, 'POST', `/controller/network/${nwid}/member/${address(x)}`, { authorized: true }));
-  ok(api(m1, 'POST', `/network/${nwid}`, {}));
-  await waitFor('m1 on the network', () => memberAddress(m1, 4) && memberAddress(m1, 6), 45_000);
-  // Routing 6PLANE addresses to containers needs IPv6 forwarding: set inside h's namespace only.
-  lab.exec(h, 'sysctl', ['-q', '-w', 'net.ipv6.conf.all.forwarding=1']);
-  try {
-    dockerd = await startDockerd(h.ns, join(work, 'dockerd'));
-    importBusybox(dockerd, work, image);
-  } catch (e) {
-    dumpLogs();
-    throw e;
-  }
+  L = await dockerLab(['m1'], ['h']);
+  ({ ctl, nwid, image } = L);
+  [m1] = L.plain;
+  [h] = L.docker;
+  ({ driver, socket } = h);
 });
 
 after(async () => {
-  await dockerd?.stop();
-  lab?.teardown(); // SIGKILLs our daemons by PID, deletes the namespaces with every link in them
-  rmSync(socket, { force: true });
-  if (work) rmSync(work, { recursive: true, force: true });
+  await L?.teardown();
 });
 
 test('docker network create fails with the driver’s sentence: bad -o and --ipam-opt values, an unknown network, a member that is no bridge', { skip, timeout: 120_000 }, () => logged(() => {
@@ -221,11 +111,7 @@ test('docker network create fails with the driver’s sentence: bad -o and --ipa
 }));
 
 test('bridge mode: a container pings the member over IPv4 and the member pings it back; the host stays on the network', { skip, timeout: 180_000 }, (t: TestContext) => logged(async () => {
-  ok(api(ctl, 'POST', `/controller/network/${nwid}/member/${address(h)}`, { activeBridge: true }));
-  // A member change reaches that member only; m1 lets frames from h's containers in once its
-  // own config lists h as a bridge, which a network change pushes to every member at once.
-  ok(api(ctl, 'POST', `/controller/network/${nwid}`, { name: 'docker-bridged' }));
-  await waitFor('h a bridge in m1’s config', () => api(m1, 'GET', `/network/${nwid}`).json.name === 'docker-bridged', 20_000);
+  await L!.makeBridge(h);
   const started = Date.now();
   mustDocker(CREATE('zt', ['--ipam-opt', 'ztkube.range=10.147.41.128/26', '-o', `ztkube.network=${nwid}`]));
   t.diagnostic(`docker network create took ${Date.now() - started} ms (join, config, bridge)`);
@@ -239,16 +125,16 @@ test('bridge mode: a container pings the member over IPv4 and the member pings i
   // The member learned the container's own MAC over the overlay (07 §7.2).
   const mac = mustDocker(['inspect', '-f', '{{(index .NetworkSettings.Networks "zt").MacAddress}}', 'c1']);
   await waitFor('m1 → container', () => run(m1, 'ping', ['-c', '1', '-W', '1', ip]).code === 0, 20_000, 300);
-  const neigh = JSON.parse(lab!.exec(m1, 'ip', ['-j', 'neigh', 'show', ip])) as Array<{ lladdr?: string }>;
+  const neigh = JSON.parse(L!.lab.exec(m1, 'ip', ['-j', 'neigh', 'show', ip])) as Array<{ lladdr?: string }>;
   assert.equal(neigh[0]?.lladdr, mac, 'the container’s MAC at m1');
   // The host's own addresses moved to the bridge, so h itself still reaches m1.
   await waitFor('h → m1', () => run(h, 'ping', ['-c', '1', '-W', '1', m1v4]).code === 0, 20_000, 300);
 }));
 
 test('a plugin restart keeps the running container connected, and docker run works after it', { skip, timeout: 180_000 }, () => logged(async () => {
-  await stopPlugin();
+  await L!.stopPlugin(h);
   assert.ok(!existsSync(socket), 'the socket is removed on exit');
-  startPlugin();
+  L!.startPlugin(h);
   await waitFor('the plugin socket again', () => existsSync(socket), 20_000);
   const m1v4 = memberAddress(m1, 4)!;
   await containerPings('c1', m1v4); // the new TAP is put on the bridge again
@@ -274,6 +160,6 @@ test('docker rm and network rm remove the veths and the bridge, and the last one
   await waitFor('the network left', () => api(h, 'GET', `/network/${nwid}`).status === 404, 10_000);
   const left = links(h);
   assert.deepEqual(left.filter((n) => n.startsWith('ztv') || n.startsWith('ztc') || n.startsWith('ztb')), [], left.join(' '));
-  const state = JSON.parse(readFileSync(join(home(h), 'docker.d', 'state.json'), 'utf8')) as { pools: object; networks: object; endpoints: object };
+  const state = JSON.parse(readFileSync(join(L!.home(h), 'docker.d', 'state.json'), 'utf8')) as { pools: object; networks: object; endpoints: object };
   assert.deepEqual([state.pools, state.networks, state.endpoints], [{}, {}, {}], 'nothing left in the plugin state');
 }));
