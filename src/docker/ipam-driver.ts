@@ -111,7 +111,7 @@ export class IpamDriver {
       const within = isGateway ? pool : range;
       if (!prefixInside(asPrefix, within)) throw badRequest(`${isGateway ? '--gateway' : '--ip'} ${wanted} is outside ${isGateway ? 'the subnet' : "this host's range"} ${prefixToString(within)}`);
       ip = ipText(a.family, a.ip);
-      if (ip === p.gateway && isGateway) return { Address: `${ip}/${pool.bits}`, Data: {} };
+      if (ip === p.gateway && isGateway) return { Address: `${ip}/${p.addressBits ?? pool.bits}`, Data: {} };
       if (ip === p.gateway || p.allocated.includes(ip)) throw new PluginError('docker_exhausted', `the address ${ip} is already in use on this ztkube network`);
     } else {
       ip = this.nextFree(p, range, pool);
@@ -123,7 +123,7 @@ export class IpamDriver {
       p.allocated.push(ip);
     }
     this.store.save(this.state);
-    return { Address: `${ip}/${pool.bits}`, Data: {} };
+    return { Address: `${ip}/${p.addressBits ?? pool.bits}`, Data: {} };
   }
 
   releaseAddress(raw: unknown): Body {

@@ -67,7 +67,10 @@ export class NetworkDriver {
     try {
       let config = await this.waitForConfig(opts.nwid);
       if (opts.mode === 'bridge') {
-        for (const pool of v4) this.checkInsideRoutes(config, pool, nwid);
+        for (const d of v4) {
+          const lan = this.lanRouteOf(config, d.subnet, nwid);
+          if (d.isUnchecked) this.widenAddresses(d.gateway, lan.bits);
+        }
         if (!config.isBridgeAllowed) config = await this.becomeBridge(opts.nwid, nwid);
       } else {
         this.checkSixplane(config, nwid);
@@ -236,11 +239,25 @@ export class NetworkDriver {
     }
   }
 
-  private checkInsideRoutes(config: VirtualNetworkConfig, pool: IpPrefix, id: string): void {
+  /** The most specific of the network's LAN routes holding `pool`, or a sentence saying there is none. */
+  private lanRouteOf(config: VirtualNetworkConfig, pool: IpPrefix, id: string): IpPrefix {
     const lans = config.routes.filter((r) => r.via === null && r.target.family === pool.family && !isDefaultRoute(r.target));
-    if (lans.some((r) => prefixInside(pool, r.target))) return;
+    const holding = lans.filter((r) => prefixInside(pool, r.target)).sort((x, y) => y.target.bits - x.target.bits);
+    if (holding.length > 0) return holding[0].target;
     const shown = lans.map((r) => prefixToString(r.target)).join(', ') || 'none';
     throw badRequest(`the IPv${pool.family} range ${prefixToString(pool)} is outside the routes of ZeroTier network ${id} (${shown}); choose a range inside one`);
+  }
+
+  /**
+   * A range given without --subnet is a slice of the network's subnet: the IPAM pool whose
+   * gateway dockerd reports hands out addresses with the subnet's prefix length from now on.
+   */
+  private widenAddresses(gateway: string, bits: number): void {
+    const pool = Object.values(this.state.pools).find((p) => p.gateway === gateway);
+    if (pool && pool.addressBits !== bits) {
+      pool.addressBits = bits;
+      this.o.store.save(this.state);
+    }
   }
 
   private checkSixplane(config: VirtualNetworkConfig, id: string): void {
@@ -294,19 +311,27 @@ function notBridge(address: number, id: string): PluginError {
   return new PluginError('docker_zerotier', `-o ztkube.mode=bridge needs this host (member ${addressToString(address)}) to be an active bridge on ZeroTier network ${id}; allow Ethernet bridging for it at the controller, or use -o ztkube.mode=sixplane`);
 }
 
-/**
- * The subnets containers of IPv4Data (07 §3.4) get: the gateway's `IP/bits` from our IPAM
- * carries the prefix containers get, where Pool may be the unchecked 0.0.0.0/0 (ipam-driver.ts).
- */
-function ipamData(method: string, v: unknown): IpPrefix[] {
+interface Ipv4Data {
+  /** The prefix containers get: the gateway's `IP/bits` from our IPAM, or the Pool. */
+  subnet: IpPrefix;
+  /** The gateway's IP, '' when none. */
+  gateway: string;
+  /** Pool is 0.0.0.0/0: no --subnet was given (ipam-driver.ts). */
+  isUnchecked: boolean;
+}
+
+/** IPv4Data of CreateNetwork (07 §3.4), parsed. */
+function ipamData(method: string, v: unknown): Ipv4Data[] {
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) throw badRequest(`${method}: IPv4Data must be a JSON array`);
   return v.map((d, i) => {
     const text = (field: string): string => (typeof (d as Body | null)?.[field] === 'string' ? ((d as Body)[field] as string) : '');
-    const subnet = parsePrefix(text('Gateway')) ?? parsePrefix(text('Pool'));
+    const gateway = parsePrefix(text('Gateway'));
+    const pool = parsePrefix(text('Pool'));
+    const subnet = gateway ?? pool;
     if (!subnet) throw badRequest(`${method}: IPv4Data[${i}] needs a Gateway or Pool in CIDR form`);
-    return networkOf(subnet);
-  }).filter((p) => !isDefaultRoute(p));
+    return { subnet: networkOf(subnet), gateway: gateway ? ipText(gateway.family, gateway.ip) : '', isUnchecked: pool !== null && isDefaultRoute(pool) };
+  }).filter((x) => !isDefaultRoute(x.subnet));
 }
 
 /**

@@ -16,6 +16,12 @@ export interface PoolRecord {
   allocated: string[];
   /** How many identical RequestPool calls hold it (07 §3.5). */
   refs: number;
+  /**
+   * The prefix length containers get when it is not the pool's: a range given without
+   * --subnet is a slice of the ZeroTier network's subnet, whose length CreateNetwork learns
+   * from the network's routes (so the LAN is on-link and its broadcast address works).
+   */
+  addressBits?: number;
 }
 
 export type AttachMode = 'bridge' | 'sixplane';

@@ -90,10 +90,16 @@ test('bridge mode across hosts: containers on a and b ping each other and the me
 test('a broadcast from a container on a is answered by containers on b', { skip, timeout: 180_000 }, () => logged(async () => {
   const wanted = [1, 2, 3].map((n) => inspect(b, `c${n}`, 'zt', 'IPAddress'));
   // Multicast reaches an active bridge at once; the others' groups spread with their LIKEs.
-  await waitFor('replies from b’s containers', () => {
-    const r = a.dockerd.docker(['exec', 'c1', 'ping', '-c', '2', '-W', '1', `${SUBNET_PREFIX}255`]);
-    return wanted.every((ip) => r.out.includes(`from ${ip}:`));
-  }, 90_000, 1_000);
+  let last = '';
+  try {
+    await waitFor('replies from b’s containers', () => {
+      const r = a.dockerd.docker(['exec', 'c1', 'ping', '-c', '2', '-W', '1', `${SUBNET_PREFIX}255`]);
+      last = r.out + r.err;
+      return wanted.every((ip) => r.out.includes(`from ${ip}:`));
+    }, 90_000, 1_000);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; the last ping said: ${last}`);
+  }
 }));
 
 test('sixplane across hosts: each container has an address in its host’s /80 and they ping each other', { skip, timeout: 180_000 }, () => logged(async () => {

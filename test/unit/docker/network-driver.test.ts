@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NetworkDriver, bridgeName, hostEnd, peerEnd } from '../../../src/docker/network-driver.js';
 import { MemoryStateStore } from '../../../src/docker/plugin-state.js';
+import { IpamDriver } from '../../../src/docker/ipam-driver.js';
 import { PluginError } from '../../../src/docker/plugin-error.js';
 import { firstOctetForNetwork } from '../../../src/protocol/member-mac.js';
 import { FakeLinks, FakeZeroTier, route, ztConfig } from '../../helpers/docker-fakes.js';
@@ -202,4 +203,19 @@ test('a restarted plugin carries on from the saved state: Join and deletes for e
   assert.deepEqual(await after.d.deleteEndpoint({ NetworkID: NID, EndpointID: EID }), {});
   assert.deepEqual(await after.d.deleteNetwork({ NetworkID: NID }), {});
   assert.ok(!before.zt.isJoined(NWID));
+});
+
+test('a range given without --subnet: after CreateNetwork containers get the ZeroTier subnet’s prefix length (the LAN on-link)', async () => {
+  const store = new MemoryStateStore();
+  const state = store.load();
+  const zt = new FakeZeroTier();
+  zt.onJoin = (n) => ztConfig(n, { routes: [route('10.147.0.0/16'), route('10.147.17.0/24')] });
+  const d = new NetworkDriver({ store, state, zerotier: zt, links: new FakeLinks(), delay: async () => undefined, random: (k) => new Uint8Array(k).fill(6) });
+  const ipam = new IpamDriver(store, state);
+  const id = ipam.requestPool({ AddressSpace: 'ztkube-local', Pool: '', Options: { 'ztkube.range': '10.147.17.128/26' }, V6: false }).PoolID;
+  const gw = ipam.requestAddress({ PoolID: id, Address: '', Options: { RequestAddressType: 'com.docker.network.gateway' } }).Address;
+  assert.equal(gw, '10.147.17.129/26');
+  await d.createNetwork({ NetworkID: NID, Options: { 'com.docker.network.generic': { 'ztkube.network': '8056c2e21c000001' } }, IPv4Data: [{ Gateway: gw, Pool: '0.0.0.0/0' }] });
+  assert.deepEqual(ipam.requestAddress({ PoolID: id, Address: '', Options: null }), { Address: '10.147.17.130/24', Data: {} }, 'the most specific route holding the range');
+  assert.equal(store.load().pools[id as string].addressBits, 24, 'saved');
 });
