@@ -50,7 +50,13 @@ function ztkube(args: string[]): string {
   return r.stdout;
 }
 
-export async function dockerLab(plainNames: string[], dockerNames: string[]): Promise<DockerLab> {
+/** Plain members run by another program (a real zerotier-one): `start` runs it through `spawn` (in x's namespace, logged, ended at teardown). */
+export interface ExternalMembers {
+  names: string[];
+  start(x: LabHost, home: string, spawn: (cmd: string, args: string[]) => void): void;
+}
+
+export async function dockerLab(plainNames: string[], dockerNames: string[], external?: ExternalMembers): Promise<DockerLab> {
   const work = mkdtempSync(join(tmpdir(), `ztkube-docker-${process.pid}-`));
   chmodSync(work, 0o755);
   const lab = nsLab(['ctl', ...plainNames, ...dockerNames]);
@@ -124,7 +130,18 @@ export async function dockerLab(plainNames: string[], dockerNames: string[]): Pr
       docker.push({ ...x, driver, socket: `/run/docker/plugins/${driver}.sock`, dockerd: null as unknown as Dockerd });
     }
     startDaemon(ctl);
-    for (const x of plain) startDaemon(x);
+    for (const x of plain) {
+      if (!external?.names.includes(x.name)) {
+        startDaemon(x);
+        continue;
+      }
+      logs[x.name] = '';
+      external.start(x, home(x), (cmd, args) => {
+        const c = lab.spawn(x, cmd, args);
+        c.stdout!.on('data', (d) => (logs[x.name] += d));
+        c.stderr!.on('data', (d) => (logs[x.name] += d));
+      });
+    }
     for (const h of docker) startPlugin(h);
     await waitFor('the APIs up', () => lab.hosts.every((x) => api(x, 'GET', '/status').status === 200), 30_000);
     await waitFor('the plugin sockets', () => docker.every((h) => existsSync(h.socket)), 10_000);
