@@ -11,7 +11,7 @@ import { sixPlaneIp, SIXPLANE_PREFIX_BITS } from '../protocol/zt-ipv6.js';
 import { parsePrefix, prefixToString, isDefaultRoute, networkOf, samePrefix, type IpPrefix } from '../net/ip/prefix.js';
 import { hexPad } from '../util/hex.js';
 import { bigintToIp, ipText, ipToBigint, prefixInside } from './ip-arith.js';
-import { parseNetworkOptions } from './network-options.js';
+import { MTU_OPTION, parseNetworkOptions } from './network-options.js';
 import { badRequest, PluginError } from './plugin-error.js';
 import type { DockerPluginState, EndpointRecord, NetworkRecord, PluginStateStore } from './plugin-state.js';
 import type { ContainerLinks, ZeroTierPort } from './ports.js';
@@ -75,6 +75,7 @@ export class NetworkDriver {
       } else {
         this.checkSixplane(config, nwid);
       }
+      if (opts.mtu !== null && opts.mtu > config.mtu) throw badRequest(`-o ${MTU_OPTION}=${opts.mtu} is above the MTU of ZeroTier network ${nwid} (${config.mtu})`);
       const mtu = opts.mtu ?? config.mtu;
       if (opts.mode === 'bridge') await this.attachBridge(opts.nwid, nwid, config);
       this.state.networks[networkId] = { networkId, nwid, mode: opts.mode, mtu, ifPrefix: opts.ifPrefix, isJoinedByPlugin };
@@ -97,12 +98,13 @@ export class NetworkDriver {
       delete this.state.endpoints[ep.endpointId];
     }
     this.o.store.save(this.state);
-    if (this.networksOn(n.nwid).length === 0) {
-      const nwid = BigInt(`0x${n.nwid}`);
+    const rest = this.networksOn(n.nwid);
+    const nwid = BigInt(`0x${n.nwid}`);
+    if (n.mode === 'bridge' && !rest.some((r) => r.mode === 'bridge')) {
       await this.o.links.removeBridge(bridgeName(nwid));
       this.o.zerotier.setAddressDevice(nwid, null);
-      if (n.isJoinedByPlugin) this.o.zerotier.leave(nwid);
     }
+    if (rest.length === 0 && n.isJoinedByPlugin) this.o.zerotier.leave(nwid);
     return {};
   }
 

@@ -11,6 +11,7 @@ import { NetworkDriver } from '../docker/network-driver.js';
 import { PluginRouter } from '../docker/plugin-router.js';
 import { PluginServer } from '../docker/plugin-server.js';
 import { DockerStateFile } from '../docker/docker-state-file.js';
+import { PluginError } from '../docker/plugin-error.js';
 import type { ContainerLinks, ZeroTierPort } from '../docker/ports.js';
 import type { Engine } from './engine.js';
 import type { NetworkPort } from './local-service.js';
@@ -93,7 +94,7 @@ function engineZeroTier(o: DockerPluginHostOptions): ZeroTierPort {
       // 05 §1.1: our controller runs the networks whose IDs start with our address.
       if (Number(nwid >> 24n) !== address()) return false;
       const r = await o.controller('POST', ['controller', 'network', hexPad(nwid, 16), 'member', addressToString(address())], { activeBridge: true });
-      if (r.status !== 200) throw new Error(`the controller refused to make this node a bridge (HTTP ${r.status})`);
+      if (r.status !== 200) throw new PluginError('docker_zerotier', `this host's own controller refused to make it an active bridge on ZeroTier network ${hexPad(nwid, 16)} (HTTP ${r.status})`);
       return true;
     },
   };

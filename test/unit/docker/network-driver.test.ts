@@ -96,6 +96,7 @@ test('CreateNetwork refusals are one sentence, and a network the plugin joined i
     ['ztkube.ifprefix', 'Eth-', /^-o ztkube\.ifprefix must be 1-8 lower-case letters or digits/],
     ['com.docker.network.driver.mtu', '1279', /^-o com\.docker\.network\.driver\.mtu must be a number from 1280 to 10000, got "1279"$/],
     ['ztkube.bogus', 'x', /^-o ztkube\.bogus is not an option of the ztkube network driver/],
+    ['com.docker.network.driver.mtu', '9000', /^-o com\.docker\.network\.driver\.mtu=9000 is above the MTU of ZeroTier network 8056c2e21c000001 \(2800\)$/],
   ] as const) {
     await rejects(rig().d.createNetwork(createBody({ 'ztkube.network': '8056c2e21c000001', [k]: v })), 'docker_bad_request', msg);
   }
@@ -218,4 +219,16 @@ test('a range given without --subnet: after CreateNetwork containers get the Zer
   await d.createNetwork({ NetworkID: NID, Options: { 'com.docker.network.generic': { 'ztkube.network': '8056c2e21c000001' } }, IPv4Data: [{ Gateway: gw, Pool: '0.0.0.0/0' }] });
   assert.deepEqual(ipam.requestAddress({ PoolID: id, Address: '', Options: null }), { Address: '10.147.17.130/24', Data: {} }, 'the most specific route holding the range');
   assert.equal(store.load().pools[id as string].addressBits, 24, 'saved');
+});
+
+test('deleting the bridge-mode network while a sixplane one stays: the bridge goes, the ZeroTier network stays joined', async () => {
+  const r = rig();
+  await r.d.createNetwork(createBody({ 'ztkube.network': '8056c2e21c000001' }));
+  await r.d.createNetwork(createBody({ 'ztkube.network': '8056c2e21c000001', 'ztkube.mode': 'sixplane' }, 'b'.repeat(64)));
+  await r.d.deleteNetwork({ NetworkID: NID });
+  assert.ok(r.links.calls.includes(`rmbridge ${bridgeName(NWID)}`));
+  assert.equal(r.zt.addressDevices.get(NWID), null);
+  assert.ok(r.zt.isJoined(NWID));
+  await r.d.deleteNetwork({ NetworkID: 'b'.repeat(64) });
+  assert.ok(!r.zt.isJoined(NWID));
 });
