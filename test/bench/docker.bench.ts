@@ -87,6 +87,9 @@ export async function run(): Promise<void> {
     const hostB = L.memberAddress(b, 4)!;
     const hosts = await tcpGbps(['ip', 'netns', 'exec', b.ns], ['ip', 'netns', 'exec', a.ns], hostB);
     console.log(`bench docker TCP container a → container b (iperf3 ${TCP_SECONDS} s, median of ${TCP_RUNS}): ${containers.toFixed(2)} Gbit/s; host a → host b, same overlay: ${hosts.toFixed(2)} Gbit/s`);
+  } catch (e) {
+    L?.dumpLogs();
+    throw e;
   } finally {
     await L?.teardown();
   }

@@ -5,7 +5,7 @@
 // rather than `ip netns exec`, which remounts /sys and with it the cgroup hierarchy dockerd
 // needs. stop() removes containers and networks, then ends dockerd by PID.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from './netns.js';
 
@@ -33,10 +33,13 @@ export async function startDockerd(ns: string, dir: string): Promise<Dockerd> {
     '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '-H', `unix://${sock}`,
     '--pidfile', join(dir, 'docker.pid'), '--config-file', config,
   ];
-  const child: ChildProcess = spawn('nsenter', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  child.stdout!.on('data', (d) => (log += d));
-  child.stderr!.on('data', (d) => (log += d));
+  // Its log goes to a file, not a pipe: dockerd logs a lot, and a pipe nobody drains while
+  // the test waits in spawnSync (docker CLI calls) would fill up and stall dockerd.
+  const logPath = join(dir, 'dockerd.log');
+  const logFd = openSync(logPath, 'a');
+  const child: ChildProcess = spawn('nsenter', args, { stdio: ['ignore', logFd, logFd] });
+  closeSync(logFd);
+  const log = (): string => (existsSync(logPath) ? readFileSync(logPath, 'utf8') : '');
   const docker = (a: string[], input?: Buffer, timeoutMs = 120_000): { code: number | null; out: string; err: string } => {
     const r = spawnSync('docker', ['-H', `unix://${sock}`, ...a], { input, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 << 20 });
     return { code: r.status, out: r.stdout ?? '', err: `${r.stderr ?? ''}${r.error ? r.error.message : ''}` };
@@ -57,10 +60,11 @@ export async function startDockerd(ns: string, dir: string): Promise<Dockerd> {
   try {
     await waitFor('dockerd answering', () => child.exitCode === null && docker(['version', '--format', '{{.Server.Version}}'], undefined, 10_000).code === 0, 30_000, 200);
   } catch (e) {
+    const text = log();
     await stop();
-    throw new Error(`${(e as Error).message}\n--- dockerd ---\n${log.slice(-3000)}`);
+    throw new Error(`${(e as Error).message}\n--- dockerd ---\n${text.slice(-3000)}`);
   }
-  return { docker, log: () => log, stop };
+  return { docker, log, stop };
 }
 
 /**
