@@ -8,7 +8,7 @@ import type { VirtualNetworkConfig } from '../node/virtual-network.js';
 import { firstOctetForNetwork, formatMac, parseMac } from '../protocol/member-mac.js';
 import { addressToString } from '../protocol/address.js';
 import { sixPlaneIp, SIXPLANE_PREFIX_BITS } from '../protocol/zt-ipv6.js';
-import { parsePrefix, prefixToString, isDefaultRoute, networkOf, samePrefix, type IpPrefix } from '../net/ip/prefix.js';
+import { parsePrefix, prefixToString, isDefaultRoute, networkOf, type IpPrefix } from '../net/ip/prefix.js';
 import { hexPad } from '../util/hex.js';
 import { bigintToIp, ipText, ipToBigint, prefixInside } from './ip-arith.js';
 import { MTU_OPTION, parseNetworkOptions } from './network-options.js';
@@ -16,12 +16,11 @@ import { badRequest, PluginError } from './plugin-error.js';
 import type { DockerPluginState, EndpointRecord, NetworkRecord, PluginStateStore } from './plugin-state.js';
 import type { ContainerLinks, ZeroTierPort } from './ports.js';
 import { asBody, optionalObject, optionalString, requireString, type Body } from './request-fields.js';
+import { joinRoutes } from './join-routes.js';
 
 /** How long CreateNetwork waits for the controller's answer (dockerd's own call timeout is longer). */
 export const CONFIG_WAIT_MS = 20_000;
 const POLL_MS = 200;
-/** The host end of every sixplane veth; the containers' next hop. */
-export const SIXPLANE_HOST_LINK_LOCAL = 'fe80::1';
 
 export interface NetworkDriverOptions {
   store: PluginStateStore;
@@ -32,12 +31,6 @@ export interface NetworkDriverOptions {
   /** Random bytes for container MACs. */
   random(n: number): Uint8Array;
   configWaitMs?: number;
-}
-
-interface StaticRoute {
-  Destination: string;
-  RouteType: 0 | 1;
-  NextHop?: string;
 }
 
 export class NetworkDriver {
@@ -334,38 +327,4 @@ function ipamData(method: string, v: unknown): Ipv4Data[] {
     if (!subnet) throw badRequest(`${method}: IPv4Data[${i}] needs a Gateway or Pool in CIDR form`);
     return { subnet: networkOf(subnet), gateway: gateway ? ipText(gateway.family, gateway.ip) : '', isUnchecked: pool !== null && isDefaultRoute(pool) };
   }).filter((x) => !isDefaultRoute(x.subnet));
-}
-
-/**
- * Join's Gateway and StaticRoutes from the ZeroTier network's managed routes: bridge mode
- * puts the container on the LAN (routes onto it are connected, others via their gateway; a
- * default route becomes the Gateway); sixplane routes everything IPv6 through the host.
- */
-export function joinRoutes(n: NetworkRecord, ep: EndpointRecord, config: VirtualNetworkConfig): Body {
-  const routes: StaticRoute[] = [];
-  const out: Body = {};
-  const own = [ep.address, ep.addressIPv6].map((a) => parsePrefix(a)).filter((p): p is IpPrefix => p !== null).map(networkOf);
-  if (n.mode === 'bridge') {
-    for (const r of config.routes) {
-      const family = r.target.family;
-      if (!own.some((p) => p.family === family)) continue; // the container has no address of that family
-      const via = r.via ? ipText(family, r.via) : null;
-      if (isDefaultRoute(r.target)) {
-        if (via) out[family === 4 ? 'Gateway' : 'GatewayIPv6'] = via;
-        continue;
-      }
-      if (own.some((p) => samePrefix(p, networkOf(r.target)))) continue; // the interface's own subnet
-      routes.push(via ? { Destination: prefixToString(networkOf(r.target)), RouteType: 0, NextHop: via } : { Destination: prefixToString(networkOf(r.target)), RouteType: 1 });
-    }
-  } else if (ep.addressIPv6 !== '') {
-    const plane: IpPrefix = { family: 6, ip: sixPlaneIp(config.nwid, 0), bits: SIXPLANE_PREFIX_BITS };
-    routes.push({ Destination: prefixToString(networkOf(plane)), RouteType: 0, NextHop: SIXPLANE_HOST_LINK_LOCAL });
-    for (const r of config.routes) {
-      if (r.target.family !== 6) continue;
-      if (isDefaultRoute(r.target)) out.GatewayIPv6 = SIXPLANE_HOST_LINK_LOCAL;
-      else routes.push({ Destination: prefixToString(networkOf(r.target)), RouteType: 0, NextHop: SIXPLANE_HOST_LINK_LOCAL });
-    }
-  }
-  out.StaticRoutes = routes.filter((r, i) => routes.findIndex((x) => x.Destination === r.Destination) === i);
-  return out;
 }
