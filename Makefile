@@ -73,6 +73,13 @@ check-native: build sysdeps
 	ZTKUBE_SAFETY=test ZTKUBE_VALGRIND=1 node --test dist/test/netns/tap-addon.test.js
 	ZTKUBE_SAFETY=test node --test dist/test/native/addons-valgrind.test.js
 
+# The managed (v2) Docker plugin, without a registry (issue #10): build/docker-plugin holds its
+# config.json and a rootfs of this host's node, iproute2 and the built tree. Then
+# `docker plugin create ztkube build/docker-plugin && docker plugin enable ztkube`.
+.PHONY: docker-plugin
+docker-plugin: build
+	node scripts/docker-plugin-rootfs.mjs build/docker-plugin
+
 demo: build sysdeps
 	bin/ztkube demo
 
