@@ -23,15 +23,19 @@ export interface PluginRouterOptions {
   ipam: IpamDriver;
   /** A handler failed with something that is not a PluginError: a bug, logged with its stack. */
   onBug(method: string, e: unknown): void;
+  /** Every answered call: the sentence dockerd was given when it was refused. */
+  onCall?(method: string, refusal: string | null): void;
 }
 
 export class PluginRouter {
   private readonly handlers = new Map<string, Handler>();
   private readonly onBug: (method: string, e: unknown) => void;
+  private readonly onCall: (method: string, refusal: string | null) => void;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(o: PluginRouterOptions) {
     this.onBug = o.onBug;
+    this.onCall = o.onCall ?? ((): void => undefined);
     const n = o.network;
     const i = o.ipam;
     const nothing = (): Body => ({});
@@ -79,12 +83,20 @@ export class PluginRouter {
         return { status: 200, body: { [errField]: `${method}: the request body is not JSON` } };
       }
     }
+    let refusal: string;
     try {
-      return { status: 200, body: await h(parsed) };
+      const body = await h(parsed);
+      this.onCall(method, null);
+      return { status: 200, body };
     } catch (e) {
-      if (e instanceof ZtkubeError) return { status: 200, body: { [errField]: e.message } };
-      this.onBug(method, e);
-      return { status: 200, body: { [errField]: `ztkube failed on ${method}: ${(e as Error).message ?? String(e)}` } };
+      if (e instanceof ZtkubeError) {
+        refusal = e.message;
+      } else {
+        this.onBug(method, e);
+        refusal = `ztkube failed on ${method}: ${(e as Error).message ?? String(e)}`;
+      }
     }
+    this.onCall(method, refusal);
+    return { status: 200, body: { [errField]: refusal } };
   }
 }

@@ -57,6 +57,10 @@ export class DockerPluginHost {
       network: this.driver,
       ipam: new IpamDriver(store, state),
       onBug: (method, e) => this.log.warn('docker plugin call failed', { method, error: (e as Error).stack ?? String(e) }),
+      onCall: (method, refusal) => {
+        if (refusal !== null) this.log.info('docker request refused', { method, error: refusal });
+        else if (this.log.isLevelEnabled('debug')) this.log.debug('docker request', { method });
+      },
     });
     this.server = new PluginServer(o.socketPath, router);
   }

@@ -22,7 +22,7 @@ import { FakeLinks, FakeZeroTier } from '../../helpers/docker-fakes.js';
 const dir = mkdtempSync(join(tmpdir(), `ztkube-plugin-${process.pid}-`));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function router(bugs: string[] = []): PluginRouter {
+function router(bugs: string[] = [], calls: string[] = []): PluginRouter {
   const store = new MemoryStateStore();
   const state = store.load();
   const zt = new FakeZeroTier();
@@ -31,7 +31,7 @@ function router(bugs: string[] = []): PluginRouter {
     throw new Error('engine exploded');
   };
   const network = new NetworkDriver({ store, state, zerotier: zt, links: new FakeLinks(), delay: async () => undefined, random: (n) => new Uint8Array(n) });
-  return new PluginRouter({ network, ipam: new IpamDriver(store, state), onBug: (m) => bugs.push(m) });
+  return new PluginRouter({ network, ipam: new IpamDriver(store, state), onBug: (m) => bugs.push(m), onCall: (m, refusal) => calls.push(`${m}${refusal === null ? '' : ` refused: ${refusal}`}`) });
 }
 
 function post(socketPath: string, path: string, body: string, method = 'POST'): Promise<{ status: number; type: string; json: unknown }> {
@@ -49,7 +49,8 @@ function post(socketPath: string, path: string, body: string, method = 'POST'): 
 test('over the socket: Activate, capabilities with an empty body, errors in Err / Error, 404, 405, one sentence for a bug', async () => {
   const sock = join(dir, 'a', 'ztkube.sock');
   const bugs: string[] = [];
-  const server = new PluginServer(sock, router(bugs));
+  const calls: string[] = [];
+  const server = new PluginServer(sock, router(bugs, calls));
   await server.start();
   try {
     const a = await post(sock, '/Plugin.Activate', '');
@@ -68,6 +69,7 @@ test('over the socket: Activate, capabilities with an empty body, errors in Err 
     const bug = await post(sock, '/NetworkDriver.CreateNetwork', JSON.stringify({ NetworkID: 'n', Options: { 'com.docker.network.generic': { 'ztkube.network': '8056c2e21c000001' } } }));
     assert.deepEqual(bug.json, { Err: 'ztkube failed on NetworkDriver.CreateNetwork: engine exploded' });
     assert.deepEqual(bugs, ['NetworkDriver.CreateNetwork']);
+    assert.deepEqual(calls.slice(0, 4), ['Plugin.Activate', 'NetworkDriver.GetCapabilities', 'IpamDriver.GetCapabilities', "IpamDriver.RequestPool refused: the ztkube IPAM driver needs this host's IPv4 range: --ipam-opt ztkube.range=CIDR (a slice of the ZeroTier network's subnet that no other host and no controller pool uses) or --subnet"]);
     // Idempotent deletes for things never made.
     for (const m of ['NetworkDriver.DeleteNetwork', 'NetworkDriver.DeleteEndpoint', 'NetworkDriver.Leave']) assert.deepEqual((await post(sock, `/${m}`, JSON.stringify({ NetworkID: 'n', EndpointID: 'e' }))).json, {});
     assert.deepEqual((await post(sock, '/IpamDriver.ReleasePool', JSON.stringify({ PoolID: 'gone' }))).json, {});
