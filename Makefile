@@ -47,16 +47,22 @@ typecheck: node_modules/.installed
 	npx tsc --noEmit -p .
 
 # Tools the namespace tests and the demo use (iproute2, ping, nft, iperf3, a DHCP server and
-# client), installed when missing and
-# we may (root with apt-get); tests that still lack them skip with a reason.
+# client, dockerd and a static busybox for the Docker plugin's image), installed when missing and
+# we may (root with apt-get); tests that still lack them skip with a reason. A policy-rc.d
+# (when there is none) keeps the packages from starting services: a system dockerd would
+# change the host's bridges and firewall, and the tests start their own.
 sysdeps:
 	@missing=""; command -v ip >/dev/null || missing="$$missing iproute2"; command -v ping >/dev/null || missing="$$missing iputils-ping"; \
 	command -v nft >/dev/null || missing="$$missing nftables"; \
 	command -v iperf3 >/dev/null || missing="$$missing iperf3"; command -v dnsmasq >/dev/null || missing="$$missing dnsmasq-base"; \
 	command -v dhclient >/dev/null || missing="$$missing isc-dhcp-client"; \
+	command -v dockerd >/dev/null || missing="$$missing docker.io"; command -v busybox >/dev/null || missing="$$missing busybox-static"; \
 	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "installing$$missing"; (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
-	    || echo "sysdeps: could not install$$missing; the tests that need them will skip"; fi
+	  echo "installing$$missing"; \
+	  nostart=""; if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; nostart=1; fi; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+	    || echo "sysdeps: could not install$$missing; the tests that need them will skip"; \
+	  if [ -n "$$nostart" ]; then rm -f /usr/sbin/policy-rc.d; fi; fi
 
 test: build sysdeps
 	ZTKUBE_SAFETY=test node --test --test-concurrency=2 $$(find dist/test -name '*.test.js' | sort)
@@ -71,6 +77,13 @@ check-native: build sysdeps
 	ZTKUBE_SAFETY=test node --test dist/test/unit/net/tap-addon-errno.test.js
 	ZTKUBE_SAFETY=test ZTKUBE_VALGRIND=1 node --test dist/test/netns/tap-addon.test.js
 	ZTKUBE_SAFETY=test node --test dist/test/native/addons-valgrind.test.js
+
+# The managed (v2) Docker plugin, without a registry (issue #10): build/docker-plugin holds its
+# config.json and a rootfs of this host's node, iproute2 and the built tree. Then
+# `docker plugin create ztkube build/docker-plugin && docker plugin enable ztkube`.
+.PHONY: docker-plugin
+docker-plugin: build
+	node scripts/docker-plugin-rootfs.mjs build/docker-plugin
 
 demo: build sysdeps
 	bin/ztkube demo

@@ -44,6 +44,7 @@ async function cli(): Promise<void> {
   const { memberCommand } = await import('../src/cli/controller-member.js');
   const { demoCommand } = await import('../src/cli/demo.js');
   const { tcpRelayCommand } = await import('../src/cli/tcp-relay.js');
+  const { dockerPluginCommand } = await import('../src/cli/docker-plugin.js');
   const { splitAttachedSwitches } = await import('../src/cli/attached-switches.js');
   let args = hideBin(process.argv);
   // Only where -D/-T/-H/-p mean what they mean to zerotier-cli (not for the daemon or idtool).
@@ -59,6 +60,7 @@ async function cli(): Promise<void> {
     .command(memberCommand)
     .command(demoCommand)
     .command(tcpRelayCommand)
+    .command(dockerPluginCommand)
     .demandCommand(1, 'name a command')
     .strict()
     .fail((msg, err) => {

@@ -10,6 +10,14 @@ import { createLogger, type LogFormat } from '../service/log.js';
 import { safetyFromEnv } from '../service/safety.js';
 import { IdentityError, LocalConfError, TapNotPermittedError, TunUnavailableError } from '../service/startup-errors.js';
 import type { CommandModule } from 'yargs';
+import { DEFAULT_PLUGIN_SOCKET } from '../docker/plugin-server.js';
+
+/** The plugin socket when --docker-plugin is on; the path must be absolute and end in .sock. */
+function dockerPluginSocket(isOn: unknown, path: unknown): string | undefined {
+  if (isOn !== true) return undefined;
+  if (typeof path !== 'string' || !path.startsWith('/') || !path.endsWith('.sock')) throw new ConfigError(`--docker-plugin-socket must be an absolute path ending in .sock, got ${JSON.stringify(path)}`);
+  return path;
+}
 
 /** zerotier-one's home on Linux (06 §2.1). */
 export const DEFAULT_HOME = '/var/lib/zerotier-one';
@@ -52,6 +60,8 @@ export interface DaemonArgs {
   forceTcpRelay?: boolean;
   /** false (--no-tap-offload): TAPs without IFF_VNET_HDR/TSO. */
   tapOffload?: boolean;
+  /** --docker-plugin: serve the Docker network and IPAM plugin on this socket. */
+  dockerPluginSocket?: string;
 }
 
 export function checkPort(flag: string, v: unknown): number {
@@ -109,6 +119,7 @@ export async function runDaemon(a: DaemonArgs, env: NodeJS.ProcessEnv = process.
     forceTcpRelay: a.forceTcpRelay,
     tcpFallbackRelay: a.tcpFallbackRelay,
     tapOffload: a.tapOffload !== false,
+    dockerPluginSocket: a.dockerPluginSocket,
   });
   await daemon.start();
   await new Promise<void>((resolve) => {
@@ -147,7 +158,9 @@ export const daemonCommand: CommandModule = {
       .option('allow-tcp-fallback-relay', { type: 'boolean', describe: '--no-allow-tcp-fallback-relay: never fall back to the TCP relay (default: local.conf settings.allowTcpFallbackRelay, else allowed)' })
       .option('force-tcp-relay', { type: 'boolean', describe: 'only use the TCP relay: no UDP sent or received (default: local.conf settings.forceTcpRelay, else off)' })
       .option('log-level', { type: 'string', default: 'info', choices: ['error', 'warn', 'info', 'debug'] })
-      .option('log-format', { type: 'string', choices: ['json', 'text'], describe: 'default: text on a terminal, json otherwise' }),
+      .option('log-format', { type: 'string', choices: ['json', 'text'], describe: 'default: text on a terminal, json otherwise' })
+      .option('docker-plugin', { type: 'boolean', default: false, describe: 'also serve the Docker network and IPAM plugin (docker network create -d ztkube)' })
+      .option('docker-plugin-socket', { type: 'string', default: DEFAULT_PLUGIN_SOCKET, describe: "the plugin's Unix socket (dockerd finds /run/docker/plugins/<name>.sock)" }),
   handler: async (argv) => {
     try {
       const flag = argv.home as string | string[] | undefined;
@@ -167,6 +180,7 @@ export const daemonCommand: CommandModule = {
         allowTcpFallbackRelay: argv['allow-tcp-fallback-relay'] as boolean | undefined,
         forceTcpRelay: argv['force-tcp-relay'] as boolean | undefined,
         tapOffload: argv['tap-offload'] as boolean,
+        dockerPluginSocket: dockerPluginSocket(argv['docker-plugin'], argv['docker-plugin-socket']),
       });
     } catch (e) {
       const code = startupExitCode(e);

@@ -50,6 +50,8 @@ import { reloadableOptions, resolveOptions, type ResolvedOptions } from './local
 import { LocalConfError } from './startup-errors.js';
 import { checkTapAccess } from './tap-preflight.js';
 import { PortInUseError } from '../util/errors.js';
+import { DockerPluginHost } from './docker-plugin-host.js';
+import { LinuxContainerLinks } from '../net/ip/linux-container-links.js';
 
 const BINDER_REFRESH_MS = 30_000;
 
@@ -99,6 +101,8 @@ export interface DaemonOptions {
   /** Overrides both (unit tests). */
   openTap?(o: TapOptions): Tap;
   hostNet?: HostNet;
+  /** Serve the Docker network and IPAM plugin on this Unix socket (issue #10). */
+  dockerPluginSocket?: string;
 }
 
 export class Daemon {
@@ -122,6 +126,7 @@ export class Daemon {
   private readonly events: NodeEventLog;
   private binder: UdpBinder | null = null;
   private api: LocalApiServer | null = null;
+  private docker: DockerPluginHost | null = null;
   private readonly networks: NetworkPort;
   /** The networks' TAPs, managed addresses and routes (06 §8). */
   readonly netPorts: NetworkPorts;
@@ -240,6 +245,8 @@ export class Daemon {
     try {
       await this.startLocked();
     } catch (e) {
+      await this.docker?.stop();
+      this.docker = null;
       await this.api?.stop();
       this.api = null;
       this.binder?.close();
@@ -301,6 +308,7 @@ export class Daemon {
     await api.start();
     writeFileAtomic(this.home.path(PORT_FILE), String(this.opts.port));
     writeFileAtomic(this.home.path(PID_FILE), String(process.pid));
+    if (this.opts.dockerPluginSocket) await this.startDockerPlugin(this.opts.dockerPluginSocket);
     this.log.info('started', { address: addressToString(identity.address), listeningOn: binder.bound().map((b) => inetAddressToString(b.local)), api: api.listening });
     this.every(BINDER_REFRESH_MS, () => {
       if (this.tcpFallback.isForced) return; // 1.14.1 stops refreshing the binder under forceTcpRelay
@@ -420,6 +428,21 @@ export class Daemon {
     });
   }
 
+  private async startDockerPlugin(socketPath: string): Promise<void> {
+    const docker = (this.docker = new DockerPluginHost({
+      home: this.home.dir,
+      socketPath,
+      engine: this.engine,
+      networks: this.networks,
+      tapName: (nwid) => this.netPorts.tapOf(nwid)?.name,
+      setAddressDevice: (nwid, dev) => this.netPorts.setAddressDevice(nwid, dev),
+      controller: (method, path, body) => this.controller?.api(method, path, body, this.engine.now()) ?? Promise.resolve({ status: 404 }),
+      links: new LinuxContainerLinks(),
+      log: this.opts.log.child({ component: 'docker' }),
+    }));
+    await docker.start();
+  }
+
   /** The embedded controller of `identity` over controller.d, loaded; the node is started with its port. */
   private async openController(identity: Identity): Promise<ControllerHost> {
     this.controller = await ControllerHost.open(this.controllerDir, identity, this.engine, this.opts.log.child({ component: 'controller' }));
@@ -433,6 +456,8 @@ export class Daemon {
     for (const t of this.intervals) clearInterval(t);
     const api = this.api;
     this.api = null;
+    await this.docker?.stop();
+    this.docker = null;
     await api?.stop();
     this.tcpFallback.stop();
     this.engine.stop(); // every network goes DOWN: its TAP closes

@@ -103,6 +103,10 @@ class Port {
   managedIps: IpPrefix[] = [];
   readonly routes = new Map<string, AppliedRoute>();
   groups: MulticastGroup[] = [];
+  /** A bridge with the TAP as a port that carries the managed addresses and routes instead (issue #10). */
+  upper: string | null = null;
+  /** The device the managed addresses and routes are to leave at the next sync. */
+  moveFrom: string | null = null;
   closed = false;
   wantIps = false;
   wantRoutes = false;
@@ -128,6 +132,11 @@ class Port {
     this.whitelist = conf.managedWhitelist.map((s) => parsePrefix(s));
     this.txSlotBytes = Math.ceil((tap.maxMtu + ETHERNET_HEADER_BYTES) / 8) * 8;
     this.txSlab = new Uint8Array(TAP_WRITE_BATCH * this.txSlotBytes);
+  }
+
+  /** Where the managed addresses and routes go (06 §8.6–8.7): the TAP, or the bridge above it. */
+  get addressDevice(): string {
+    return this.upper ?? this.tap.name;
   }
 
   policy(): ManagedPolicy {
@@ -211,6 +220,20 @@ export class NetworkPorts {
     return this.ports.get(nwid)?.tap.name ?? tapNameForNetwork(nwid);
   }
 
+  /**
+   * Moves the network's managed addresses and routes to `dev` (a bridge that has the TAP as a
+   * port, whose frames would otherwise never reach an address on the TAP), or back to the
+   * TAP with null. No-op for a network without a port or when nothing changes.
+   */
+  setAddressDevice(nwid: bigint, dev: string | null): void {
+    const p = this.ports.get(nwid);
+    if (!p || p.upper === dev) return;
+    p.moveFrom ??= p.addressDevice;
+    p.upper = dev;
+    this.log.info('managed addresses moved', { nwid: p.id, device: p.addressDevice });
+    this.requestSync(p, true, true);
+  }
+
   /** The TAP itself (tests, diagnostics). */
   tapOf(nwid: bigint): Tap | undefined {
     return this.ports.get(nwid)?.tap;
@@ -284,7 +307,7 @@ export class NetworkPorts {
     for (const p of this.ports.values()) {
       let now: MulticastGroup[];
       try {
-        now = scanGroups(this.opts.host.multicastMacs(p.tap.name), this.opts.host.addresses(p.tap.name));
+        now = scanGroups(this.opts.host.multicastMacs(p.addressDevice), this.opts.host.addresses(p.addressDevice));
       } catch (e) {
         if (this.limiter.allow(`scan:${p.id}`, this.opts.nowMs())) this.log.warn('multicast scan failed', { nwid: p.id, device: p.tap.name, error: (e as Error).message });
         continue;
@@ -429,6 +452,7 @@ export class NetworkPorts {
           const doIps = p.wantIps;
           const doRoutes = p.wantRoutes;
           p.wantIps = p.wantRoutes = false;
+          if (p.moveFrom !== null) await this.leaveDevice(p);
           if (doIps) await this.syncIps(p);
           if (doRoutes && !p.closed) await this.syncRoutes(p);
         }
@@ -440,10 +464,23 @@ export class NetworkPorts {
     })();
   }
 
+  /** The managed addresses and routes leave the device they were on (when it still exists). */
+  private async leaveDevice(p: Port): Promise<void> {
+    const from = p.moveFrom!;
+    p.moveFrom = null;
+    const ips = p.managedIps;
+    const routes = [...p.routes.values()].flatMap((r) => r.kernel);
+    p.managedIps = [];
+    p.routes.clear();
+    if (from === p.addressDevice || !this.opts.host.interfaceExists(from)) return;
+    for (const k of routes) await this.opts.host.removeRoute(from, k).catch((e: Error) => this.log.warn('unable to remove managed route', { nwid: p.id, device: from, error: e.message }));
+    for (const a of ips) await this.opts.host.removeAddress(from, a).catch((e: Error) => this.log.warn('unable to remove ip address', { nwid: p.id, device: from, error: e.message }));
+  }
+
   /** 06 §8.6. */
   private async syncIps(p: Port): Promise<void> {
     const host = this.opts.host;
-    const dev = p.tap.name;
+    const dev = p.addressDevice;
     const wanted = wantedAddresses(p.policy(), p.config.assignedAddresses);
     const ops = planAddresses(p.managedIps, wanted, host.addresses(dev));
     for (const op of ops) {
@@ -462,7 +499,7 @@ export class NetworkPorts {
   /** 06 §8.7. */
   private async syncRoutes(p: Port): Promise<void> {
     const host = this.opts.host;
-    const dev = p.tap.name;
+    const dev = p.addressDevice;
     const plan = planRoutes({
       policy: p.policy(),
       routes: p.config.routes,
@@ -504,7 +541,7 @@ export class NetworkPorts {
 
   private async kernelRoute(p: Port, op: 'add' | 'remove', k: KernelRoute): Promise<void> {
     if (p.closed) return; // the device is gone, and with it every route through it
-    const dev = p.tap.name;
+    const dev = p.addressDevice;
     const fields = { nwid: p.id, device: dev, target: prefixToString(k.target), via: viaString(k.target, k.via) };
     try {
       if (op === 'add') await this.opts.host.addRoute(dev, k);

@@ -343,3 +343,34 @@ test('a TAP whose reads fail (the device was deleted) turns the network PORT_ERR
   assert.deepEqual(node.portErrors, ['15b70a629d1379c5=-999']);
   assert.deepEqual(errors(r.cap), ['TAP read failed; the network has no working port: TAP zto4vbsg2y: read failed: read EBADFD; reading stopped']);
 });
+
+test('setAddressDevice moves the managed addresses and routes to a bridge above the TAP and back; a bridge already deleted is skipped', async () => {
+  const r = rig();
+  r.ports.networkChanged(NWID, 'up', config({ assignedAddresses: [P('10.147.17.158/24')], routes: [route('172.27.0.0/16', '10.147.17.1')] }));
+  await r.ports.idle();
+  r.host.device('ztbr0'); // the Docker plugin's bridge (issue #10)
+  r.host.log.length = 0;
+  r.ports.setAddressDevice(NWID, 'ztbr0');
+  await r.ports.idle();
+  assert.deepEqual(r.host.addressTexts('zto4vbsg2y'), []);
+  assert.deepEqual(r.host.routeTexts('zto4vbsg2y'), []);
+  assert.deepEqual(r.host.addressTexts('ztbr0'), ['10.147.17.158/24']);
+  assert.deepEqual(r.host.routeTexts('ztbr0'), ['172.27.0.0/16 via 10.147.17.1']);
+  assert.deepEqual(r.host.log, [
+    'route del zto4vbsg2y 172.27.0.0/16 via 10.147.17.1',
+    'addr del zto4vbsg2y 10.147.17.158/24',
+    'addr add ztbr0 10.147.17.158/24',
+    'route add ztbr0 172.27.0.0/16 via 10.147.17.1',
+  ]);
+  // Later updates go to the bridge.
+  r.ports.networkChanged(NWID, 'config_update', config({ assignedAddresses: [P('10.147.17.159/24')], routes: [] }));
+  await r.ports.idle();
+  assert.deepEqual(r.host.addressTexts('ztbr0'), ['10.147.17.159/24']);
+  r.ports.setAddressDevice(NWID, 'ztbr0'); // unchanged: nothing to do
+  r.host.removeDevice('ztbr0'); // the bridge deleted, its addresses with it
+  r.host.log.length = 0;
+  r.ports.setAddressDevice(NWID, null);
+  await r.ports.idle();
+  assert.deepEqual(r.host.log, ['addr add zto4vbsg2y 10.147.17.159/24']);
+  assert.deepEqual(errors(r.cap), []);
+});
