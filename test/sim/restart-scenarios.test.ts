@@ -153,6 +153,9 @@ test('a member restarted after the controller restart: frames pass at once, its 
   const during = await exchange(w, 'm1', 'm2', 5_000);
   assert.ok(during.unicastMs !== null && during.arpMs !== null, `the members do not need the controller ${JSON.stringify(during)}`);
 
+  // A root has nobody to WHOIS: m1's packets to it (its LIKEs among them) are dropped until
+  // m1's next full HELLO, minutes away for an upstream (16 heartbeat periods).
+  assert.equal(w.zt.node('ctl').getPeer(m1Address), undefined, 'the restarted root does not know m1');
   stopAndRestartMember(w, 'm2');
   const restartedAt = w.zt.net.now;
   await w.run(500);
