@@ -11,7 +11,8 @@
 // each time it is back on the network with the same device address and its own settings
 // (networks.d/<nwid>.local.conf), and a ping over the network answers again within seconds. ctl is killed with SIGKILL and
 // restarted: the network and its members (controller.d) are still there and the members stay
-// on it (a member restarted after that is slow to be reached: a todo, see the last test). m1's local.conf admits management from the lab's LAN: ctl reaches m1's API, and m2's
+// on it; m2 restarted after that takes m1's frames within seconds, and answers once its ARP
+// requests find m1 (see the last test). m1's local.conf admits management from the lab's LAN: ctl reaches m1's API, and m2's
 // only after POST /config/settings allows it there too (applied by the 10 s reload).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -232,17 +233,50 @@ test('the controller killed with SIGKILL and restarted keeps its network and mem
   }
 });
 
-// A member restarted after the controller's own restart (controller killed, peers lost) comes
-// back on the network, but the first frames from the other member are dropped as not_member
-// at the restarted one for 1.5 s to over 90 s (measured, also on main before this work): a
-// node-core matter in the credential exchange, reported with issue #9. Kept as a todo so the
-// run shows it without failing the suite.
-test('a member restarted after the controller restart is pingable within seconds', { skip, todo: 'issue #9: slow credential exchange after a controller restart' }, async () => {
-  procs.m2.kill('SIGTERM');
-  assert.equal((await stopped(procs.m2)).code, 0);
-  assert.ok(existsSync(join(home(m2), 'peers.d', `${address(m1)}.peer`)), 'm2 saved m1 in its peer cache');
-  start(m2);
-  await waitFor("m2's API", () => api(m2, 'GET', '/status').status === 200, 20_000);
-  console.error(`m2 restarted against the restarted controller: pingable after ${await pingable(m1, IP.m2, 'm1 → m2 after both restarts')} ms`);
-  assert.equal(api(m2, 'GET', `/network/${nwid}`).json.status, 'OK');
+/** Echo requests m2's kernel has taken in (Icmp InEchos of its namespace). */
+function echoesIn(h: LabHost): number {
+  const lines = lab!.exec(h, 'cat', ['/proc/net/snmp']).split('\n').filter((l) => l.startsWith('Icmp:'));
+  const [names, values] = lines.map((l) => l.split(/\s+/));
+  return Number(values[names.indexOf('InEchos')]);
+}
+
+/**
+ * ZT_MULTICAST_ANNOUNCE_PERIOD (60 s) plus a ping check and the ARP retries: the longest m2's
+ * ARP requests can go unanswered here, in 1.14.1 as in ztkube (test/interop/restart-resume).
+ */
+const ANNOUNCE_BOUND_MS = 75_000;
+
+// A member restarted after the controller's own restart (controller killed: it forgot every
+// MULTICAST_LIKE, and as the root it can WHOIS nobody, so it learns m1 only from m1's next
+// full HELLO, minutes away). m1's echo requests pass m2's gate within seconds (ERROR(NEED_
+// MEMBERSHIP_CERTIFICATE) → NETWORK_CREDENTIALS, the refused frame retried), but m2's answer
+// waits for its ARP request to reach m1: m2 learns that m1 is in the ARP group only from m1's
+// next LIKEs to it, due a minute after m1's last ones (before the restart), unless m1's kernel
+// probes m2 by unicast first. ZeroTier One 1.14.1 does the same (test/sim/restart-scenarios,
+// test/interop/restart-resume), so the bound is the announce period, not a few seconds.
+test('a member restarted after the controller restart takes frames within seconds and answers within an announce period', { skip }, async () => {
+  try {
+    procs.m2.kill('SIGTERM');
+    assert.equal((await stopped(procs.m2)).code, 0);
+    assert.ok(existsSync(join(home(m2), 'peers.d', `${address(m1)}.peer`)), 'm2 saved m1 in its peer cache');
+    start(m2);
+    await waitFor("m2's API", () => api(m2, 'GET', '/status').status === 200, 20_000);
+    const t0 = Date.now();
+    const echoes = echoesIn(m2);
+    await waitFor("m1's echo requests taken in by m2", () => {
+      try {
+        lab!.exec(m1, 'ping', ['-c', '1', '-W', '1', IP.m2]);
+      } catch {
+        // Unanswered so far (m2's ARP request has not found m1): what counts here is m2's side.
+      }
+      return echoesIn(m2) > echoes;
+    }, RESUME_DEADLINE_MS, 100);
+    const gateMs = Date.now() - t0;
+    const ms = await pingable(m1, IP.m2, 'm1 → m2 after both restarts', ANNOUNCE_BOUND_MS);
+    console.error(`m2 restarted against the restarted controller: m1's frames in after ${gateMs} ms, pingable after ${Date.now() - t0} ms (${ms} ms more)`);
+    assert.equal(api(m2, 'GET', `/network/${nwid}`).json.status, 'OK');
+  } catch (e) {
+    dumpLogs();
+    throw e;
+  }
 });
