@@ -163,7 +163,12 @@ export class Daemon {
       relay: parseRelay(this.opts.tcpFallbackRelay),
       clock: this.clock,
       log: opts.log.child({ component: 'tcp-fallback' }),
-      sendUdp: (socket, to, data, ttl) => this.binder?.send(socket, to, data, ttl) ?? false,
+      sendUdp: (socket, to, data, ttl) => {
+        const bytes = data.length; // read before the binder owns the buffer
+        const isSent = this.binder?.send(socket, to, data, ttl) ?? false;
+        if (isSent) this.udpBytes.bytesOutTotal += bytes;
+        return isSent;
+      },
       // 1.14.1 hands tunnelled packets to the core with local socket -1.
       onTunnelPacket: (from, packet) => this.engine.onDatagram(ALL_SOCKETS, from, packet),
       isDestinationAllowed: opts.safety?.isDestinationAllowed,
@@ -171,12 +176,7 @@ export class Daemon {
     this.engine = new Engine({
       clock: this.clock,
       transport: {
-        send: (socket, to, data, ttl) => {
-          const bytes = data.length; // read before the binder owns the buffer
-          const isSent = this.tcpFallback.send(socket, to, data, ttl);
-          if (isSent) this.udpBytes.bytesOutTotal += bytes;
-          return isSent;
-        },
+        send: (socket, to, data, ttl) => this.tcpFallback.send(socket, to, data, ttl),
         localAddresses: () => this.binder?.bound().map((b) => b.local) ?? [],
       },
       putState: (kind, id, data) => {
@@ -230,6 +230,7 @@ export class Daemon {
       peers: node.peerInfo(nowMs),
       networks: node.networks().map((c) => ({ nwid: c.nwid, status: c.status, multicastGroups: c.multicastSubscriptions.length, traffic: this.netPorts.trafficOf(c.nwid) })),
       udp: this.udpBytes,
+      tcp: this.tcpFallback.bytes,
       controller: this.controller?.metricsSnapshot(),
     };
   }

@@ -32,6 +32,8 @@ export interface TcpFallbackOptions {
 }
 
 export class TcpFallback {
+  /** ZeroTier packet bytes through the tunnels, both ways (zt_data protocol="tcp"); kept across tunnels. */
+  readonly bytes = { bytesInTotal: 0, bytesOutTotal: 0 };
   private readonly opts: TcpFallbackOptions;
   private readonly policy: TcpFallbackPolicy;
   private readonly log: winston.Logger;
@@ -89,7 +91,10 @@ export class TcpFallback {
   send(socket: SocketId, to: InetAddress, data: Uint8Array, ttl?: number): boolean {
     const d = this.policy.decideSend(this.opts.clock.now(), to, data.length, this.tunnel !== null);
     let isTunnelled = false;
-    if (d & SEND_TUNNEL) isTunnelled = this.tunnel?.send(to, data) ?? false;
+    if (d & SEND_TUNNEL) {
+      isTunnelled = this.tunnel?.send(to, data) ?? false;
+      if (isTunnelled) this.bytes.bytesOutTotal += data.length; // the tunnel copied it; UDP may own it next
+    }
     else if (d & CONNECT_TUNNEL) this.connect();
     if (d & SEND_UDP) return this.opts.sendUdp(socket, to, data, ttl);
     return isTunnelled;
@@ -131,7 +136,10 @@ export class TcpFallback {
     this.log.debug('tcp relay connecting', { relay: inetAddressToString(relay) });
     const open = this.opts.openTunnel ?? ((r, h) => new TcpRelayTunnel({ relay: r, ...h }));
     this.connecting = open(relay, {
-      onPacket: (from, packet) => this.opts.onTunnelPacket(from, packet),
+      onPacket: (from, packet) => {
+        this.bytes.bytesInTotal += packet.length;
+        this.opts.onTunnelPacket(from, packet);
+      },
       onOpen: (t) => this.onOpen(t),
       onClose: (t, reason, error) => this.onClose(t, reason, error),
     });

@@ -38,6 +38,8 @@ export interface MetricsInput {
   networks: readonly NetworkMetricsInput[];
   /** UDP payload bytes through the binder. */
   udp: { bytesInTotal: number; bytesOutTotal: number };
+  /** Through the TCP relay tunnel (06 §9); absent: no TCP fallback. */
+  tcp?: { bytesInTotal: number; bytesOutTotal: number };
   latency: LatencyHistograms;
   controller?: ControllerMetricsInput;
 }
@@ -123,6 +125,12 @@ function ztFamilies(m: MetricsInput): MetricFamily[] {
     family('zt_data', 'counter', 'number of bytes ZeroTier has transmitted or received', [
       { labels: { direction: 'rx', protocol: 'udp' }, value: m.udp.bytesInTotal },
       { labels: { direction: 'tx', protocol: 'udp' }, value: m.udp.bytesOutTotal },
+      ...(m.tcp
+        ? [
+            { labels: { direction: 'rx', protocol: 'tcp' }, value: m.tcp.bytesInTotal },
+            { labels: { direction: 'tx', protocol: 'tcp' }, value: m.tcp.bytesOutTotal },
+          ]
+        : []),
     ]),
     family('zt_num_networks', 'gauge', 'number of networks this instance is joined to', [{ value: m.networks.length }]),
     family(

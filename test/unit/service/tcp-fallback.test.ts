@@ -87,6 +87,7 @@ test('blocked UDP: after 60 s a second send connects, the open tunnel carries pa
   s.fb.send(1, ROOT, P);
   assert.deepEqual(s.tunnels[0].sent, ['192.88.99.1:64']);
   assert.equal(s.udp.length, 4, 'every packet also went over UDP');
+  assert.deepEqual(s.fb.bytes, { bytesInTotal: 0, bytesOutTotal: 64 }, 'only the tunnelled packet counts as TCP bytes');
   assert.ok(s.cap.lines.some((l) => l.level === 'warn' && String(l.message).startsWith('tcp relay tunnel open')));
 });
 

@@ -41,6 +41,7 @@ function input(): MetricsInput {
       { nwid: 0x8056c2e21c000002n, status: 'ACCESS_DENIED', multicastGroups: 0 },
     ],
     udp: { bytesInTotal: 1000, bytesOutTotal: 2000 },
+    tcp: { bytesInTotal: 30, bytesOutTotal: 40 },
     latency,
     controller: {
       records: { networks: 2, members: 5, authorizedMembers: 3, networkChangesTotal: 1, memberChangesTotal: 2, memberAuthsTotal: 3, memberDeauthsTotal: 0 },
@@ -60,6 +61,8 @@ test('1.14.1 families with their labels and the counts behind them', () => {
     'zt_packet{direction="rx",packet_type="qos"} 0',
     'zt_packet_error{direction="rx",error_type="network_access_denied"} 1',
     'zt_data{direction="tx",protocol="udp"} 2000',
+    'zt_data{direction="rx",protocol="tcp"} 30',
+    'zt_data{direction="tx",protocol="tcp"} 40',
     'zt_num_networks 2',
     'zt_network_multicast_groups_subscribed{network_id="8056c2e21c000001"} 3',
     'zt_network_packets{accepted="yes",direction="rx",network_id="8056c2e21c000001"} 5',
