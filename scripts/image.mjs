@@ -7,13 +7,16 @@
 // everything under a temp dir), builds there, `docker save`s the image to
 // build/ztkube-image.tar (`docker load -i` it anywhere) and removes the dockerd and namespace.
 // Usage: node scripts/image.mjs [TAG]   (default ztkube:local)
+//        node scripts/image.mjs --context-only   (stages build/image/context and stops: for a
+//        build on the official Node image, `docker build --build-arg BASE=node:20-bookworm-slim`)
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { APP_DIR, copyApp, makeBaseRootfs, repo } from './rootfs-recipe.mjs';
 
-const tag = process.argv[2] || 'ztkube:local';
+const contextOnly = process.argv[2] === '--context-only';
+const tag = (!contextOnly && process.argv[2]) || 'ztkube:local';
 const work = join(repo, 'build', 'image');
 
 /** Stages the context and the base rootfs; returns their paths. */
@@ -53,6 +56,10 @@ export function dockerCli(host) {
 }
 
 async function main() {
+  if (contextOnly) {
+    console.log(`staged ${stage().context}`);
+    return;
+  }
   if (process.env.DOCKER_HOST) {
     buildImage(dockerCli(process.env.DOCKER_HOST));
     console.log(`built ${tag} on ${process.env.DOCKER_HOST}`);

@@ -161,6 +161,7 @@ export class IpamDriver {
   private pendingAddress(p: PoolRecord, isGateway: boolean, wanted: string): Body {
     if (!isGateway) throw new PluginError('docker_not_found', `the ztkube address pool ${p.id} has no range yet: its Docker network was not created`);
     if (wanted !== '') throw badRequest('--gateway needs --subnet (or --ipam-opt ztkube.range) with the ztkube IPAM driver');
+    if (p.gateway !== null) return { Address: `${p.gateway}/${PLACEHOLDER_BITS}`, Data: {} }; // asked again
     const used = new Set(Object.values(this.state.pools).map((x) => x.gateway));
     let v = 1n;
     while (used.has(ipText(4, bigintToIp(v, 4)))) v++;

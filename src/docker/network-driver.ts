@@ -17,6 +17,7 @@ import type { DockerPluginState, EndpointRecord, NetworkRecord, PluginStateStore
 import type { ContainerLinks, ZeroTierPort } from './ports.js';
 import { asBody, optionalObject, optionalString, requireString, type Body } from './request-fields.js';
 import { joinRoutes } from './join-routes.js';
+import { PENDING_POOL_PREFIX } from './ipam-driver.js';
 
 /** How long CreateNetwork waits for the controller's answer (dockerd's own call timeout is longer). */
 export const CONFIG_WAIT_MS = 20_000;
@@ -61,11 +62,11 @@ export class NetworkDriver {
     if (!zt.isJoined(opts.nwid)) zt.join(opts.nwid);
     try {
       let config = await this.waitForConfig(opts.nwid);
-      const pending = v4.map((d) => this.pendingPool(d.gateway)).filter((p) => p !== undefined);
-      for (const p of pending) await this.bindHostRange(p, opts.nwid, nwid, config);
+      const pending = v4.map((d) => this.autoPool(d.gateway)).filter((p) => p !== undefined);
+      for (const p of pending) if (p.range === '') await this.bindHostRange(p, opts.nwid, nwid, config);
       if (opts.mode === 'bridge') {
         for (const d of v4) {
-          if (pending.some((p) => p.gateway === d.gateway)) continue; // bound to its LAN just now
+          if (pending.some((p) => p.gateway === d.gateway)) continue; // bound to its LAN by bindHostRange
           const lan = this.lanRouteOf(config, d.subnet, nwid);
           if (d.isUnchecked) this.widenAddresses(d.gateway, lan.bits);
         }
@@ -248,10 +249,10 @@ export class NetworkDriver {
     throw badRequest(`the IPv${pool.family} range ${prefixToString(pool)} is outside the routes of ZeroTier network ${id} (${shown}); choose a range inside one`);
   }
 
-  /** The IPAM pool still waiting for its range whose placeholder gateway dockerd reports, if any. */
-  private pendingPool(gateway: string): PoolRecord | undefined {
+  /** The IPAM pool made without a range whose placeholder gateway dockerd reports, if any. */
+  private autoPool(gateway: string): PoolRecord | undefined {
     if (gateway === '') return undefined;
-    return Object.values(this.state.pools).find((p) => p.range === '' && p.gateway === gateway);
+    return Object.values(this.state.pools).find((p) => p.id.startsWith(PENDING_POOL_PREFIX) && p.gateway === gateway);
   }
 
   /**
