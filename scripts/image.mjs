@@ -66,7 +66,8 @@ async function main() {
     return;
   }
   if (process.getuid?.() !== 0) throw new Error('make image without DOCKER_HOST starts a private dockerd, which needs root');
-  const { startDockerd } = await import(join(repo, 'dist/test/helpers/dockerd.js'));
+  const { hasDockerd, startDockerd } = await import(join(repo, 'dist/test/helpers/dockerd.js'));
+  if (!hasDockerd()) throw new Error('make image needs dockerd, docker, nsenter and unshare (make sysdeps installs docker.io), or DOCKER_HOST naming a running dockerd');
   const ns = `ztimg${process.pid}`;
   const dir = mkdtempSync(join(tmpdir(), 'ztkube-image-'));
   const added = spawnSync('ip', ['netns', 'add', ns], { encoding: 'utf8' });
