@@ -1,9 +1,14 @@
-# ztkube engine image. Built locally (no registry): the node runtime plus the built tree.
-# The DaemonSet and Docker-plugin issues extend it (TAP addon, CNI shim, entrypoints).
-FROM node:20-bookworm-slim
+# The ztkube image: the engine, zerotier-cli and zerotier-idtool on PATH, the native addons,
+# cni/. The build context is the one `make image` stages (build/image/context: opt/ztkube
+# holds the built tree, made by scripts/rootfs-recipe.mjs), so nothing here needs a network.
+# BASE: without a registry `make image` passes a base it made itself (this host's node and
+# its libraries, `docker import`ed); with one, the official Node image does:
+#   docker build --build-arg BASE=node:20-bookworm-slim -t ztkube build/image/context
+ARG BASE=node:20-bookworm-slim
+FROM ${BASE}
+COPY opt/ztkube /opt/ztkube
+# Written out whole: an imported base has no PATH to extend.
+ENV PATH=/opt/ztkube/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 WORKDIR /opt/ztkube
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
-COPY dist ./dist
-COPY bin ./bin
 ENTRYPOINT ["/opt/ztkube/bin/ztkube"]
+CMD ["--help"]

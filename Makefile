@@ -78,8 +78,16 @@ check-native: build sysdeps
 	ZTKUBE_SAFETY=test ZTKUBE_VALGRIND=1 node --test dist/test/netns/tap-addon.test.js
 	ZTKUBE_SAFETY=test node --test dist/test/native/addons-valgrind.test.js
 
+# The image, without a registry (issue #10): the Dockerfile built on a base made from this
+# host's node (scripts/rootfs-recipe.mjs, `docker import`ed). With DOCKER_HOST the image stays
+# in that dockerd; without, a private dockerd (started as the tests start theirs) builds it and
+# it is saved to build/ztkube-image.tar (`docker load -i build/ztkube-image.tar`). ~1 min.
+.PHONY: image
+image: build
+	node scripts/image.mjs ztkube:local
+
 # The managed (v2) Docker plugin, without a registry (issue #10): build/docker-plugin holds its
-# config.json and a rootfs of this host's node, iproute2 and the built tree. Then
+# config.json and a rootfs from the same recipe as the image's (scripts/rootfs-recipe.mjs). Then
 # `docker plugin create ztkube build/docker-plugin && docker plugin enable ztkube`.
 .PHONY: docker-plugin
 docker-plugin: build

@@ -1,8 +1,11 @@
 // The remote IPAM driver (07 §3.5): pools and addresses for Docker networks of the ztkube
 // driver. IPv4 comes from a per-host range (`--ipam-opt ztkube.range=CIDR`, or `--subnet`
 // with an optional `--ip-range`), so that two hosts given disjoint ranges never hand out
-// the same address; IPv6 pools need `--subnet` (the sixplane mode assigns IPv6 itself, from
-// the host member's 6PLANE /80). Pure: state in, state out through the store.
+// the same address. Given none of them, the pool waits: dockerd asks for the pool and its
+// gateway before CreateNetwork names the ZeroTier network, so the gateway is a placeholder
+// and CreateNetwork binds the pool to a range this host's own controller reserves
+// (network-driver.ts). IPv6 pools need `--subnet` (the sixplane mode assigns IPv6 itself,
+// from the host member's 6PLANE /80). Pure: state in, state out through the store.
 import { parsePrefix, prefixToString, type IpPrefix } from '../net/ip/prefix.js';
 import { parseIp } from '../protocol/inet-address.js';
 import { bigintToIp, ipText, prefixBounds, prefixInside, prefixesOverlap } from './ip-arith.js';
@@ -19,6 +22,10 @@ const GATEWAY_REQUEST = 'com.docker.network.gateway';
 const KNOWN_OPTIONS = new Set([RANGE_OPTION]);
 /** What dockerd is told the pool is when the user gave no --subnet (see requestPool). */
 export const UNCHECKED_POOL = '0.0.0.0/0';
+/** The ids of pools waiting for CreateNetwork to reserve their range. */
+export const PENDING_POOL_PREFIX = 'ztkube-v4-auto-';
+/** The prefix length of a pending pool's placeholder gateway: 0.0.0.0/8, "this network". */
+export const PLACEHOLDER_BITS = 8;
 
 export class IpamDriver {
   private readonly store: PluginStateStore;
@@ -55,13 +62,8 @@ export class IpamDriver {
     if (rangeOpt && isV6) throw badRequest(`--ipam-opt ${RANGE_OPTION} is an IPv4 range; give the IPv6 pool with --subnet`);
     if (rangeOpt && subPool) throw badRequest(`give either --ip-range or --ipam-opt ${RANGE_OPTION}, not both`);
     const range = rangeOpt ?? subPool ?? pool;
-    if (!range) {
-      throw badRequest(
-        isV6
-          ? 'the ztkube IPAM driver needs --subnet for an IPv6 pool (or leave IPv6 off and use -o ztkube.mode=sixplane, which assigns 6PLANE addresses itself)'
-          : `the ztkube IPAM driver needs this host's IPv4 range: --ipam-opt ${RANGE_OPTION}=CIDR (a slice of the ZeroTier network's subnet that no other host and no controller pool uses) or --subnet`,
-      );
-    }
+    if (!range && isV6) throw badRequest('the ztkube IPAM driver needs --subnet for an IPv6 pool (or leave IPv6 off and use -o ztkube.mode=sixplane, which assigns 6PLANE addresses itself)');
+    if (!range) return this.pendingPool();
     const shown = pool ?? range;
     if (!prefixInside(range, shown)) throw badRequest(`the range ${prefixToString(range)} is not inside --subnet ${prefixToString(shown)}`);
     if (usableCount(range, shown) < 2n) throw badRequest(`the range ${prefixToString(range)} is too small: it needs room for a gateway and at least one container`);
@@ -71,8 +73,8 @@ export class IpamDriver {
       same.refs++;
     } else {
       for (const other of Object.values(this.state.pools)) {
-        const r = parsePrefix(other.range)!;
-        if (prefixesOverlap(r, range)) throw badRequest(`the range ${prefixToString(range)} overlaps ${other.range}, which another ztkube network on this host uses`);
+        const r = parsePrefix(other.range);
+        if (r && prefixesOverlap(r, range)) throw badRequest(`the range ${prefixToString(range)} overlaps ${other.range}, which another ztkube network on this host uses`);
       }
       this.state.pools[id] = { id, family, pool: prefixToString(shown), range: prefixToString(range), gateway: null, allocated: [], refs: 1 };
     }
@@ -101,6 +103,7 @@ export class IpamDriver {
     const options = stringMap(m, 'Options', body.Options);
     const wanted = optionalString(m, body, 'Address');
     const isGateway = options.RequestAddressType === GATEWAY_REQUEST;
+    if (p.range === '') return this.pendingAddress(p, isGateway, wanted);
     const pool = parsePrefix(p.pool)!;
     const range = parsePrefix(p.range)!;
     let ip: string;
@@ -139,6 +142,32 @@ export class IpamDriver {
     else p.allocated = p.allocated.filter((x) => x !== ip);
     this.store.save(this.state);
     return {};
+  }
+
+  /** A pool without a range yet (see the top of the file); CreateNetwork gives it one. */
+  private pendingPool(): Body {
+    let n = 1;
+    while (this.state.pools[`${PENDING_POOL_PREFIX}${n}`]) n++;
+    const id = `${PENDING_POOL_PREFIX}${n}`;
+    this.state.pools[id] = { id, family: 4, pool: '', range: '', gateway: null, allocated: [], refs: 1 };
+    this.store.save(this.state);
+    return { PoolID: id, Pool: UNCHECKED_POOL, Data: {} };
+  }
+
+  /**
+   * The gateway of a pending pool: a placeholder in 0.0.0.0/8 (an address no host uses),
+   * different for every pool, by which CreateNetwork finds the pool to bind.
+   */
+  private pendingAddress(p: PoolRecord, isGateway: boolean, wanted: string): Body {
+    if (!isGateway) throw new PluginError('docker_not_found', `the ztkube address pool ${p.id} has no range yet: its Docker network was not created`);
+    if (wanted !== '') throw badRequest('--gateway needs --subnet (or --ipam-opt ztkube.range) with the ztkube IPAM driver');
+    if (p.gateway !== null) return { Address: `${p.gateway}/${PLACEHOLDER_BITS}`, Data: {} }; // asked again
+    const used = new Set(Object.values(this.state.pools).map((x) => x.gateway));
+    let v = 1n;
+    while (used.has(ipText(4, bigintToIp(v, 4)))) v++;
+    p.gateway = ipText(4, bigintToIp(v, 4));
+    this.store.save(this.state);
+    return { Address: `${p.gateway}/${PLACEHOLDER_BITS}`, Data: {} };
   }
 
   private pool(method: string, id: string): PoolRecord {

@@ -13,10 +13,11 @@ import { hexPad } from '../util/hex.js';
 import { bigintToIp, ipText, ipToBigint, prefixInside } from './ip-arith.js';
 import { MTU_OPTION, parseNetworkOptions } from './network-options.js';
 import { badRequest, PluginError } from './plugin-error.js';
-import type { DockerPluginState, EndpointRecord, NetworkRecord, PluginStateStore } from './plugin-state.js';
+import type { DockerPluginState, EndpointRecord, NetworkRecord, PluginStateStore, PoolRecord } from './plugin-state.js';
 import type { ContainerLinks, ZeroTierPort } from './ports.js';
 import { asBody, optionalObject, optionalString, requireString, type Body } from './request-fields.js';
 import { joinRoutes } from './join-routes.js';
+import { PENDING_POOL_PREFIX } from './ipam-driver.js';
 
 /** How long CreateNetwork waits for the controller's answer (dockerd's own call timeout is longer). */
 export const CONFIG_WAIT_MS = 20_000;
@@ -36,6 +37,8 @@ export interface NetworkDriverOptions {
 export class NetworkDriver {
   private readonly o: NetworkDriverOptions;
   private readonly state: DockerPluginState;
+  /** The last range reservation (bindHostRange), which the next one waits for. */
+  private binding: Promise<unknown> = Promise.resolve();
 
   constructor(o: NetworkDriverOptions) {
     this.o = o;
@@ -59,8 +62,11 @@ export class NetworkDriver {
     if (!zt.isJoined(opts.nwid)) zt.join(opts.nwid);
     try {
       let config = await this.waitForConfig(opts.nwid);
+      const pending = v4.map((d) => this.autoPool(d.gateway)).filter((p) => p !== undefined);
+      for (const p of pending) if (p.range === '') await this.bindHostRange(p, opts.nwid, nwid, config);
       if (opts.mode === 'bridge') {
         for (const d of v4) {
+          if (pending.some((p) => p.gateway === d.gateway)) continue; // bound to its LAN by bindHostRange
           const lan = this.lanRouteOf(config, d.subnet, nwid);
           if (d.isUnchecked) this.widenAddresses(d.gateway, lan.bits);
         }
@@ -241,6 +247,42 @@ export class NetworkDriver {
     if (holding.length > 0) return holding[0].target;
     const shown = lans.map((r) => prefixToString(r.target)).join(', ') || 'none';
     throw badRequest(`the IPv${pool.family} range ${prefixToString(pool)} is outside the routes of ZeroTier network ${id} (${shown}); choose a range inside one`);
+  }
+
+  /** The IPAM pool made without a range whose placeholder gateway dockerd reports, if any. */
+  private autoPool(gateway: string): PoolRecord | undefined {
+    if (gateway === '') return undefined;
+    return Object.values(this.state.pools).find((p) => p.id.startsWith(PENDING_POOL_PREFIX) && p.gateway === gateway);
+  }
+
+  /**
+   * Gives a pool made without --subnet or ztkube.range its range: one this host reserved on
+   * this ZeroTier network before and no pool uses now, else a new one from the daemon's own
+   * controller (controller-range.ts). One at a time, so two creates never carve the same block.
+   */
+  private bindHostRange(p: PoolRecord, nwid: bigint, id: string, config: VirtualNetworkConfig): Promise<void> {
+    const run = this.binding.then(async () => {
+      const inUse = Object.values(this.state.pools).map((x) => x.range).filter((r) => r !== '');
+      const reservations = (this.state.reservations ??= []);
+      const kept = reservations.find((r) => r.nwid === id && !inUse.includes(r.range));
+      let range: IpPrefix;
+      if (kept) {
+        range = parsePrefix(kept.range)!;
+      } else {
+        const lans = config.routes.filter((r) => r.via === null && r.target.family === 4 && !isDefaultRoute(r.target)).map((r) => r.target);
+        const got = await this.o.zerotier.reserveHostRange(nwid, lans, inUse.map((r) => parsePrefix(r)!));
+        if (!got) throw badRequest(`ZeroTier network ${id} is not run by this host's controller, so no IPv4 range can be reserved for this host automatically; give one with --ipam-opt ztkube.range=CIDR (a slice of the network's subnet that no other host and no controller pool uses) or --subnet`);
+        range = got;
+        reservations.push({ nwid: id, range: prefixToString(range) });
+      }
+      const lan = this.lanRouteOf(config, range, id);
+      p.range = prefixToString(range);
+      p.pool = prefixToString(lan);
+      p.addressBits = lan.bits;
+      this.o.store.save(this.state);
+    });
+    this.binding = run.catch(() => undefined);
+    return run;
   }
 
   /**

@@ -8,7 +8,10 @@ export interface PoolRecord {
   family: 4 | 6;
   /** What dockerd is told the pool is (`IP/bits`): the prefix length containers get. */
   pool: string;
-  /** Where addresses come from (inside pool). */
+  /**
+   * Where addresses come from (inside pool). '' (and pool '' too) while a pool made without
+   * --subnet or ztkube.range waits for CreateNetwork to reserve this host's range.
+   */
   range: string;
   /** The address handed out as the gateway (reserved, never given to a container), or null. */
   gateway: string | null;
@@ -51,9 +54,18 @@ export interface EndpointRecord {
   isSixplaneAddress: boolean;
 }
 
+/** An IPv4 block this host's own controller reserved for it (kept for reuse after its pool goes). */
+export interface HostReservation {
+  /** The ZeroTier network, 16 hex digits. */
+  nwid: string;
+  range: string;
+}
+
 export interface DockerPluginState {
   version: 1;
   pools: Record<string, PoolRecord>;
+  /** Absent in state files written before automatic ranges. */
+  reservations?: HostReservation[];
   networks: Record<string, NetworkRecord>;
   endpoints: Record<string, EndpointRecord>;
 }

@@ -2,6 +2,7 @@
 // host's links. The driver's logic is tested against fakes of both; the daemon gives it the
 // running engine (src/service/docker-plugin-host.ts) and iproute2 (src/net/ip/linux-container-links.ts).
 import type { VirtualNetworkConfig } from '../node/virtual-network.js';
+import type { IpPrefix } from '../net/ip/prefix.js';
 
 export interface ZeroTierPort {
   /** This node's 40-bit address. */
@@ -19,6 +20,12 @@ export interface ZeroTierPort {
    * when that controller does not run the network (a foreign controller decides).
    */
   markActiveBridge(nwid: bigint): Promise<boolean>;
+  /**
+   * Reserves an IPv4 block for this host's containers at the daemon's own controller, inside
+   * one of `lans` and overlapping none of `avoid` (controller-range.ts); null when that
+   * controller does not run the network.
+   */
+  reserveHostRange(nwid: bigint, lans: IpPrefix[], avoid: IpPrefix[]): Promise<IpPrefix | null>;
   /**
    * Puts the network's managed addresses and routes on `dev` (the bridge above the TAP, so
    * the host itself stays reachable on the network), or back on the TAP with null.

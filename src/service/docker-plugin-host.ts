@@ -1,6 +1,6 @@
 // The Docker plugin as the daemon runs it (issue #10): the network and IPAM drivers over the
 // running engine — joins and leaves through the node, configs and TAP names from the node and
-// its ports, active-bridge marking through the daemon's own controller — and the plugin
+// its ports, active-bridge marking and IPv4 ranges reserved through the daemon's own controller — and the plugin
 // socket. State lives in <home>/docker.d, so a restart of the daemon loses nothing.
 import type winston from 'winston';
 import { secureRandomBytes } from '../crypto/random.js';
@@ -12,6 +12,7 @@ import { PluginRouter } from '../docker/plugin-router.js';
 import { PluginServer } from '../docker/plugin-server.js';
 import { DockerStateFile } from '../docker/docker-state-file.js';
 import { PluginError } from '../docker/plugin-error.js';
+import { reserveOnController } from '../docker/controller-range.js';
 import type { ContainerLinks, ZeroTierPort } from '../docker/ports.js';
 import type { Engine } from './engine.js';
 import type { NetworkPort } from './local-service.js';
@@ -86,6 +87,8 @@ export class DockerPluginHost {
 function engineZeroTier(o: DockerPluginHostOptions): ZeroTierPort {
   const config = (nwid: bigint) => o.networks.list().find((c) => c.nwid === nwid);
   const address = (): number => o.engine.node.identity.address;
+  // 05 §1.1: our controller runs the networks whose IDs start with our address.
+  const isOurs = (nwid: bigint): boolean => Number(nwid >> 24n) === address();
   return {
     address,
     isJoined: (nwid) => config(nwid) !== undefined,
@@ -94,9 +97,9 @@ function engineZeroTier(o: DockerPluginHostOptions): ZeroTierPort {
     config,
     tapName: (nwid) => o.tapName(nwid),
     setAddressDevice: (nwid, dev) => o.setAddressDevice(nwid, dev),
+    reserveHostRange: async (nwid, lans, avoid) => (isOurs(nwid) ? reserveOnController(o.controller, hexPad(nwid, 16), lans, avoid) : null),
     markActiveBridge: async (nwid) => {
-      // 05 §1.1: our controller runs the networks whose IDs start with our address.
-      if (Number(nwid >> 24n) !== address()) return false;
+      if (!isOurs(nwid)) return false;
       const r = await o.controller('POST', ['controller', 'network', hexPad(nwid, 16), 'member', addressToString(address())], { activeBridge: true });
       if (r.status !== 200) throw new PluginError('docker_zerotier', `this host's own controller refused to make it an active bridge on ZeroTier network ${hexPad(nwid, 16)} (HTTP ${r.status})`);
       return true;

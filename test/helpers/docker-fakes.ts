@@ -6,6 +6,10 @@ import { parseIp } from '../../src/protocol/inet-address.js';
 import { sixPlaneIp } from '../../src/protocol/zt-ipv6.js';
 import type { ManagedRoute, VirtualNetworkConfig } from '../../src/node/virtual-network.js';
 import type { ContainerLinks, VethSpec, ZeroTierPort } from '../../src/docker/ports.js';
+import type { IpPrefix } from '../../src/net/ip/prefix.js';
+import type { AssignmentPool } from '../../src/docker/host-range.js';
+import { reserveOnController } from '../../src/docker/controller-range.js';
+import { hexPad } from '../../src/util/hex.js';
 
 export const SELF = 0xe290b75015;
 
@@ -60,6 +64,22 @@ export class FakeZeroTier implements ZeroTierPort {
   }
   setAddressDevice(nwid: bigint, dev: string | null): void {
     this.addressDevices.set(nwid, dev);
+  }
+  /** Our controller's view of its networks (own ones): pools and members' addresses. */
+  readonly controller = new Map<bigint, { ipAssignmentPools: AssignmentPool[]; memberIps: string[] }>();
+  async reserveHostRange(nwid: bigint, lans: IpPrefix[], avoid: IpPrefix[]): Promise<IpPrefix | null> {
+    this.calls.push(`reserve ${nwid.toString(16)}`);
+    if (!this.own.has(nwid)) return null;
+    return reserveOnController((method, path, body) => this.controllerCall(nwid, method, path, body), hexPad(nwid, 16), lans, avoid);
+  }
+  /** The three controller API calls reserveOnController makes, answered from `controller`. */
+  private async controllerCall(nwid: bigint, method: string, path: string[], body: unknown): Promise<{ status: number; body?: unknown }> {
+    const n = this.controller.get(nwid);
+    if (!n) return { status: 404 };
+    if (method === 'GET' && path[0] === 'unstable') return { status: 200, body: { data: n.memberIps.map((ip) => ({ ipAssignments: [ip] })) } };
+    if (method === 'GET') return { status: 200, body: { ipAssignmentPools: n.ipAssignmentPools } };
+    n.ipAssignmentPools = (body as { ipAssignmentPools: AssignmentPool[] }).ipAssignmentPools;
+    return { status: 200, body: {} };
   }
 }
 

@@ -4,7 +4,8 @@
 // Each Docker host's plugin socket is /run/docker/plugins/ztk<pid><host>.sock, so its driver
 // name is that of no other host and no other test. One network, `<ctl>000001`, with a v4
 // pool and route in 10.147.41.0/24 and 6PLANE; members authorized (Docker hosts without
-// bridging: the tests grant it). teardown() removes everything, also after a failure.
+// bridging: the tests grant it). With dockerOnController, ctl is a Docker host as well (the
+// network is its plugin's own). teardown() removes everything, also after a failure.
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,7 +57,12 @@ export interface ExternalMembers {
   start(x: LabHost, home: string, spawn: (cmd: string, args: string[]) => void): void;
 }
 
-export async function dockerLab(plainNames: string[], dockerNames: string[], external?: ExternalMembers): Promise<DockerLab> {
+export interface DockerLabOptions {
+  /** ctl is a Docker host too (first in `docker`): its plugin runs beside the network's controller. */
+  dockerOnController?: boolean;
+}
+
+export async function dockerLab(plainNames: string[], dockerNames: string[], external?: ExternalMembers, options: DockerLabOptions = {}): Promise<DockerLab> {
   const work = mkdtempSync(join(tmpdir(), `ztkube-docker-${process.pid}-`));
   chmodSync(work, 0o755);
   const lab = nsLab(['ctl', ...plainNames, ...dockerNames]);
@@ -125,11 +131,11 @@ export async function dockerLab(plainNames: string[], dockerNames: string[], ext
     const startPlugin = (h: DockerHost): void => {
       plugins.set(h.name, startDaemon(h, ['--docker-plugin', '--docker-plugin-socket', h.socket]));
     };
-    for (const x of lab.hosts.slice(1 + plainNames.length)) {
+    for (const x of [...(options.dockerOnController ? [ctl] : []), ...lab.hosts.slice(1 + plainNames.length)]) {
       const driver = `ztk${process.pid}${x.name}`;
       docker.push({ ...x, driver, socket: `/run/docker/plugins/${driver}.sock`, dockerd: null as unknown as Dockerd });
     }
-    startDaemon(ctl);
+    if (!options.dockerOnController) startDaemon(ctl);
     for (const x of plain) {
       if (!external?.names.includes(x.name)) {
         startDaemon(x);

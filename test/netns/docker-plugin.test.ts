@@ -94,7 +94,7 @@ test('docker network create fails with the driver’s sentence: bad -o and --ipa
     [[...range, '-o', `ztkube.network=${nwid}`, '-o', 'ztkube.colour=blue'], /-o ztkube\.colour is not an option of the ztkube network driver/],
     [[...range, '-o', `ztkube.network=${nwid}`, '-o', 'com.docker.network.driver.mtu=99'], /-o com\.docker\.network\.driver\.mtu must be a number from 1280 to 10000, got "99"/],
     [['--ipam-opt', 'ztkube.range=10.147.41.128', '-o', `ztkube.network=${nwid}`], /--ipam-opt ztkube\.range must be an IPv4 CIDR like 10\.147\.17\.128\/26, got "10\.147\.41\.128"/],
-    [['-o', `ztkube.network=${nwid}`], /needs this host's IPv4 range: --ipam-opt ztkube\.range=CIDR/],
+    [['-o', `ztkube.network=${nwid}`], /ZeroTier network [0-9a-f]{16} is not run by this host's controller, so no IPv4 range can be reserved for this host automatically; give one with --ipam-opt ztkube\.range=CIDR/],
     [['--ipam-opt', 'ztkube.range=10.99.0.0/28', '-o', `ztkube.network=${nwid}`], /the IPv4 range 10\.99\.0\.0\/28 is outside the routes of ZeroTier network [0-9a-f]{16} \(10\.147\.41\.0\/24\)/],
     [[...range, '-o', `ztkube.network=${address(ctl)}00abcd`], /ZeroTier network [0-9a-f]{16} does not exist: its controller does not know it/],
     [[...range, '-o', `ztkube.network=${nwid}`], /-o ztkube\.mode=bridge needs this host \(member [0-9a-f]{10}\) to be an active bridge/],

@@ -75,6 +75,25 @@ test('identical requests share one pool (refcounted); an overlapping range is re
   refuses(() => d.requestAddress({ PoolID: a.PoolID, Address: '', Options: null }), 'docker_not_found', /no ztkube address pool/);
 });
 
+test('without a range: a pending pool whose gateway is a placeholder, one per pool; no container address before CreateNetwork binds it', () => {
+  const { d, store } = ipam();
+  const a = d.requestPool(OBSERVED_POOL);
+  const b = d.requestPool(OBSERVED_POOL);
+  assert.deepEqual(a, { PoolID: 'ztkube-v4-auto-1', Pool: UNCHECKED_POOL, Data: {} });
+  assert.equal(b.PoolID, 'ztkube-v4-auto-2');
+  assert.deepEqual(d.requestAddress({ PoolID: a.PoolID, Address: '', Options: GATEWAY }), { Address: '0.0.0.1/8', Data: {} });
+  assert.deepEqual(d.requestAddress({ PoolID: b.PoolID, Address: '', Options: GATEWAY }), { Address: '0.0.0.2/8', Data: {} });
+  refuses(() => d.requestAddress({ PoolID: a.PoolID, Address: '', Options: null }), 'docker_not_found', /^the ztkube address pool ztkube-v4-auto-1 has no range yet/);
+  refuses(() => d.requestAddress({ PoolID: b.PoolID, Address: '10.0.0.1', Options: GATEWAY }), 'docker_bad_request', /^--gateway needs --subnet/);
+  // Bound (as CreateNetwork does): addresses from the range with the LAN's prefix length.
+  const state = store.load();
+  Object.assign(state.pools[a.PoolID as string], { range: '10.147.17.224/27', pool: '10.147.17.0/24', addressBits: 24 });
+  const bound = new IpamDriver(store, state);
+  assert.deepEqual(bound.requestAddress({ PoolID: a.PoolID, Address: '', Options: null }), { Address: '10.147.17.224/24', Data: {} });
+  bound.releasePool({ PoolID: a.PoolID });
+  assert.equal(bound.requestPool(OBSERVED_POOL).PoolID, 'ztkube-v4-auto-1', 'the id is free again');
+});
+
 test('never the same address twice, also across a restart (state from the store)', () => {
   const { d, store } = ipam();
   const id = d.requestPool(withRange('10.147.17.0/28')).PoolID;
@@ -88,7 +107,6 @@ test('never the same address twice, also across a restart (state from the store)
 
 test('bad requests and options are one sentence naming the option', () => {
   const { d } = ipam();
-  refuses(() => d.requestPool(OBSERVED_POOL), 'docker_bad_request', /^the ztkube IPAM driver needs this host's IPv4 range: --ipam-opt ztkube\.range=CIDR/);
   refuses(() => d.requestPool({ ...OBSERVED_POOL, V6: true }), 'docker_bad_request', /needs --subnet for an IPv6 pool/);
   refuses(() => d.requestPool(withRange('10.147.17.128')), 'docker_bad_request', /^--ipam-opt ztkube\.range must be an IPv4 CIDR like 10\.147\.17\.128\/26, got "10\.147\.17\.128"$/);
   refuses(() => d.requestPool(withRange('10.147.17.128/32')), 'docker_bad_request', /^the range 10\.147\.17\.128\/32 is too small: it needs room for a gateway and at least one container$/);

@@ -232,3 +232,49 @@ test('deleting the bridge-mode network while a sixplane one stays: the bridge go
   await r.d.deleteNetwork({ NetworkID: 'b'.repeat(64) });
   assert.ok(!r.zt.isJoined(NWID));
 });
+
+test('no range given, a network our controller runs: CreateNetwork reserves a block outside the members’ addresses and takes it out of the pools', async () => {
+  const store = new MemoryStateStore();
+  const state = store.load();
+  const zt = new FakeZeroTier();
+  zt.own.add(NWID);
+  // A member at .230 rules out the top /27; the one below it is free.
+  zt.controller.set(NWID, { ipAssignmentPools: [{ ipRangeStart: '10.147.17.1', ipRangeEnd: '10.147.17.254' }], memberIps: ['10.147.17.5', '10.147.17.230'] });
+  const d = new NetworkDriver({ store, state, zerotier: zt, links: new FakeLinks(), delay: async () => undefined, random: (k) => new Uint8Array(k).fill(6) });
+  const ipam = new IpamDriver(store, state);
+  const create = async (networkId: string): Promise<string> => {
+    const id = ipam.requestPool({ AddressSpace: 'ztkube-local', Pool: '', Options: {}, V6: false }).PoolID as string;
+    const gw = ipam.requestAddress({ PoolID: id, Address: '', Options: { RequestAddressType: 'com.docker.network.gateway' } }).Address;
+    await d.createNetwork({ NetworkID: networkId, Options: { 'com.docker.network.generic': { 'ztkube.network': '8056c2e21c000001' } }, IPv4Data: [{ Gateway: gw, Pool: '0.0.0.0/0' }] });
+    return id;
+  };
+  const a = await create(NID);
+  assert.equal(store.load().pools[a].range, '10.147.17.192/27');
+  assert.deepEqual(ipam.requestAddress({ PoolID: a, Address: '', Options: null }), { Address: '10.147.17.192/24', Data: {} });
+  assert.deepEqual(zt.controller.get(NWID)!.ipAssignmentPools, [
+    { ipRangeStart: '10.147.17.1', ipRangeEnd: '10.147.17.191' }, { ipRangeStart: '10.147.17.224', ipRangeEnd: '10.147.17.254' },
+  ]);
+  // A second Docker network on the same ZeroTier network gets a block of its own.
+  const b = await create('6e'.padEnd(64, '4'));
+  assert.equal(store.load().pools[b].range, '10.147.17.160/27');
+  // Released and made again: the host's earlier block comes back, the controller is not asked.
+  await d.deleteNetwork({ NetworkID: NID });
+  ipam.releasePool({ PoolID: a });
+  const reserved = zt.calls.filter((c) => c.startsWith('reserve')).length;
+  const again = await create(NID);
+  assert.equal(store.load().pools[again].range, '10.147.17.192/27');
+  assert.equal(zt.calls.filter((c) => c.startsWith('reserve')).length, reserved);
+});
+
+test('no range given, a network another controller runs: CreateNetwork says to pass ztkube.range', async () => {
+  const store = new MemoryStateStore();
+  const state = store.load();
+  const zt = new FakeZeroTier();
+  const d = new NetworkDriver({ store, state, zerotier: zt, links: new FakeLinks(), delay: async () => undefined, random: (k) => new Uint8Array(k).fill(6) });
+  const ipam = new IpamDriver(store, state);
+  const id = ipam.requestPool({ AddressSpace: 'ztkube-local', Pool: '', Options: {}, V6: false }).PoolID;
+  const gw = ipam.requestAddress({ PoolID: id, Address: '', Options: { RequestAddressType: 'com.docker.network.gateway' } }).Address;
+  await rejects(d.createNetwork({ NetworkID: NID, Options: { 'com.docker.network.generic': { 'ztkube.network': '8056c2e21c000001' } }, IPv4Data: [{ Gateway: gw, Pool: '0.0.0.0/0' }] }),
+    'docker_bad_request', /^ZeroTier network 8056c2e21c000001 is not run by this host's controller, so no IPv4 range can be reserved for this host automatically; give one with --ipam-opt ztkube\.range=CIDR/);
+  assert.ok(zt.calls.includes('leave 8056c2e21c000001'), 'the network the plugin joined is left again');
+});
