@@ -7,7 +7,7 @@ SHELL := /bin/bash
 # node and npm only run when the addon is rebuilt, which keeps a no-change `make` fast.
 NODE_PREFIX = $(shell node -p 'require("path").dirname(require("path").dirname(process.execPath))')
 
-.PHONY: all build test bench demo clean typecheck sysdeps
+.PHONY: all build test bench demo clean typecheck sysdeps manifests
 
 all: build
 
@@ -84,6 +84,11 @@ check-native: build sysdeps
 .PHONY: docker-plugin
 docker-plugin: build
 	node scripts/docker-plugin-rootfs.mjs build/docker-plugin
+
+# manifests/ is the chart rendered with its default values (no helm here: a renderer of the
+# template subset the chart uses, test/helpers/helm-subset.ts); a test keeps the two equal.
+manifests: build
+	node dist/test/helpers/render-manifests-main.js
 
 demo: build sysdeps
 	bin/ztkube demo

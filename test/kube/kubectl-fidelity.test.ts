@@ -1,0 +1,144 @@
+// Real kubectl (1.30 and 1.20) against the test API server: the ztkube CRDs and sample
+// manifests applied, printer columns through the Table form, -o wide/yaml, describe, patches,
+// delete waiting on a finalizer, get --watch. Proves the server is faithful enough for the
+// operator's tests and that the CRDs behave as users will see them.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { join } from 'node:path';
+import { kubectl120, kubectl130, startKubeLab, waitFor, type KubeLab, type Kubectl } from '../helpers/kubectl.js';
+import { repoRoot } from '../helpers/shared.js';
+import { ZTKUBE_GROUP, ZTKUBE_VERSION } from '../../src/kube/crd-names.js';
+import type { KubeObject } from '../kube-apiserver/kube-object.js';
+
+const crds = join(repoRoot, 'manifests', 'crds');
+const examples = join(repoRoot, 'manifests', 'examples');
+const STRICT = { isDryRun: false, fieldValidation: 'Strict' as const, warnings: [] };
+
+function fidelitySuite(found: Kubectl | string): void {
+  const label = typeof found === 'string' ? 'kubectl' : found.label;
+  describe(`${label} against the test API server`, { skip: typeof found === 'string' ? found : false }, () => {
+    const k = found as Kubectl;
+    let lab: KubeLab;
+    const kubectl = async (...args: string[]): Promise<string> => {
+      const r = await lab.run(k, args);
+      assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed: ${r.stderr}`);
+      return r.stdout;
+    };
+    const target = (plural: string) => ({ type: lab.server.core.registry.lookup(ZTKUBE_GROUP, ZTKUBE_VERSION, plural)!, namespace: undefined });
+    const setStatus = (plural: string, name: string, status: object): KubeObject => {
+      const cur = lab.server.core.get(target(plural), name);
+      return lab.server.core.update(target(plural), name, { ...cur, status }, true, STRICT);
+    };
+
+    before(async () => {
+      lab = await startKubeLab();
+    });
+    after(async () => {
+      await lab?.close();
+    });
+
+    it('applies the CRDs and lists the empty resources', async () => {
+      const out = await kubectl('apply', ...k.applyFlags, '-f', crds);
+      for (const n of ['ztnetworks', 'ztnodes', 'ztmembers']) assert.match(out, new RegExp(`customresourcedefinition.apiextensions.k8s.io/${n}.ztkube.io created`));
+      const got = await lab.run(k, ['get', 'ztnetworks,ztnodes,ztmembers']);
+      assert.equal(got.code, 0, got.stderr);
+      assert.match(got.stderr, /No resources found/);
+      assert.match(await kubectl('get', 'crds'), /ztnetworks\.ztkube\.io/);
+    });
+
+    it('applies the sample manifests, then again (merge patch, "unchanged")', async () => {
+      const out = await kubectl('apply', ...k.applyFlags, '-f', examples);
+      assert.match(out, /ztnetwork.ztkube.io\/lab created/);
+      assert.match(out, /ztnetwork.ztkube.io\/office created/);
+      assert.match(out, /ztmember.ztkube.io\/8056c2e21c000001-89e92ceee5 created/);
+      assert.match(await kubectl('apply', ...k.applyFlags, '-f', examples), /ztnetwork.ztkube.io\/lab unchanged/);
+    });
+
+    it('prints the printer columns, the wide ones only with -o wide, and short names resolve', async () => {
+      setStatus('ztnetworks', 'lab', {
+        networkId: '8056c2e21c000001', name: 'lab-lan', nodes: '3/3', podsAttached: 12, mtu: 2800,
+        routes: [{ target: '10.147.17.0/24' }, { target: '10.0.0.0/8', via: '10.147.17.1' }],
+        conditions: [{ type: 'Ready', status: 'True', reason: 'Joined', message: '', lastTransitionTime: '2026-01-01T00:00:00Z' }],
+      });
+      const plain = (await kubectl('get', 'ztnetworks')).split('\n');
+      assert.match(plain[0], /^NAME\s+NETWORK-ID\s+NAME\s+MODE\s+NODES\s+PODS\s+READY\s+REASON\s+AGE$/);
+      assert.ok(plain.some((l) => /^lab\s+8056c2e21c000001\s+lab-lan\s+bridge\s+3\/3\s+12\s+True\s+Joined\s+\d+s$/.test(l)), plain.join('\n'));
+      const wide = (await kubectl('get', 'ztn', '-o', 'wide')).split('\n');
+      assert.match(wide[0], /^NAME\s+NETWORK-ID\s+NAME\s+MODE\s+NODES\s+PODS\s+READY\s+REASON\s+MTU\s+ROUTES\s+AGE$/);
+      assert.ok(wide.some((l) => /^lab\s.*\s2800\s+10\.147\.17\.0\/24,10\.0\.0\.0\/8\s+\d+s$/.test(l)), wide.join('\n'));
+      assert.match(await kubectl('get', 'ztnet', 'office'), /^office\s+sixplane\s/m);
+      const members = (await kubectl('get', 'ztmembers')).split('\n');
+      assert.match(members[0], /^NAME\s+NETWORK\s+ADDRESS\s+AUTHORIZED\s+BRIDGE\s+IPS\s+LAST-SEEN$/);
+      assert.match(members[1], /^8056c2e21c000001-89e92ceee5\s+8056c2e21c000001\s+89e92ceee5\s+true\s+false\s+10\.147\.17\.42\s*$/, 'no last-seen yet: the server sends a null cell, kubectl prints nothing');
+      const all = await kubectl('get', 'ztnetworks,ztnodes,ztmembers');
+      assert.match(all, /ztnetwork.ztkube.io\/lab\s/);
+      assert.match(all, /ztmember.ztkube.io\/8056c2e21c000001-89e92ceee5\s/);
+    });
+
+    it('shows the object with defaults in -o yaml and describe', async () => {
+      const yaml = await kubectl('get', 'ztn', 'lab', '-o', 'yaml');
+      assert.match(yaml, /apiVersion: ztkube.io\/v1alpha1/);
+      assert.match(yaml, /interfaceName: zt0/, 'schema default applied');
+      assert.match(yaml, /private: true/);
+      assert.match(yaml, /generation: 1/);
+      const described = await kubectl('describe', 'ztnetwork', 'lab');
+      assert.match(described, /^Name:\s+lab$/m);
+      assert.match(described, /Kind:\s+ZTNetwork/);
+      assert.match(described, /Reason:\s+Joined/);
+    });
+
+    it('patches: merge patch admits a member; the default strategic patch works on Nodes and is refused for CRs', async () => {
+      const name = '8056c2e21c000001-89e92ceee5';
+      await kubectl('patch', 'ztmember', name, '--type', 'merge', '-p', '{"spec":{"authorized":false,"activeBridge":true}}');
+      const m = lab.server.core.get(target('ztmembers'), name);
+      assert.deepEqual([(m.spec as { authorized: boolean }).authorized, (m.spec as { activeBridge: boolean }).activeBridge, m.metadata.generation], [false, true, 2]);
+      const refused = await lab.run(k, ['patch', 'ztmember', name, '-p', '{"spec":{"authorized":true}}']);
+      assert.notEqual(refused.code, 0);
+      // 1.30 names the refused type itself; 1.20 prints the server's Status (reason UnsupportedMediaType).
+      assert.match(refused.stderr, /application\/strategic-merge-patch\+json is not supported|\(UnsupportedMediaType\): the body of the request was in an unknown format/);
+      const bad = await lab.run(k, ['patch', 'ztmember', name, '--type', 'merge', '-p', '{"spec":{"address":"89e92ceee6"}}']);
+      assert.notEqual(bad.code, 0);
+      assert.match(bad.stderr, /address is immutable/);
+      const nodes = { type: lab.server.core.registry.lookup('', 'v1', 'nodes')!, namespace: undefined };
+      lab.server.core.create(nodes, { metadata: { name: 'node-a', labels: { zone: 'a' } } }, STRICT);
+      await kubectl('patch', 'node', 'node-a', '-p', '{"metadata":{"labels":{"ztkube.io/office":"true"}}}');
+      assert.deepEqual(lab.server.core.get(nodes, 'node-a').metadata.labels, { zone: 'a', 'ztkube.io/office': 'true' });
+      assert.match(await kubectl('get', 'nodes', '-l', 'ztkube.io/office=true'), /^node-a\s+Unknown\s+<none>\s+\d+s\s*$/m);
+    });
+
+    it('delete waits for a finalizer that another client removes', async () => {
+      await kubectl('patch', 'ztn', 'office', '--type', 'merge', '-p', '{"metadata":{"finalizers":["ztkube.io/leave-network"]}}');
+      const del = lab.start(k, ['delete', 'ztn', 'office', '--timeout=60s']);
+      await waitFor('deletionTimestamp on office', () => lab.server.core.get(target('ztnetworks'), 'office').metadata.deletionTimestamp !== undefined);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(del.child.exitCode, null, `kubectl delete returned before the finalizer was removed: ${del.output()}`);
+      await kubectl('patch', 'ztn', 'office', '--type', 'json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]');
+      assert.equal(await del.exited, 0, del.output());
+      assert.match(del.output(), /ztnetwork.ztkube.io "office" deleted/);
+      assert.equal((await lab.run(k, ['get', 'ztn', 'office'])).stderr.trim(), 'Error from server (NotFound): ztnetworks.ztkube.io "office" not found');
+    });
+
+    it('get --watch prints changes as they happen', async () => {
+      const watch = lab.start(k, ['get', 'ztn', '--watch']);
+      await waitFor('the initial list', () => /^lab\s/m.test(watch.output()));
+      lab.server.core.create(target('ztnetworks'), { apiVersion: 'ztkube.io/v1alpha1', kind: 'ZTNetwork', metadata: { name: 'late' }, spec: { networkId: 'aaaaaaaaaaaaaaaa' } }, STRICT);
+      await waitFor('the new network in the watch', () => /^late\s/m.test(watch.output()));
+      setStatus('ztnetworks', 'late', { networkId: 'aaaaaaaaaaaaaaaa', conditions: [{ type: 'Ready', status: 'False', reason: 'AccessDenied', message: '', lastTransitionTime: '2026-01-01T00:00:00Z' }] });
+      await waitFor('the status change in the watch', () => /^late\s+aaaaaaaaaaaaaaaa\s.*False\s+AccessDenied/m.test(watch.output()));
+      assert.equal(watch.output().match(/^NAME\s/gm)?.length, 1, `one header: ${watch.output()}`);
+      watch.child.kill('SIGTERM');
+      await watch.exited;
+    });
+
+    it('refuses invalid objects with the server\'s field messages', async () => {
+      const bad = await lab.run(k, ['apply', ...k.applyFlags, '-f', '-'], JSON.stringify({ apiVersion: 'ztkube.io/v1alpha1', kind: 'ZTNetwork', metadata: { name: 'bad' }, spec: { networkId: 'xyz', attach: { mode: 'tunnel', mtu: 100 } } }));
+      assert.notEqual(bad.code, 0);
+      assert.match(bad.stderr, /spec\.networkId: Invalid value: "xyz": spec\.networkId in body should match '\^\[0-9a-f\]\{16\}\$'/);
+      assert.match(bad.stderr, /spec\.attach\.mode: Unsupported value: "tunnel": supported values: "bridge", "sixplane"/);
+      assert.match(bad.stderr, /spec\.attach\.mtu: Invalid value: 100: spec\.attach\.mtu in body should be greater than or equal to 1280/);
+    });
+  });
+}
+
+fidelitySuite(kubectl130());
+fidelitySuite(kubectl120());
