@@ -33,6 +33,8 @@ export interface KubeApiServer {
   core: ApiCore;
   /** Forgets the change history, so watches from any earlier resourceVersion get 410 Gone. */
   compact(): void;
+  /** Ends every open watch, as an API server restart or a watch timeout does; clients reconnect. */
+  endWatches(): void;
   close(): Promise<void>;
 }
 
@@ -118,6 +120,9 @@ export async function createKubeApiServer(options: KubeApiServerOptions = {}): P
   return {
     url, port, core,
     compact: () => store.compact(),
+    endWatches: () => {
+      for (const end of [...watches]) end();
+    },
     close: async () => {
       controllers.close();
       for (const end of [...watches]) end();
