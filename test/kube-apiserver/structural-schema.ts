@@ -67,7 +67,8 @@ export class SchemaWalker {
       return value;
     }
     if (!typeMatches(schema, value)) {
-      this.problems.push({ field: path, type: 'FieldValueTypeInvalid', detail: `Invalid value: "${typeOf(value)}": ${path} in body must be of type ${schema.type}: "${typeOf(value)}"` });
+      const expected = schema['x-kubernetes-int-or-string'] ? 'integer,string' : schema.type;
+      this.problems.push({ field: path, type: 'FieldValueTypeInvalid', detail: `Invalid value: "${typeOf(value)}": ${path} in body must be of type ${expected}: "${typeOf(value)}"` });
       return value;
     }
     if (isPlainObject(value)) this.walkObject(schema, value, path, old);
