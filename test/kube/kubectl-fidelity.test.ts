@@ -130,6 +130,27 @@ function fidelitySuite(found: Kubectl | string): void {
       await watch.exited;
     });
 
+    it('lists by category, shows events in describe, and handles unknown fields per validation mode', async () => {
+      assert.match(await kubectl('get', 'ztkube'), /ztnetwork.ztkube.io\/lab\s/);
+      const lab1 = lab.server.core.get(target('ztnetworks'), 'lab');
+      const events = { type: lab.server.core.registry.lookup('', 'v1', 'events')!, namespace: 'default' };
+      lab.server.core.create(events, {
+        metadata: { name: 'lab.1' }, type: 'Warning', reason: 'AccessDenied', message: 'node-a was refused by the controller',
+        involvedObject: { apiVersion: 'ztkube.io/v1alpha1', kind: 'ZTNetwork', name: 'lab', uid: lab1.metadata.uid }, source: { component: 'ztkube-operator' },
+        firstTimestamp: lab1.metadata.creationTimestamp, lastTimestamp: lab1.metadata.creationTimestamp, count: 1,
+      }, STRICT);
+      assert.match(await kubectl('describe', 'ztn', 'lab'), /Warning\s+AccessDenied\s+.*node-a was refused by the controller/);
+      const body = JSON.stringify({ apiVersion: 'ztkube.io/v1alpha1', kind: 'ZTNetwork', metadata: { name: 'extra' }, spec: { networkId: 'bbbbbbbbbbbbbbbb', colour: 'blue' } });
+      const r = await lab.run(k, ['apply', ...k.applyFlags, '-f', '-'], body);
+      if (k.applyFlags.includes('--validate=false')) {
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal((lab.server.core.get(target('ztnetworks'), 'extra').spec as Record<string, unknown>).colour, undefined, 'pruned');
+      } else {
+        assert.notEqual(r.code, 0);
+        assert.match(r.stderr, /strict decoding error: unknown field "spec.colour"/);
+      }
+    });
+
     it('refuses invalid objects with the server\'s field messages', async () => {
       const bad = await lab.run(k, ['apply', ...k.applyFlags, '-f', '-'], JSON.stringify({ apiVersion: 'ztkube.io/v1alpha1', kind: 'ZTNetwork', metadata: { name: 'bad' }, spec: { networkId: 'xyz', attach: { mode: 'tunnel', mtu: 100 } } }));
       assert.notEqual(bad.code, 0);
