@@ -5,7 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { alreadyExists, badRequest, conflict, invalid, KubeApiError, notFound, unsupportedMediaType, type FieldProblem } from './kube-error.js';
 import { deepCopy, deepEqual, isPlainObject, kubeTime, type KubeObject } from './kube-object.js';
-import type { ObjectStore } from './object-store.js';
+import { listKey, type ObjectStore } from './object-store.js';
 import { jsonPatch, mergePatch, PatchError, strategicMergePatch } from './patches.js';
 import type { ResourceRegistry } from './registry.js';
 import type { DeleteOptions, ListOptions, WriteOptions } from './request-options.js';
@@ -47,12 +47,12 @@ export class ApiCore {
       } catch {
         throw badRequest('continue key is not valid: the token is not the one this server issued');
       }
-      items = items.filter((o) => `${o.metadata.namespace ?? ''}/${o.metadata.name}` > start);
+      items = items.filter((o) => listKey(o) > start);
     }
     if (opts.limit !== undefined && opts.limit > 0 && items.length > opts.limit) {
       const page = items.slice(0, opts.limit);
       const last = page[page.length - 1];
-      const continueToken = Buffer.from(JSON.stringify({ rv, start: `${last.metadata.namespace ?? ''}/${last.metadata.name}` })).toString('base64url');
+      const continueToken = Buffer.from(JSON.stringify({ rv, start: listKey(last) })).toString('base64url');
       return { items: page, rv, continueToken, remaining: items.length - page.length };
     }
     return { items, rv };
@@ -83,7 +83,7 @@ export class ApiCore {
     if (t.type.hasGeneration) m.generation = 1;
     else delete m.generation;
     // Custom resources with a status subresource cannot set status on create.
-    if (t.type.hasStatus && t.type.group !== '' && t.type.group !== CRD_GROUP && t.type.group !== 'coordination.k8s.io') delete obj.status;
+    if (t.type.isCustom && t.type.hasStatus) delete obj.status;
     if (t.type.kind === 'Pod' && !isPlainObject(obj.status)) obj.status = { phase: 'Pending' };
     this.admit(t.type, obj, undefined, opts);
     if (this.store.get(typeKey(t.type), t.namespace, m.name) !== undefined) throw alreadyExists(t.type.group, t.type.plural, m.name);

@@ -21,6 +21,7 @@ function builtin(t: Partial<ResourceType> & Pick<ResourceType, 'group' | 'versio
     singular: t.kind.toLowerCase(),
     shortNames: [],
     categories: [],
+    isCustom: false,
     hasStatus: false,
     hasGeneration: false,
     requiresResourceVersionOnUpdate: false,

@@ -103,7 +103,7 @@ export function crdType(): ResourceType {
   return {
     group: CRD_GROUP, version: 'v1', servedVersions: ['v1'], kind: 'CustomResourceDefinition', listKind: 'CustomResourceDefinitionList',
     plural: 'customresourcedefinitions', singular: 'customresourcedefinition', shortNames: ['crd', 'crds'], categories: ['api-extensions'],
-    isNamespaced: false, hasStatus: true, hasGeneration: true, requiresResourceVersionOnUpdate: false,
+    isNamespaced: false, isCustom: false, hasStatus: true, hasGeneration: true, requiresResourceVersionOnUpdate: false,
     patchTypes: ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'],
     selectableFields: [],
     columns: [nameColumn, { name: 'Created At', type: 'date', description: 'Created At', priority: 0, cell: (o) => o.metadata.creationTimestamp }],
@@ -131,6 +131,7 @@ export function customResourceType(crd: KubeObject): ResourceType {
     shortNames: spec.names.shortNames ?? [],
     categories: spec.names.categories ?? [],
     isNamespaced: spec.scope === 'Namespaced',
+    isCustom: true,
     hasStatus: preferred.subresources?.status !== undefined,
     hasGeneration: true,
     requiresResourceVersionOnUpdate: true,

@@ -17,6 +17,11 @@ export interface StoreEvent {
 
 const objectKey = (typeKey: string, namespace: string | undefined, name: string): string => `${typeKey}|${namespace ?? ''}|${name}`;
 
+/** The key lists are sorted and paged by. */
+export function listKey(o: KubeObject): string {
+  return `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+}
+
 export class ObjectStore {
   private rv = 1;
   private readonly objects = new Map<string, KubeObject>();
@@ -45,7 +50,8 @@ export class ObjectStore {
       if (namespace !== undefined && (o.metadata.namespace ?? '') !== namespace) continue;
       out.push(deepCopy(o));
     }
-    return out.sort((a, b) => (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || a.metadata.name!.localeCompare(b.metadata.name!));
+    // Code-point order of "namespace/name": the order continue tokens page through.
+    return out.sort((a, b) => (listKey(a) < listKey(b) ? -1 : listKey(a) > listKey(b) ? 1 : 0));
   }
 
   /** Every stored object, whatever its type (for garbage collection). */

@@ -16,6 +16,8 @@ export interface ResourceType {
   shortNames: string[];
   categories: string[];
   isNamespaced: boolean;
+  /** Served for a CRD (status is dropped on create, as the real server does for custom resources). */
+  isCustom: boolean;
   hasStatus: boolean;
   /** Spec writes bump metadata.generation (CRs and CRDs). */
   hasGeneration: boolean;
