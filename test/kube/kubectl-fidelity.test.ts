@@ -30,8 +30,9 @@ function fidelitySuite(found: Kubectl | string): void {
       return lab.server.core.update(target(plural), name, { ...cur, status }, true, STRICT);
     };
 
+    const requests: string[] = [];
     before(async () => {
-      lab = await startKubeLab();
+      lab = await startKubeLab({ onRequest: (method, url, accept) => requests.push(`${method} ${url} ${accept ?? ''}`) });
     });
     after(async () => {
       await lab?.close();
@@ -44,6 +45,19 @@ function fidelitySuite(found: Kubectl | string): void {
       assert.equal(got.code, 0, got.stderr);
       assert.match(got.stderr, /No resources found/);
       assert.match(await kubectl('get', 'crds'), /ztnetworks\.ztkube\.io/);
+    });
+
+    it('is served the way this kubectl asks (aggregated discovery for 1.30, OpenAPI v3 and strict validation for its apply)', () => {
+      const seen = (re: RegExp): boolean => requests.some((r) => re.test(r));
+      if (k.applyFlags.includes('--validate=false')) {
+        assert.ok(seen(/^GET \/apis\/apiextensions.k8s.io\/v1\?timeout=\S+ /), 'kubectl 1.20 walks the group-version lists');
+        assert.ok(seen(/^POST \/apis\/apiextensions.k8s.io\/v1\/customresourcedefinitions\?fieldManager=kubectl-client-side-apply /));
+      } else {
+        assert.ok(seen(/^GET \/apis\?timeout=\S+ application\/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList/));
+        assert.ok(!seen(/^GET \/apis\/[^/?]+\/[^/?]+\?timeout/), `the aggregated form was accepted: no per-group-version requests (${requests.filter((r) => /^GET \/apis\/[^/?]+\/[^/?]+\?/.test(r)).join('; ')})`);
+        assert.ok(seen(/^GET \/openapi\/v3[? ]/) && seen(/^GET \/openapi\/v3\/apis\/apiextensions.k8s.io\/v1\?hash=/));
+        assert.ok(seen(/^POST \/apis\/apiextensions.k8s.io\/v1\/customresourcedefinitions\?fieldManager=kubectl-client-side-apply&fieldValidation=Strict /));
+      }
     });
 
     it('applies the sample manifests, then again (merge patch, "unchanged")', async () => {
