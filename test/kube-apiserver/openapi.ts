@@ -39,10 +39,14 @@ export function openApiDocument(registry: ResourceRegistry, group: string, versi
       ...extra,
     });
     const body = (types: string[]): object => ({ requestBody: { content: Object.fromEntries(types.map((c) => [c, { schema: ref }])) } });
+    // Strategic merge patch is not advertised: our schemas lack the patch merge keys, and
+    // kubectl 1.30 computes apply patches from OpenAPI v3 when it is (and warns when that fails),
+    // falling back to its compiled-in types otherwise, which know them.
+    const patchTypes = t.patchTypes.filter((c) => c !== 'application/strategic-merge-patch+json');
     const base = `/${groupVersionPath(t.group, version)}${t.isNamespaced ? '/namespaces/{namespace}' : ''}/${t.plural}`;
     paths[base] = { get: op('list'), post: op('post', body(['*/*'])) };
-    paths[`${base}/{name}`] = { get: op('get'), put: op('put', body(['*/*'])), patch: op('patch', body([...t.patchTypes, 'application/apply-patch+yaml'])), delete: op('delete') };
-    if (t.hasStatus) paths[`${base}/{name}/status`] = { get: op('get'), put: op('put', body(['*/*'])), patch: op('patch', body([...t.patchTypes, 'application/apply-patch+yaml'])) };
+    paths[`${base}/{name}`] = { get: op('get'), put: op('put', body(['*/*'])), patch: op('patch', body(patchTypes)), delete: op('delete') };
+    if (t.hasStatus) paths[`${base}/{name}/status`] = { get: op('get'), put: op('put', body(['*/*'])), patch: op('patch', body(patchTypes)) };
   }
   return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.30.13' }, paths, components: { schemas } };
 }

@@ -59,6 +59,7 @@ function fieldValue(obj: KubeObject, path: string): string {
   let cur: unknown = obj;
   for (const k of path.split('.')) cur = isPlainObject(cur) ? cur[k] : undefined;
   if (cur === undefined || cur === null) return '';
+  // An Event's `source` selects on its component, as the real server's field set does.
   if (isPlainObject(cur) && path === 'source') return String(cur.component ?? '');
   return String(cur);
 }

@@ -72,7 +72,7 @@ export class SchemaWalker {
       return value;
     }
     if (isPlainObject(value)) this.walkObject(schema, value, path, old);
-    else if (Array.isArray(value)) this.walkArray(schema, value, path, old);
+    else if (Array.isArray(value)) this.walkArray(schema, value, path);
     else this.checkScalar(schema, value, path);
     if (schema.enum !== undefined && !schema.enum.some((e) => deepEqual(e, value))) {
       this.problems.push({ field: path, type: 'FieldValueNotSupported', detail: `Unsupported value: ${show(value)}: supported values: ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}` });
@@ -106,7 +106,8 @@ export class SchemaWalker {
     }
   }
 
-  private walkArray(schema: Schema, arr: unknown[], path: string, old: unknown): void {
+  /** Items are walked without their old values: transition rules inside lists are not evaluated. */
+  private walkArray(schema: Schema, arr: unknown[], path: string): void {
     if (schema.items !== undefined) for (let i = 0; i < arr.length; i++) arr[i] = this.walk(schema.items, arr[i], `${path}[${i}]`, undefined);
     if (schema.minItems !== undefined && arr.length < schema.minItems) this.problems.push({ field: path, type: 'FieldValueInvalid', detail: `Invalid value: ${arr.length}: ${path} in body should have at least ${schema.minItems} items` });
     if (schema.maxItems !== undefined && arr.length > schema.maxItems) this.problems.push({ field: path, type: 'FieldValueTooMany', detail: `Too many: ${arr.length}: must have at most ${schema.maxItems} items` });
@@ -120,7 +121,6 @@ export class SchemaWalker {
         seen.push(id);
       }
     }
-    void old;
   }
 
   private checkScalar(schema: Schema, v: unknown, path: string): void {

@@ -120,6 +120,20 @@ function fidelitySuite(found: Kubectl | string): void {
       assert.match(await kubectl('get', 'nodes', '-l', 'ztkube.io/office=true'), /^node-a\s+Unknown\s+<none>\s+\d+s\s*$/m);
     });
 
+    it('re-applies a built-in object with its list changes (strategic merge patch from kubectl)', async () => {
+      const pod = (image: string, env: object[]): string => JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web' }, spec: { nodeName: 'node-a', containers: [{ name: 'c', image, env }] } });
+      const first = await lab.run(k, ['apply', ...k.applyFlags, '-f', '-'], pod('one', [{ name: 'A', value: '1' }, { name: 'B', value: '2' }]));
+      assert.equal(first.code, 0, first.stderr);
+      const second = await lab.run(k, ['apply', ...k.applyFlags, '-f', '-'], pod('two', [{ name: 'B', value: '3' }]));
+      assert.equal(second.code, 0, second.stderr);
+      assert.equal(second.stderr, '', 'no warning from kubectl');
+      assert.match(second.stdout, /pod\/web configured/);
+      const pods = { type: lab.server.core.registry.lookup('', 'v1', 'pods')!, namespace: 'default' };
+      assert.deepEqual((lab.server.core.get(pods, 'web').spec as { containers: object[] }).containers, [{ name: 'c', image: 'two', env: [{ name: 'B', value: '3' }] }]);
+      assert.match(await kubectl('get', 'pods', '--field-selector', 'spec.nodeName=node-a', '-o', 'wide'), /^web\s+0\/1\s+Pending\s+0\s+\d+s\s+<none>\s+node-a\s/m);
+      await kubectl('delete', 'pod', 'web');
+    });
+
     it('delete waits for a finalizer that another client removes', async () => {
       await kubectl('patch', 'ztn', 'office', '--type', 'merge', '-p', '{"metadata":{"finalizers":["ztkube.io/leave-network"]}}');
       const del = lab.start(k, ['delete', 'ztn', 'office', '--timeout=60s']);
