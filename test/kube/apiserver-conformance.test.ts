@@ -7,7 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  ApiException, ApiextensionsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, loadYaml, makeInformer, PatchStrategy, setHeaderOptions, Watch,
+  ApiException, ApiextensionsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObjectApi, loadYaml, makeInformer, PatchStrategy, setHeaderOptions, Watch,
   type KubernetesObject, type V1CustomResourceDefinition, type V1Pod,
 } from '@kubernetes/client-node';
 import { ZTKUBE_GROUP as group, ZTKUBE_VERSION as version } from '../../src/kube/crd-names.js';
@@ -217,6 +217,17 @@ describe('test API server conformance (client-node)', () => {
     const lost = await rejection(leases.replaceNamespacedLease({ namespace: 'default', name: 'ztkube-operator', body: { ...l, spec: { ...spec, holderIdentity: 'op-b' } } }));
     assert.equal(lost.code, 409, 'the second candidate with the stale lease loses');
     assert.equal((await leases.readNamespacedLease({ namespace: 'default', name: 'ztkube-operator' })).spec!.holderIdentity, 'op-a');
+  });
+
+  it('serves the generic KubernetesObjectApi (which finds resources through group-version discovery)', async () => {
+    const objects = KubernetesObjectApi.makeApiClient(kc);
+    const created = await objects.create({ apiVersion: `${group}/${version}`, kind: 'ZTNetwork', metadata: { name: 'generic' }, spec: { networkId: '8056c2e21c000002' } } as Obj);
+    assert.equal(created.metadata!.generation, 1);
+    const read = (await objects.read({ apiVersion: `${group}/${version}`, kind: 'ZTNetwork', metadata: { name: 'generic' } })) as Obj;
+    assert.equal(read.spec!.networkId, '8056c2e21c000002');
+    const patched = (await objects.patch({ apiVersion: `${group}/${version}`, kind: 'ZTNetwork', metadata: { name: 'generic', labels: { via: 'generic' } } }, undefined, undefined, undefined, undefined, PatchStrategy.MergePatch)) as Obj;
+    assert.equal(patched.metadata!.labels!.via, 'generic');
+    await objects.delete({ apiVersion: `${group}/${version}`, kind: 'ZTNetwork', metadata: { name: 'generic' } });
   });
 
   it('deleting a CRD removes its custom resources and stops serving them', async () => {
