@@ -151,7 +151,7 @@ export class ApiCore {
     if ((next.metadata.finalizers ?? []).length === 0) delete next.metadata.finalizers;
     if (deepEqual(next, old)) return old;
     if (opts.isDryRun) return next;
-    if (next.metadata.deletionTimestamp !== undefined && next.metadata.finalizers === undefined) return this.store.remove(typeKey(type), t.namespace, name)!;
+    if (next.metadata.deletionTimestamp !== undefined && !isHeld(type, next)) return this.store.remove(typeKey(type), t.namespace, name)!;
     return this.store.put(typeKey(type), next);
   }
 
@@ -166,14 +166,13 @@ export class ApiCore {
     const finalizers = new Set(next.metadata.finalizers ?? []);
     if (opts.propagationPolicy === 'Foreground') finalizers.add('foregroundDeletion');
     if (opts.propagationPolicy === 'Orphan') finalizers.add('orphan');
-    // Namespaces empty themselves (the namespace controller's job) before they go.
-    if (t.type.kind === 'Namespace' && t.type.group === '') finalizers.add('kubernetes');
-    if (finalizers.size === 0) {
+    next.metadata.finalizers = [...finalizers];
+    if (!isHeld(t.type, next)) {
       if (opts.isDryRun) return old;
       return this.store.remove(typeKey(t.type), t.namespace, name)!;
     }
     if (old.metadata.deletionTimestamp !== undefined && finalizers.size === (old.metadata.finalizers ?? []).length) return old;
-    next.metadata.finalizers = [...finalizers];
+    if (next.metadata.finalizers.length === 0) delete next.metadata.finalizers;
     if (next.metadata.deletionTimestamp === undefined) {
       next.metadata.deletionTimestamp = kubeTime(this.clock());
       next.metadata.deletionGracePeriodSeconds = 0;
@@ -191,8 +190,21 @@ export class ApiCore {
     if (cur === undefined || !(cur.metadata.finalizers ?? []).includes(finalizer)) return;
     cur.metadata.finalizers = cur.metadata.finalizers!.filter((f) => f !== finalizer);
     if (cur.metadata.finalizers.length === 0) delete cur.metadata.finalizers;
-    if (cur.metadata.deletionTimestamp !== undefined && cur.metadata.finalizers === undefined) this.store.remove(typeKey(type), cur.metadata.namespace, cur.metadata.name!);
-    else this.store.put(typeKey(type), cur);
+    this.putOrRemove(type, cur);
+  }
+
+  /** The namespace controller's last step: drops `kubernetes` from spec.finalizers (what /finalize does). */
+  finalizeNamespace(type: ResourceType, o: KubeObject): void {
+    const cur = this.store.get(typeKey(type), undefined, o.metadata.name!);
+    const spec = cur?.spec as { finalizers?: string[] } | undefined;
+    if (cur === undefined || !(spec?.finalizers ?? []).includes(NAMESPACE_FINALIZER)) return;
+    spec!.finalizers = spec!.finalizers!.filter((f) => f !== NAMESPACE_FINALIZER);
+    this.putOrRemove(type, cur);
+  }
+
+  private putOrRemove(type: ResourceType, o: KubeObject): void {
+    if (o.metadata.deletionTimestamp !== undefined && !isHeld(type, o)) this.store.remove(typeKey(type), o.metadata.namespace, o.metadata.name!);
+    else this.store.put(typeKey(type), o);
   }
 
   private checkBody(t: Target, body: unknown): KubeObject {
@@ -241,6 +253,16 @@ export class ApiCore {
     if (opts.fieldValidation === 'Warn') for (const f of unknown) opts.warnings.push(`unknown field "${f}"`);
     if (problems.length > 0) throw invalid(type.kind, type.group, obj.metadata.name ?? '', problems);
   }
+}
+
+/** The finalizer a namespace carries in spec.finalizers until the namespace controller has emptied it. */
+export const NAMESPACE_FINALIZER = 'kubernetes';
+
+/** Whether a deleted object must stay: metadata finalizers, or a namespace's spec.finalizers. */
+function isHeld(type: ResourceType, o: KubeObject): boolean {
+  if ((o.metadata.finalizers ?? []).length > 0) return true;
+  const spec = o.spec as { finalizers?: unknown } | undefined;
+  return type.kind === 'Namespace' && type.group === '' && Array.isArray(spec?.finalizers) && spec.finalizers.length > 0;
 }
 
 /** What counts as "spec" for metadata.generation: everything but metadata (and status, when it is a subresource). */

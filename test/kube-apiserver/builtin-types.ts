@@ -86,7 +86,9 @@ export function builtinTypes(): ResourceType[] {
       group: '', version: 'v1', kind: 'Namespace', plural: 'namespaces', isNamespaced: false, shortNames: ['ns'], hasStatus: true,
       columns: [nameColumn, col('Status', (o) => field(o, 'status', 'phase') ?? 'Active'), ageColumn],
       selectableFields: ['status.phase'],
-      admit: (o) => {
+      admit: (o, old) => {
+        // New namespaces get the namespace controller's finalizer in spec, as the real server gives them.
+        if (old === undefined) o.spec = { finalizers: ['kubernetes'], ...(isPlainObject(o.spec) ? o.spec : {}) };
         o.status = { ...(isPlainObject(o.status) ? o.status : {}), phase: o.metadata.deletionTimestamp ? 'Terminating' : 'Active' };
         return [];
       },

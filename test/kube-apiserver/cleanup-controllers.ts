@@ -3,7 +3,7 @@
 // `foregroundDeletion` and `orphan` finalizers), the namespace controller (a terminating
 // namespace empties itself), and CRD cleanup (a deleted CRD takes its custom resources along).
 // Each pass runs after the store changed, off the request's call stack, as a controller would.
-import type { ApiCore } from './api-core.js';
+import { NAMESPACE_FINALIZER, type ApiCore } from './api-core.js';
 import { CRD_CLEANUP_FINALIZER } from './crd-types.js';
 import { KubeApiError } from './kube-error.js';
 import type { KubeObject } from './kube-object.js';
@@ -55,9 +55,11 @@ export class CleanupControllers {
           this.core.dropFinalizer(type, o, 'orphan');
         }
         if (finalizers.includes('foregroundDeletion')) this.finishWhenEmpty(type, o, 'foregroundDeletion', dependentsOf(o.metadata.uid));
-        if (finalizers.includes('kubernetes') && type.kind === 'Namespace' && type.group === '') {
+        const specFinalizers = (o.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [];
+        if (type.kind === 'Namespace' && type.group === '' && specFinalizers.includes(NAMESPACE_FINALIZER)) {
           const contents = all.filter((x) => x.object.metadata.namespace === o.metadata.name).flatMap((x) => this.typed(x));
-          this.finishWhenEmpty(type, o, 'kubernetes', contents);
+          if (contents.length === 0) this.core.finalizeNamespace(type, o);
+          else for (const c of contents) if (c.object.metadata.deletionTimestamp === undefined) this.deleteQuietly(c.type, c.object);
         }
         if (finalizers.includes(CRD_CLEANUP_FINALIZER)) {
           const spec = o.spec as { group: string; names: { plural: string } };

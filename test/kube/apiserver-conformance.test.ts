@@ -202,6 +202,8 @@ describe('test API server conformance (client-node)', () => {
     const s = await core.createNamespacedSecret({ namespace: 'ztkube-system', body: { metadata: { name: 'controller-identity' }, stringData: { 'identity.secret': 'abc' } } });
     assert.deepEqual(s.data, { 'identity.secret': Buffer.from('abc').toString('base64') });
     assert.equal(s.type, 'Opaque');
+    const ns = await core.readNamespace({ name: 'ztkube-system' });
+    assert.deepEqual([ns.spec?.finalizers, ns.metadata!.finalizers, ns.status?.phase], [['kubernetes'], undefined, 'Active']);
     await core.deleteNamespace({ name: 'ztkube-system' });
     const refused = await rejection(core.createNamespacedSecret({ namespace: 'nope', body: { metadata: { name: 'x' } } }));
     assert.deepEqual([refused.code, refused.status.message], [404, 'namespaces "nope" not found']);
