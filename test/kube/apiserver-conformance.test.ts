@@ -7,12 +7,13 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  ApiException, ApiextensionsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObjectApi, loadYaml, makeInformer, PatchStrategy, setHeaderOptions, Watch,
+  ApiException, ApiextensionsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, type KubeConfig, loadYaml, makeInformer, PatchStrategy, setHeaderOptions, Watch,
   type KubernetesObject, type V1CustomResourceDefinition, type V1Pod,
 } from '@kubernetes/client-node';
 import { ZTKUBE_GROUP as group, ZTKUBE_VERSION as version } from '../../src/kube/crd-names.js';
 import { repoRoot } from '../helpers/shared.js';
 import { waitFor } from '../helpers/kubectl.js';
+import { kubeConfigFor } from '../helpers/kube-client.js';
 import { createKubeApiServer, type KubeApiServer } from '../kube-apiserver/server.js';
 
 type Obj = KubernetesObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
@@ -40,9 +41,7 @@ describe('test API server conformance (client-node)', () => {
 
   before(async () => {
     server = await createKubeApiServer({ bookmarkIntervalMs: 100 });
-    kc = new KubeConfig();
-    // client-node refuses plain http unless TLS verification is off (there is no TLS to verify).
-    kc.loadFromOptions({ clusters: [{ name: 't', server: server.url, skipTLSVerify: true }], users: [{ name: 't' }], contexts: [{ name: 't', cluster: 't', user: 't' }], currentContext: 't' });
+    kc = kubeConfigFor(server.url);
     custom = kc.makeApiClient(CustomObjectsApi);
     core = kc.makeApiClient(CoreV1Api);
     // loadYaml returns client-node's typed model (x_kubernetes_validations …), which only the

@@ -186,6 +186,16 @@ function fidelitySuite(found: Kubectl | string): void {
       assert.match(bad.stderr, /spec\.attach\.mode: Unsupported value: "tunnel": supported values: "bridge", "sixplane"/);
       assert.match(bad.stderr, /spec\.attach\.mtu: Invalid value: 100: spec\.attach\.mtu in body should be greater than or equal to 1280/);
     });
+
+    it('delete -f of the CRDs removes them and their resources, and waits until they are gone', async () => {
+      const out = await kubectl('delete', '-f', crds);
+      for (const n of ['ztnetworks', 'ztnodes', 'ztmembers']) assert.match(out, new RegExp(`customresourcedefinition.apiextensions.k8s.io "${n}.ztkube.io" deleted`));
+      assert.deepEqual(lab.server.core.store.list('ztkube.io/ztnetworks', undefined), []);
+      const gone = await lab.run(k, ['get', 'ztn']);
+      assert.notEqual(gone.code, 0);
+      // kubectl still knows the short name from its discovery cache, so it asks and gets the 404.
+      assert.match(gone.stderr, /the server doesn't have a resource type "ztn"|Unable to list "ztkube.io\/v1alpha1, Resource=ztnetworks": the server could not find the requested resource/);
+    });
   });
 }
 
