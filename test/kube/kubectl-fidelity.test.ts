@@ -138,7 +138,7 @@ function fidelitySuite(found: Kubectl | string): void {
       await kubectl('patch', 'ztn', 'office', '--type', 'merge', '-p', '{"metadata":{"finalizers":["ztkube.io/leave-network"]}}');
       const del = lab.start(k, ['delete', 'ztn', 'office', '--timeout=60s']);
       await waitFor('deletionTimestamp on office', () => lab.server.core.get(target('ztnetworks'), 'office').metadata.deletionTimestamp !== undefined);
-      await new Promise((r) => setTimeout(r, 300));
+      await waitFor('kubectl watching for the deletion', () => requests.some((r) => /^GET \/apis\/ztkube.io\/v1alpha1\/ztnetworks\?\S*fieldSelector=metadata.name%3Doffice\S*&watch=true/.test(r)));
       assert.equal(del.child.exitCode, null, `kubectl delete returned before the finalizer was removed: ${del.output()}`);
       await kubectl('patch', 'ztn', 'office', '--type', 'json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]');
       assert.equal(await del.exited, 0, del.output());
