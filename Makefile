@@ -7,7 +7,7 @@ SHELL := /bin/bash
 # node and npm only run when the addon is rebuilt, which keeps a no-change `make` fast.
 NODE_PREFIX = $(shell node -p 'require("path").dirname(require("path").dirname(process.execPath))')
 
-.PHONY: all build test bench demo clean typecheck sysdeps
+.PHONY: all build test bench demo clean typecheck sysdeps manifests
 
 all: build
 
@@ -63,6 +63,13 @@ sysdeps:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
 	    || echo "sysdeps: could not install$$missing; the tests that need them will skip"; \
 	  if [ -n "$$nostart" ]; then rm -f /usr/sbin/policy-rc.d; fi; fi
+	@# kubectl 1.20 for the kube fidelity tests: Debian's kubernetes-client conflicts with an
+	@# installed /usr/bin/kubectl, so it is unpacked into build/ (test/helpers/kubectl.ts does
+	@# the same when this did not run).
+	@if [ ! -x build/kubectl-1.20/usr/bin/kubectl ] && command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null; then \
+	  tmp=$$(mktemp -d /tmp/ztkube-kubectl120-XXXXXX) && (cd $$tmp && apt-get download -qq kubernetes-client >/dev/null 2>&1 && dpkg-deb -x kubernetes-client_*.deb root) \
+	    && mkdir -p build && mv $$tmp/root build/kubectl-1.20 || echo "sysdeps: could not unpack kubernetes-client; the kubectl 1.20 tests will fetch it or skip"; \
+	  rm -rf $$tmp; fi
 
 test: build sysdeps
 	ZTKUBE_SAFETY=test node --test --test-concurrency=2 $$(find dist/test -name '*.test.js' | sort)
@@ -92,6 +99,11 @@ image: build
 .PHONY: docker-plugin
 docker-plugin: build
 	node scripts/docker-plugin-rootfs.mjs build/docker-plugin
+
+# manifests/ is the chart rendered with its default values (no helm here: a renderer of the
+# template subset the chart uses, test/helpers/helm-subset.ts); a test keeps the two equal.
+manifests: build
+	node dist/test/helpers/render-manifests-main.js
 
 demo: build sysdeps
 	bin/ztkube demo
