@@ -46,7 +46,7 @@ import { DEFAULT_TCP_FALLBACK_RELAY, TcpFallback } from './tcp-fallback.js';
 import { emptyLocalConf, LOCAL_CONF_FILE, type LocalConf } from './local-conf/local-conf.js';
 import { LocalConfFile, LOCAL_CONF_CHECK_INTERVAL_MS } from './local-conf/local-conf-file.js';
 import { PathPolicy } from './local-conf/path-policy.js';
-import { reloadableOptions, resolveOptions, type ResolvedOptions } from './local-conf/daemon-settings.js';
+import { reloadableOptions, resolveOptions, type ConfigurableOptions, type ResolvedOptions } from './local-conf/daemon-settings.js';
 import { LocalConfError } from './startup-errors.js';
 import { checkTapAccess } from './tap-preflight.js';
 import { PortInUseError } from '../util/errors.js';
@@ -66,19 +66,8 @@ const CONTROLLER_TICK_MS = 500;
  * What the command line gives. A setting local.conf can also give is undefined when the flag
  * was not used; local-conf/daemon-settings.ts says which wins.
  */
-export interface DaemonOptions {
+export interface DaemonOptions extends ConfigurableOptions {
   home: string;
-  /** The primary port; local.conf settings.primaryPort overrides it, as it overrides zerotier-one's -p. */
-  port: number;
-  /** A number, 'random' (1.14.1's default: allowSecondaryPort) or 'none'; undefined: local.conf or 'random'. */
-  secondaryPort?: number | 'random' | 'none';
-  bind?: string[];
-  /** Permit the TCP fallback relay (06 §9); default true. */
-  allowTcpFallbackRelay?: boolean;
-  /** Only the TCP relay, no UDP (06 §9); default false. */
-  forceTcpRelay?: boolean;
-  /** The relay, `IP/port`; default 204.80.128.1/443. */
-  tcpFallbackRelay?: string;
   /** Addresses kept in contact like network anchors (03 §6.1). */
   contact?: number[];
   log: winston.Logger;

@@ -11,12 +11,16 @@ import { DEFAULT_TCP_FALLBACK_RELAY } from '../tcp-fallback.js';
 
 /** The options local.conf can set, as the command line gives them (undefined = not given). */
 export interface ConfigurableOptions {
-  /** 0 = a random port (local.conf only). */
+  /** The primary port; local.conf settings.primaryPort overrides it, as it overrides zerotier-one's -p. 0 = a random port (local.conf only). */
   port: number;
+  /** A number, 'random' (1.14.1's default: allowSecondaryPort) or 'none'; undefined: local.conf or 'random'. */
   secondaryPort?: number | 'random' | 'none';
   bind?: string[];
+  /** Permit the TCP fallback relay (06 §9); default true. */
   allowTcpFallbackRelay?: boolean;
+  /** Only the TCP relay, no UDP (06 §9); default false. */
   forceTcpRelay?: boolean;
+  /** The relay, `IP/port`; default 204.80.128.1/443. */
   tcpFallbackRelay?: string;
 }
 
