@@ -73,7 +73,7 @@ export class CniPlugin {
     const added: Additions = { interfaces: [], ips: [], routes: [] };
     try {
       for (const w of wanted) {
-        const a = await this.o.attachments.attach({ containerId: req.containerId, primaryIfname: req.ifname, netns: req.netns, network: w.network, ifname: w.ifname, pod });
+        const a = await this.o.attachments.attach({ containerId: req.containerId, primaryIfname: req.ifname, netns: req.netns, network: w.network, ifname: w.ifname, pod, config: req.config });
         const base = added.interfaces.length;
         added.interfaces.push(...a.interfaces);
         added.ips.push(...a.ips.map((ip) => ({ ...ip, interface: base + ip.interface })));

@@ -17,6 +17,8 @@ export interface AttachRequest {
   network: string;
   ifname: string;
   pod: PodRef | null;
+  /** The net config of the invocation (the stand-in catalog reads its `networks`). */
+  config: Record<string, unknown>;
 }
 
 export interface ValidAttachment {
