@@ -440,6 +440,16 @@ int main(void) {
   if (!is_version_string(version)) fail(6, "config: cniVersion \"%.32s\" is not a version", version);
   if (!is_supported(version)) fail(1, "config: cniVersion %.32s is not supported (supported: 0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0)", version);
   reply_version = version;
+  /* 07 §1.1: CHECK came with 0.4.0, STATUS and GC with 1.1.0 (the supported list is in order). */
+  const char *since = is_check ? "0.4.0" : (is_status || is_gc) ? "1.1.0" : NULL;
+  if (since) {
+    size_t vi = 0, si = 0;
+    for (size_t i = 0; i < N_SUPPORTED; i++) {
+      if (!strcmp(SUPPORTED[i], version)) vi = i;
+      if (!strcmp(SUPPORTED[i], since)) si = i;
+    }
+    if (vi < si) fail(1, "config: cniVersion %s has no %s; it needs %s or later", version, command, since);
+  }
   if (!picks[1].value || !*picks[1].value) fail(7, "config: name must be a non-empty string");
   if (picks[2].is_present && (!picks[2].value || picks[2].value[0] != '/'))
     fail(7, "config: socket must be an absolute path");

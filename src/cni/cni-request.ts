@@ -21,6 +21,16 @@ export interface CniRequest {
   config: Record<string, unknown>;
 }
 
+/** Verbs younger than the first versions (07 §1.1): CHECK from 0.4.0, STATUS and GC from 1.1.0. */
+const VERB_SINCE: Record<string, string> = { CHECK: '0.4.0', STATUS: '1.1.0', GC: '1.1.0' };
+
+function compareVersions(a: string, b: string): number {
+  const x = a.split('.').map(Number);
+  const y = b.split('.').map(Number);
+  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return 0;
+}
+
 const CONTAINER_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 export function isValidIfname(s: string): boolean {
@@ -49,6 +59,10 @@ export function decodeCniRequest(text: string): CniRequest {
   if (typeof cniVersion !== 'string') throw new CniError(CNI_CODE.invalidConfig, 'config: cniVersion is missing');
   if (!(SUPPORTED_CNI_VERSIONS as readonly string[]).includes(cniVersion)) {
     throw new CniError(CNI_CODE.incompatibleVersion, `config: cniVersion ${cniVersion} is not supported (supported: ${SUPPORTED_CNI_VERSIONS.join(', ')})`);
+  }
+  const since = VERB_SINCE[command];
+  if (since !== undefined && compareVersions(cniVersion, since) < 0) {
+    throw new CniError(CNI_CODE.incompatibleVersion, `config: cniVersion ${cniVersion} has no ${command}; it needs ${since} or later`);
   }
   if (typeof config.name !== 'string' || config.name === '') throw new CniError(CNI_CODE.invalidConfig, 'config: name must be a non-empty string');
   const req: CniRequest = {

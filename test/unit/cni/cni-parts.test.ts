@@ -47,6 +47,8 @@ test('requests: the checks of the shim again, with the same codes', () => {
   assert.throws(() => decodeCniRequest(request({ CNI_COMMAND: 'ADD', ...pod }, { cniVersion: '1.0.0' })), code(7));
   assert.throws(() => decodeCniRequest(request({ CNI_COMMAND: 'NOPE' }, { cniVersion: '1.0.0', name: 'n' })), code(4));
   assert.throws(() => decodeCniRequest(request({ CNI_COMMAND: 'CHECK', ...pod, CNI_NETNS: '' }, { cniVersion: '1.0.0', name: 'n' })), code(4));
+  assert.throws(() => decodeCniRequest(request({ CNI_COMMAND: 'CHECK', ...pod }, { cniVersion: '0.3.0', name: 'n' })), code(1));
+  assert.throws(() => decodeCniRequest(request({ CNI_COMMAND: 'GC' }, { cniVersion: '1.0.0', name: 'n' })), code(1));
   assert.throws(() => decodeCniRequest(request({ CNI_COMMAND: 'ADD', ...pod, CNI_IFNAME: '..' }, { cniVersion: '1.0.0', name: 'n' })), code(4));
 });
 

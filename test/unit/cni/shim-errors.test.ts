@@ -53,6 +53,9 @@ test('an unsupported cniVersion is code 1; a config without cniVersion, name or 
   assertError(runShim({ ...podEnv, CNI_COMMAND: 'ADD' }, JSON.stringify({ name: 'n' })), 7, /cniVersion is missing/);
   assertError(runShim({ ...podEnv, CNI_COMMAND: 'ADD' }, conf({ name: '' })), 7, /name must be a non-empty string/);
   assertError(runShim({ ...podEnv, CNI_COMMAND: 'ADD' }, conf({ socket: 'run/x.sock' })), 7, /socket must be an absolute path/);
+  assertError(runShim({ ...podEnv, CNI_COMMAND: 'CHECK' }, conf({ cniVersion: '0.3.1' })), 1, /0\.3\.1 has no CHECK; it needs 0\.4\.0/);
+  assertError(runShim({ CNI_COMMAND: 'STATUS' }, conf({ cniVersion: '1.0.0' })), 1, /has no STATUS/);
+  assertError(runShim({ CNI_COMMAND: 'GC' }, conf({ cniVersion: '0.4.0' })), 1, /has no GC/);
   // errors carry the config's version once it is known
   assert.equal(runShim({ ...podEnv, CNI_COMMAND: 'ADD' }, conf({ cniVersion: '0.4.0', name: '' })).json?.cniVersion, '0.4.0');
 });
