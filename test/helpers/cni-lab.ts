@@ -56,6 +56,8 @@ export interface CniLab {
   /** Runs a command inside a pod. */
   inPod(p: Pod, cmd: string, args: string[], timeoutMs?: number): { code: number | null; out: string };
   stopNode(): Promise<void>;
+  /** Starts node's daemon again (same home, same CNI socket). */
+  startNode(): void;
   dumpLogs(): void;
   teardown(): Promise<void>;
 }
@@ -168,6 +170,9 @@ export async function cniLab(): Promise<CniLab> {
       inPod: (p, cmd, args, timeoutMs = 30_000) => {
         const r = spawnSync('ip', ['netns', 'exec', p.ns, cmd, ...args], { encoding: 'utf8', timeout: timeoutMs });
         return { code: r.status, out: `${r.stdout}${r.stderr}` };
+      },
+      startNode: () => {
+        nodeProcess = startDaemon(node, ['--cni', '--cni-socket', socket]);
       },
       stopNode: async () => {
         const c = nodeProcess;

@@ -12,7 +12,8 @@
 //
 // Checked as a user would: annotated pods ping m1 over ZeroTier (IPv4 in bridge mode, IPv6
 // in sixplane) and m1 pings back; a pod without the annotation keeps its prevResult exactly;
-// DEL (twice, the second without a netns) and GC leave no veth, address or bridge port; bad
+// DEL (twice, the second without a netns) and GC leave no veth, address or bridge port; an
+// agent restart keeps a pod connected and its records; bad
 // env and config get their codes from the agent; STATUS says 50 once the agent is gone.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -206,6 +207,23 @@ test('bad env and config get the agent\'s codes; an unknown network is code 7 an
   assert.deepEqual(records(), []);
   mustRun(L!.plugin(join(CNI_BIN_DIR, 'bridge'), env('DEL', p), { ...primary(), prevResult: prev }), 'bridge DEL');
   L!.removePod(p);
+}));
+
+test('an agent restart keeps a running pod connected, re-serves CNI and still releases the pod', { skip, timeout: 240_000 }, () => logged(async () => {
+  const p = L!.newPod('pod-a');
+  const { result } = addPod(p, annotations);
+  const m1Ip = L!.memberAddress(L!.m1, 4)!;
+  await waitFor('pod-a pinging m1', () => L!.inPod(p, 'ping', ['-c', '1', '-W', '2', m1Ip]).code === 0, 60_000);
+  await L!.stopNode();
+  L!.startNode();
+  await waitFor('the agent answering STATUS again', () => L!.plugin(shimPath, { CNI_COMMAND: 'STATUS', CNI_PATH: CNI_BIN_DIR }, { ...ztkubeConf({}), cniVersion: '1.1.0' }).code === 0, 30_000);
+  // the engine's TAP is new after the restart: the agent puts it back on the pod's bridge
+  await waitFor('pod-a pinging m1 after the restart', () => L!.inPod(p, 'ping', ['-c', '1', '-W', '2', m1Ip]).code === 0, 90_000);
+  mustRun(L!.plugin(shimPath, env('CHECK', p), ztkubeConf(annotations, result)), 'ztkube CHECK after the restart');
+  delPod(p, annotations, result);
+  L!.removePod(p);
+  assert.deepEqual(podVeths(), []);
+  assert.deepEqual(records(), []);
 }));
 
 test('with the agent stopped: STATUS is code 50, ADD code 11, DEL still succeeds', { skip }, () => logged(async () => {
