@@ -15,6 +15,8 @@ export const CNI_CODE = {
   notAvailable: 50,
   /** Plugin-specific (100+): the ZeroTier side or the host's links failed. */
   attachFailed: 100,
+  /** What the reference library uses for an internal failure. */
+  internal: 999,
 } as const;
 
 export class CniError extends ZtkubeError {

@@ -71,7 +71,10 @@ export class CniServer {
       if (size > MAX_REQUEST_BYTES) {
         return answer({ exitCode: 1, stdout: `${JSON.stringify({ cniVersion: '1.1.0', code: CNI_CODE.ioFailure, msg: `the request is over ${MAX_REQUEST_BYTES} bytes` })}\n` });
       }
-      void this.handler.handle(Buffer.concat(chunks).toString('utf8')).then(answer);
+      this.handler.handle(Buffer.concat(chunks).toString('utf8')).then(answer, (e: Error) => {
+        // handlers answer their own errors; this is a bug, still answered in the CNI dialect
+        answer({ exitCode: 1, stdout: `${JSON.stringify({ cniVersion: '1.1.0', code: CNI_CODE.internal, msg: e.message })}\n` });
+      });
     });
   }
 

@@ -30,6 +30,7 @@ export class CniHost {
   private readonly attacher: PodAttacher;
   private readonly o: CniHostOptions;
   private timer: NodeJS.Timeout | null = null;
+  private isStopping = false;
 
   constructor(o: CniHostOptions) {
     this.o = o;
@@ -42,7 +43,8 @@ export class CniHost {
       store: new AttachmentStateFile(o.home),
       delay: (ms) => new Promise((r) => setTimeout(r, ms)),
       random: secureRandomBytes,
-      isReady: () => true,
+      // The socket listens only while the engine runs; once a stop has begun, ADDs are refused.
+      isReady: () => !this.isStopping,
     });
     const plugin = new CniPlugin({
       podNetworks: new ConfigPodNetworks(),
@@ -66,6 +68,7 @@ export class CniHost {
   }
 
   async stop(): Promise<void> {
+    this.isStopping = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.server.stop();
