@@ -20,7 +20,7 @@ NODE_GYP = $(shell npm root -g)/npm/node_modules/node-gyp/bin/node-gyp.js
 native/build/Release/ztkube_tap.node native/build/Release/ztkube_crypto.node native/build/Release/ztkube_udp.node &: native/binding.gyp $(wildcard native/src/*.cc native/src/*.h)
 	node $(NODE_GYP) rebuild --directory native --nodedir=$(NODE_PREFIX)
 
-build: node_modules/.installed native/build/Release/ztkube_tap.node native/build/Release/ztkube_crypto.node native/build/Release/ztkube_udp.node dist/.build-stamp bin/ztkube bin/zerotier-cli bin/zerotier-idtool
+build: node_modules/.installed native/build/Release/ztkube_tap.node native/build/Release/ztkube_crypto.node native/build/Release/ztkube_udp.node dist/.build-stamp bin/ztkube bin/zerotier-cli bin/zerotier-idtool build/cni/ztkube
 
 # TypeScript, incrementally: tsc keeps its state in dist/.tsbuildinfo and the stamp is touched
 # only when tsc succeeds, so a failed build runs (and fails) again. The folders are
@@ -43,6 +43,13 @@ bin/ztkube:
 bin/zerotier-cli bin/zerotier-idtool: bin/ztkube
 	ln -sfn ztkube $@
 
+# The CNI shim (cni/shim, issue #12): what the container runtime execs on the host, where
+# Node.js may not exist, so a static binary from the system's C compiler and libc alone.
+build/cni/ztkube: cni/shim/ztkube-cni.c
+	mkdir -p build/cni
+	gcc -std=c11 -O2 -Wall -Wextra -Werror -static -o $@.tmp $<
+	mv $@.tmp $@
+
 typecheck: node_modules/.installed
 	npx tsc --noEmit -p .
 
@@ -57,6 +64,7 @@ sysdeps:
 	command -v iperf3 >/dev/null || missing="$$missing iperf3"; command -v dnsmasq >/dev/null || missing="$$missing dnsmasq-base"; \
 	command -v dhclient >/dev/null || missing="$$missing isc-dhcp-client"; \
 	command -v dockerd >/dev/null || missing="$$missing docker.io"; command -v busybox >/dev/null || missing="$$missing busybox-static"; \
+	[ -x /usr/lib/cni/bridge ] || missing="$$missing containernetworking-plugins"; \
 	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "installing$$missing"; \
 	  nostart=""; if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; nostart=1; fi; \

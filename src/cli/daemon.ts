@@ -11,11 +11,12 @@ import { safetyFromEnv } from '../service/safety.js';
 import { IdentityError, LocalConfError, TapNotPermittedError, TunUnavailableError } from '../service/startup-errors.js';
 import type { CommandModule } from 'yargs';
 import { DEFAULT_PLUGIN_SOCKET } from '../docker/plugin-server.js';
+import { DEFAULT_CNI_SOCKET } from '../cni/cni-server.js';
 
-/** The plugin socket when --docker-plugin is on; the path must be absolute and end in .sock. */
-function dockerPluginSocket(isOn: unknown, path: unknown): string | undefined {
+/** A plugin socket when its --<flag> is on; the path must be absolute and end in .sock. */
+function socketWhenOn(flag: string, isOn: unknown, path: unknown): string | undefined {
   if (isOn !== true) return undefined;
-  if (typeof path !== 'string' || !path.startsWith('/') || !path.endsWith('.sock')) throw new ConfigError(`--docker-plugin-socket must be an absolute path ending in .sock, got ${JSON.stringify(path)}`);
+  if (typeof path !== 'string' || !path.startsWith('/') || !path.endsWith('.sock')) throw new ConfigError(`--${flag}-socket must be an absolute path ending in .sock, got ${JSON.stringify(path)}`);
   return path;
 }
 
@@ -62,6 +63,8 @@ export interface DaemonArgs {
   tapOffload?: boolean;
   /** --docker-plugin: serve the Docker network and IPAM plugin on this socket. */
   dockerPluginSocket?: string;
+  /** --cni: serve the CNI plugin (the shim build/cni/ztkube) on this socket. */
+  cniSocket?: string;
 }
 
 export function checkPort(flag: string, v: unknown): number {
@@ -120,6 +123,7 @@ export async function runDaemon(a: DaemonArgs, env: NodeJS.ProcessEnv = process.
     tcpFallbackRelay: a.tcpFallbackRelay,
     tapOffload: a.tapOffload !== false,
     dockerPluginSocket: a.dockerPluginSocket,
+    cniSocket: a.cniSocket,
   });
   await daemon.start();
   await new Promise<void>((resolve) => {
@@ -160,7 +164,9 @@ export const daemonCommand: CommandModule = {
       .option('log-level', { type: 'string', default: 'info', choices: ['error', 'warn', 'info', 'debug'] })
       .option('log-format', { type: 'string', choices: ['json', 'text'], describe: 'default: text on a terminal, json otherwise' })
       .option('docker-plugin', { type: 'boolean', default: false, describe: 'also serve the Docker network and IPAM plugin (docker network create -d ztkube)' })
-      .option('docker-plugin-socket', { type: 'string', default: DEFAULT_PLUGIN_SOCKET, describe: "the plugin's Unix socket (dockerd finds /run/docker/plugins/<name>.sock)" }),
+      .option('docker-plugin-socket', { type: 'string', default: DEFAULT_PLUGIN_SOCKET, describe: "the plugin's Unix socket (dockerd finds /run/docker/plugins/<name>.sock)" })
+      .option('cni', { type: 'boolean', default: false, describe: 'also serve the CNI plugin: pods get ZeroTier interfaces through the ztkube CNI shim' })
+      .option('cni-socket', { type: 'string', default: DEFAULT_CNI_SOCKET, describe: "the Unix socket the CNI shim connects to (its net config's \"socket\")" }),
   handler: async (argv) => {
     try {
       const flag = argv.home as string | string[] | undefined;
@@ -180,7 +186,8 @@ export const daemonCommand: CommandModule = {
         allowTcpFallbackRelay: argv['allow-tcp-fallback-relay'] as boolean | undefined,
         forceTcpRelay: argv['force-tcp-relay'] as boolean | undefined,
         tapOffload: argv['tap-offload'] as boolean,
-        dockerPluginSocket: dockerPluginSocket(argv['docker-plugin'], argv['docker-plugin-socket']),
+        dockerPluginSocket: socketWhenOn('docker-plugin', argv['docker-plugin'], argv['docker-plugin-socket']),
+        cniSocket: socketWhenOn('cni', argv.cni, argv['cni-socket']),
       });
     } catch (e) {
       const code = startupExitCode(e);

@@ -51,6 +51,7 @@ import { LocalConfError } from './startup-errors.js';
 import { checkTapAccess } from './tap-preflight.js';
 import { PortInUseError } from '../util/errors.js';
 import { DockerPluginHost } from './docker-plugin-host.js';
+import { CniHost } from './cni-host.js';
 import { LinuxContainerLinks } from '../net/ip/linux-container-links.js';
 
 const BINDER_REFRESH_MS = 30_000;
@@ -92,6 +93,8 @@ export interface DaemonOptions extends ConfigurableOptions {
   hostNet?: HostNet;
   /** Serve the Docker network and IPAM plugin on this Unix socket (issue #10). */
   dockerPluginSocket?: string;
+  /** Serve the CNI plugin on this Unix socket (issue #12). */
+  cniSocket?: string;
 }
 
 export class Daemon {
@@ -116,6 +119,7 @@ export class Daemon {
   private binder: UdpBinder | null = null;
   private api: LocalApiServer | null = null;
   private docker: DockerPluginHost | null = null;
+  private cni: CniHost | null = null;
   private readonly networks: NetworkPort;
   /** The networks' TAPs, managed addresses and routes (06 §8). */
   readonly netPorts: NetworkPorts;
@@ -299,6 +303,7 @@ export class Daemon {
     writeFileAtomic(this.home.path(PORT_FILE), String(this.opts.port));
     writeFileAtomic(this.home.path(PID_FILE), String(process.pid));
     if (this.opts.dockerPluginSocket) await this.startDockerPlugin(this.opts.dockerPluginSocket);
+    if (this.opts.cniSocket) await this.startCni(this.opts.cniSocket);
     this.log.info('started', { address: addressToString(identity.address), listeningOn: binder.bound().map((b) => inetAddressToString(b.local)), api: api.listening });
     this.every(BINDER_REFRESH_MS, () => {
       if (this.tcpFallback.isForced) return; // 1.14.1 stops refreshing the binder under forceTcpRelay
@@ -433,6 +438,21 @@ export class Daemon {
     await docker.start();
   }
 
+  private async startCni(socketPath: string): Promise<void> {
+    const cni = (this.cni = new CniHost({
+      home: this.home.dir,
+      socketPath,
+      engine: this.engine,
+      networks: this.networks,
+      tapName: (nwid) => this.netPorts.tapOf(nwid)?.name,
+      setAddressDevice: (nwid, dev) => this.netPorts.setAddressDevice(nwid, dev),
+      controller: (method, path, body) => this.controller?.api(method, path, body, this.engine.now()) ?? Promise.resolve({ status: 404 }),
+      links: new LinuxContainerLinks(),
+      log: this.opts.log.child({ component: 'cni' }),
+    }));
+    await cni.start();
+  }
+
   /** The embedded controller of `identity` over controller.d, loaded; the node is started with its port. */
   private async openController(identity: Identity): Promise<ControllerHost> {
     this.controller = await ControllerHost.open(this.controllerDir, identity, this.engine, this.opts.log.child({ component: 'controller' }));
@@ -448,6 +468,8 @@ export class Daemon {
     this.api = null;
     await this.docker?.stop();
     this.docker = null;
+    await this.cni?.stop();
+    this.cni = null;
     await api?.stop();
     this.tcpFallback.stop();
     this.engine.stop(); // every network goes DOWN: its TAP closes

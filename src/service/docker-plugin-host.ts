@@ -84,7 +84,11 @@ export class DockerPluginHost {
   }
 }
 
-function engineZeroTier(o: DockerPluginHostOptions): ZeroTierPort {
+/** What the engine's ZeroTier side needs; the CNI host (cni-host.ts) builds it the same way. */
+export type EngineZeroTierOptions = Pick<DockerPluginHostOptions, 'engine' | 'networks' | 'tapName' | 'setAddressDevice' | 'controller'>;
+
+/** The running engine as the container attachments see it (shared by Docker and CNI). */
+export function engineZeroTier(o: EngineZeroTierOptions): ZeroTierPort {
   const config = (nwid: bigint) => o.networks.list().find((c) => c.nwid === nwid);
   const address = (): number => o.engine.node.identity.address;
   // 05 §1.1: our controller runs the networks whose IDs start with our address.

@@ -1,0 +1,97 @@
+// The CNI plugin as the daemon runs it (issue #12): the agent's verbs (src/cni) over the
+// running engine — joins, configs and TAPs from the node, active-bridge marking through the
+// daemon's own controller, the Docker plugin's host links — served on the CNI socket. Pod
+// records live in <home>/cni.d, so a restart of the daemon can still DEL and GC its pods.
+import type winston from 'winston';
+import { secureRandomBytes } from '../crypto/random.js';
+import { CniPlugin } from '../cni/cni-plugin.js';
+import { CniServer } from '../cni/cni-server.js';
+import { AttachmentStateFile } from '../cni/attachment-state.js';
+import { ConfigNetworkCatalog } from '../cni/network-catalog.js';
+import { ConfigPodNetworks } from '../cni/config-pod-networks.js';
+import { PodAttacher } from '../cni/pod-attacher.js';
+import { bridgeName } from '../docker/network-driver.js';
+import type { ContainerLinks } from '../docker/ports.js';
+import { LinuxPodLinks } from '../net/ip/linux-pod-links.js';
+import { engineZeroTier, type EngineZeroTierOptions } from './docker-plugin-host.js';
+
+/** Bridge-mode TAPs are re-attached this often (a TAP made anew after a restart is not on its bridge). */
+const RECONCILE_INTERVAL_MS = 5_000;
+
+export interface CniHostOptions extends EngineZeroTierOptions {
+  home: string;
+  socketPath: string;
+  links: ContainerLinks;
+  log: winston.Logger;
+}
+
+export class CniHost {
+  private readonly server: CniServer;
+  private readonly attacher: PodAttacher;
+  private readonly o: CniHostOptions;
+  private timer: NodeJS.Timeout | null = null;
+  private isStopping = false;
+
+  constructor(o: CniHostOptions) {
+    this.o = o;
+    const zerotier = engineZeroTier(o);
+    this.attacher = new PodAttacher({
+      zerotier,
+      links: o.links,
+      podLinks: new LinuxPodLinks(),
+      catalog: new ConfigNetworkCatalog(),
+      store: new AttachmentStateFile(o.home),
+      delay: (ms) => new Promise((r) => setTimeout(r, ms)),
+      random: secureRandomBytes,
+      // The socket listens only while the engine runs; once a stop has begun, ADDs are refused.
+      isReady: () => !this.isStopping,
+    });
+    const plugin = new CniPlugin({
+      podNetworks: new ConfigPodNetworks(),
+      attachments: this.attacher,
+      onUnexpected: (e) => o.log.warn('cni call failed', { error: (e as Error).stack ?? String(e) }),
+    });
+    this.server = new CniServer(o.socketPath, {
+      handle: async (text) => {
+        const r = await plugin.handle(text);
+        if (r.exitCode !== 0) o.log.info('cni request refused', { answer: r.stdout.trim() });
+        else if (o.log.isLevelEnabled('debug')) o.log.debug('cni request', { bytes: text.length });
+        return r;
+      },
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.server.start();
+    this.timer = setInterval(() => this.reconcile(), RECONCILE_INTERVAL_MS);
+    this.log().info('cni plugin listening', { socket: this.server.socketPath });
+  }
+
+  async stop(): Promise<void> {
+    this.isStopping = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.server.stop();
+  }
+
+  private log(): winston.Logger {
+    return this.o.log;
+  }
+
+  /** Puts the TAPs of networks with bridge-mode pods back on their bridges (after an engine restart). */
+  private reconcile(): void {
+    const zt = engineZeroTier(this.o);
+    const nwids = new Set(this.attacher.list().filter((x) => x.mode === 'bridge').map((x) => x.nwid));
+    for (const id of nwids) {
+      const nwid = BigInt(`0x${id}`);
+      const tap = zt.tapName(nwid);
+      const config = zt.config(nwid);
+      if (!tap || !config) continue;
+      const bridge = bridgeName(nwid);
+      this.o.links
+        .ensureBridge(bridge, tap, config.mtu)
+        .then(() => zt.setAddressDevice(nwid, bridge))
+        .catch((e: Error) => this.o.log.warn('cni: re-attaching a bridge failed', { network: id, error: e.message }));
+    }
+  }
+}
