@@ -111,7 +111,11 @@ export class PodAttacher implements AttachmentPort {
     const zt = this.o.zerotier;
     if (!zt.isJoined(entry.nwid)) zt.join(entry.nwid);
     let config = await this.waitFor(entry.nwid, (c) => c.status === 'OK' && zt.tapName(entry.nwid) !== undefined, `no configuration for ZeroTier network ${id} within`);
-    const mtu = Math.min(entry.mtu ?? config.mtu, config.mtu);
+    // A pod MTU above the network's would have frames the overlay must drop: refuse it, as the Docker plugin does.
+    if (entry.mtu !== null && entry.mtu > config.mtu) {
+      throw new CniError(CNI_CODE.invalidConfig, `the MTU ${entry.mtu} asked for network ${r.network} is above ZeroTier network ${id}'s MTU ${config.mtu}`);
+    }
+    const mtu = entry.mtu ?? config.mtu;
     const key = vethKey(r.containerId, r.ifname);
     const hostVeth = `ztp${key}`;
     const mac = randomMac(this.o.random, firstOctetForNetwork(entry.nwid));

@@ -97,6 +97,14 @@ test('sixplane: a routed /128 after the member\'s ::1, the /40 via fe80::1, the 
   await assert.rejects(other.attacher.attach(req('six', 'zt0')), /forward IPv6/);
 });
 
+test('an MTU above the network\'s is refused with a sentence, nothing made', async () => {
+  const { links, attacher, store } = rig();
+  const big = { networks: { lan: { id: ID, mode: 'bridge', range: '10.147.17.4/30', mtu: 9000 } } };
+  await assert.rejects(attacher.attach({ ...req('lan', 'zt0'), config: big }), (e: unknown) => e instanceof CniError && e.cniCode === 7 && /above ZeroTier network .* MTU 2800/.test(e.message));
+  assert.deepEqual(links.calls, []);
+  assert.deepEqual(store.saved, []);
+});
+
 test('DEL removes the host ends and records, twice is fine; a pod-side failure is recorded so DEL undoes it', async () => {
   const { links, podLinks, attacher, store } = rig();
   await attacher.attach(req('lan', 'zt0'));
