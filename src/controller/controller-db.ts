@@ -122,6 +122,26 @@ export class ControllerDb {
   }
 
   /**
+   * A member record changed in the store by someone other than this controller (a user's
+   * `kubectl patch` of a ZTMember): the index follows and the listeners are told, so the
+   * member gets its new config or loses access as after an API write. `before` is the record
+   * as last seen by the caller (null: new), `after` as stored now (null: removed).
+   */
+  memberChangedInStore(nwid: string, memberId: string, before: MemberRecord | null, after: MemberRecord | null): void {
+    this.indexMember(nwid, before, after);
+    for (const l of this.listeners) l.onMemberChanged?.(nwid, memberId, before ? cloneJson(before) : null, after ? cloneJson(after) : null);
+  }
+
+  /** A network record changed in the store by someone other than this controller (see memberChangedInStore). */
+  networkChangedInStore(nwid: string, before: NetworkRecord | null, after: NetworkRecord | null): void {
+    if (!after) {
+      this.indexes.delete(nwid);
+      this.bump(nwid);
+    }
+    for (const l of this.listeners) l.onNetworkChanged?.(nwid, before ? cloneJson(before) : null, after ? cloneJson(after) : null, []);
+  }
+
+  /**
    * The allocated set of §4.6 for a network: allocatedIps() over its members as stored now.
    * A live view, not a copy: it follows the saves and erases that come after.
    */

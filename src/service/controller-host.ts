@@ -13,6 +13,8 @@ import { createController, type ControllerParts } from '../controller/controller
 import { FileStore } from '../controller/file-store.js';
 import { ControllerMetrics } from '../controller/controller-metrics.js';
 import { CountingStore } from '../controller/counting-store.js';
+import type { ControllerDb } from '../controller/controller-db.js';
+import type { ControllerStore } from '../controller/store.js';
 import type { ControllerMetricsInput } from './metrics/node-metrics.js';
 import type { Engine } from './engine.js';
 import type { ApiResponse, ControllerHandler } from './local-api/service-port.js';
@@ -30,12 +32,15 @@ export class ControllerHost {
     this.store = store;
   }
 
-  /** Loads controller.d (junk files are reported, not fatal) and builds the controller for `identity`. */
-  static async open(dir: string, identity: Identity, engine: Engine, log: winston.Logger): Promise<ControllerHost> {
+  /**
+   * Loads controller.d (junk files are reported, not fatal) and builds the controller for
+   * `identity`; with `records` (the operator's Kubernetes store) the records live there instead.
+   */
+  static async open(dir: string, identity: Identity, engine: Engine, log: winston.Logger, records?: ControllerStore): Promise<ControllerHost> {
     // zerotier-one refuses to start over the SQLite database of controllers before 1.1.14 (06 §1.3).
     const legacy = join(dirname(dir), 'controller.db');
-    if (existsSync(legacy)) throw new StateError(`${legacy}: an old controller database; migrate it to controller.d (zerotier-one's controller.d layout) or move it away`);
-    const store = new CountingStore(await FileStore.open(dir, { report: (what: string) => log.warn('controller database', { problem: what }) }));
+    if (!records && existsSync(legacy)) throw new StateError(`${legacy}: an old controller database; migrate it to controller.d (zerotier-one's controller.d layout) or move it away`);
+    const store = new CountingStore(records ?? (await FileStore.open(dir, { report: (what: string) => log.warn('controller database', { problem: what }) })));
     const parts = createController({
       store,
       identity,
@@ -65,6 +70,11 @@ export class ControllerHost {
   metricsSnapshot(): ControllerMetricsInput {
     const h = this.parts.handler;
     return { records: this.metrics.snapshot(), requests: { ...h.counts }, load: { ...h.load }, sso: { ...h.sso }, store: { ...this.store.counts } };
+  }
+
+  /** The records layer, for a store that others write too (the operator tells it of kubectl's changes). */
+  get db(): ControllerDb {
+    return this.parts.db;
   }
 
   /** What the node hands its config requests to (Engine.start attaches it before the node's first pass). */

@@ -32,6 +32,7 @@ import { NetworkLocalConfStore } from './network-local-conf.js';
 import { NodeNetworkPort } from './node-network-port.js';
 import { NetworkChangeLog } from './network-change-log.js';
 import { ControllerHost, CONTROLLER_DB_DIR } from './controller-host.js';
+import type { ControllerStore } from '../controller/store.js';
 import { LocalApiServer, type LocalApiServerOptions } from './local-api/server.js';
 import { NetworkPorts } from './network-ports.js';
 import { LinuxTap } from '../net/tap/linux-tap.js';
@@ -95,6 +96,8 @@ export interface DaemonOptions extends ConfigurableOptions {
   dockerPluginSocket?: string;
   /** Serve the CNI plugin on this Unix socket (issue #12). */
   cniSocket?: string;
+  /** Where the embedded controller keeps its records instead of controller.d (the operator: Kubernetes). */
+  controllerStore?: ControllerStore;
 }
 
 export class Daemon {
@@ -453,9 +456,14 @@ export class Daemon {
     await cni.start();
   }
 
+  /** The embedded controller once started (null before), for the operator that drives it. */
+  get embeddedController(): ControllerHost | null {
+    return this.controller;
+  }
+
   /** The embedded controller of `identity` over controller.d, loaded; the node is started with its port. */
   private async openController(identity: Identity): Promise<ControllerHost> {
-    this.controller = await ControllerHost.open(this.controllerDir, identity, this.engine, this.opts.log.child({ component: 'controller' }));
+    this.controller = await ControllerHost.open(this.controllerDir, identity, this.engine, this.opts.log.child({ component: 'controller' }), this.flags.controllerStore);
     return this.controller;
   }
 
