@@ -45,6 +45,7 @@ async function cli(): Promise<void> {
   const { demoCommand } = await import('../src/cli/demo.js');
   const { tcpRelayCommand } = await import('../src/cli/tcp-relay.js');
   const { dockerPluginCommand } = await import('../src/cli/docker-plugin.js');
+  const { operatorCommand } = await import('../src/cli/operator.js');
   const { splitAttachedSwitches } = await import('../src/cli/attached-switches.js');
   let args = hideBin(process.argv);
   // Only where -D/-T/-H/-p mean what they mean to zerotier-cli (not for the daemon or idtool).
@@ -61,6 +62,7 @@ async function cli(): Promise<void> {
     .command(demoCommand)
     .command(tcpRelayCommand)
     .command(dockerPluginCommand)
+    .command(operatorCommand)
     .demandCommand(1, 'name a command')
     .strict()
     .fail((msg, err) => {

@@ -1,0 +1,62 @@
+// `ztkube operator` (issue #11): the Kubernetes operator with the in-cluster controller
+// (src/kube/operator/). Thin: flags, the kubeconfig, start, stop on a signal.
+import type { CommandModule } from 'yargs';
+import { ConfigError, ZtkubeError } from '../util/errors.js';
+import { createLogger, type LogFormat } from '../service/log.js';
+import { safetyFromEnv } from '../service/safety.js';
+import { checkPort } from './daemon.js';
+
+const STOP_GRACE_MS = 5_000;
+const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
+export const operatorCommand: CommandModule = {
+  command: 'operator',
+  describe: 'run the Kubernetes operator: the in-cluster ZeroTier controller behind ZTNetwork and ZTMember resources',
+  builder: (y) =>
+    y
+      .option('kubeconfig', { type: 'string', describe: 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, else the in-cluster service account)' })
+      .option('namespace', { type: 'string', default: process.env.POD_NAMESPACE || 'ztkube-system', describe: "the namespace of the controller's identity Secret" })
+      .option('identity-secret', { type: 'string', default: 'ztkube-controller-identity', describe: "the Secret holding the controller's identity (created once when absent)" })
+      .option('home', { type: 'string', default: '/var/lib/ztkube-operator', describe: "the controller node's home (planet, peers); its identity comes from the Secret" })
+      .option('port', { type: 'number', default: 9993, describe: "the controller node's UDP port (and the local API's TCP port)" })
+      .option('log-level', { type: 'string', default: 'info', choices: ['error', 'warn', 'info', 'debug'] })
+      .option('log-format', { type: 'string', choices: ['json', 'text'], describe: 'default: text on a terminal, json otherwise' }),
+  handler: async (argv) => {
+    const log = createLogger({ level: argv['log-level'] as string, format: argv['log-format'] as LogFormat | undefined });
+    try {
+      const port = checkPort('port', argv.port);
+      for (const flag of ['namespace', 'identity-secret'] as const) {
+        const v = argv[flag];
+        if (typeof v !== 'string' || !NAME.test(v)) throw new ConfigError(`--${flag} must be a Kubernetes object name (lower-case letters, digits, '-' and '.'), got ${JSON.stringify(v)}`);
+      }
+      const { KubeConfig } = await import('@kubernetes/client-node');
+      const { Operator } = await import('../kube/operator/operator.js');
+      const kc = new KubeConfig();
+      const file = argv.kubeconfig as string | undefined;
+      try {
+        if (file !== undefined) kc.loadFromFile(file);
+        else kc.loadFromDefault();
+      } catch (e) {
+        throw new ConfigError(`${file ?? 'the kubeconfig'}: could not be read (${(e as Error).message})`, { cause: e });
+      }
+      if (!kc.getCurrentCluster()) throw new ConfigError(`${file ?? 'the kubeconfig'}: names no current cluster`);
+      const operator = new Operator({ kc, namespace: argv.namespace as string, identitySecret: argv['identity-secret'] as string, home: argv.home as string, port, log, safety: safetyFromEnv(process.env.ZTKUBE_SAFETY) });
+      await operator.start();
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          setTimeout(() => process.exit(process.exitCode ?? 0), STOP_GRACE_MS).unref();
+          operator.stop().then(resolve, (e: Error) => {
+            log.error('stop failed', { error: e.message });
+            process.exitCode = 1;
+            resolve();
+          });
+        };
+        for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, stop);
+      });
+    } catch (e) {
+      if (!(e instanceof ZtkubeError)) throw e;
+      process.stderr.write(`ztkube operator: ${e.message}\n`);
+      process.exit(e instanceof ConfigError ? 2 : 1);
+    }
+  },
+};

@@ -1,0 +1,115 @@
+// The operator (issue #11): an in-cluster controller (a ztkube node whose identity is kept in
+// a Secret and whose controller records are ZTNetwork/ZTMember resources) plus informers on
+// both kinds feeding a work queue of network reconciles and the member relay.
+// Informers list and then watch from the list's resourceVersion, and re-list on 410 Gone
+// (client-node's ListWatch); after any other error they are started again after a delay.
+import { mkdirSync } from 'node:fs';
+import { CustomObjectsApi, makeInformer, type Informer, type KubeConfig, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
+import type winston from 'winston';
+import { secureRandomBytes } from '../../crypto/random.js';
+import type { Identity } from '../../protocol/identity.js';
+import { addressToString } from '../../protocol/address.js';
+import { Daemon } from '../../service/daemon.js';
+import { HomeDir } from '../../service/home.js';
+import { readIdentity, writeIdentity } from '../../service/identity-files.js';
+import { generateIdentityInWorker } from '../../service/identity-worker.js';
+import type { SafetyPolicy } from '../../service/safety.js';
+import { ConfigError, StateError } from '../../util/errors.js';
+import { ZTKUBE_GROUP as group, ZTKUBE_VERSION as version, ZTMEMBER, ZTNETWORK } from '../crd-names.js';
+import { KubeControllerStore } from '../kube-controller-store.js';
+import { loadOrCreateIdentitySecret } from './identity-secret.js';
+import { MemberRelay, type MemberResource } from './member-relay.js';
+import { NetworkReconciler } from './network-reconciler.js';
+import { WorkQueue } from './work-queue.js';
+
+/** How long a failed informer waits before it lists and watches again. */
+const INFORMER_RESTART_MS = 2_000;
+/** Every managed network is reconciled this often even without events (a watch that died silently). */
+const RESYNC_MS = 60_000;
+
+export interface OperatorOptions {
+  kc: KubeConfig;
+  namespace: string;
+  identitySecret: string;
+  /** The node's home (planet, peers); its identity comes from the Secret. */
+  home: string;
+  port: number;
+  log: winston.Logger;
+  safety?: SafetyPolicy;
+}
+
+/** Puts the Secret's identity in the home; a home holding another identity is refused. */
+function placeIdentity(home: string, id: Identity): void {
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  const h = new HomeDir(home);
+  const have = readIdentity(h);
+  if (have && have.address !== id.address) throw new ConfigError(`${h.path('identity.secret')}: holds identity ${addressToString(have.address)}, not the controller's ${addressToString(id.address)} from its Secret; use an empty home`);
+  if (!have) writeIdentity(h, id);
+}
+
+export class Operator {
+  private readonly opts: OperatorOptions;
+  private daemon: Daemon | null = null;
+  private queue: WorkQueue | null = null;
+  private readonly informers: Array<Informer<KubernetesObject> & ObjectCache<KubernetesObject>> = [];
+  private readonly timers: NodeJS.Timeout[] = [];
+  private isStopped = false;
+
+  constructor(opts: OperatorOptions) {
+    this.opts = opts;
+  }
+
+  async start(): Promise<void> {
+    const { kc, log } = this.opts;
+    const identity = await loadOrCreateIdentitySecret(kc, this.opts.namespace, this.opts.identitySecret, generateIdentityInWorker);
+    const address = addressToString(identity.address);
+    log.info('controller identity', { address, secret: `${this.opts.namespace}/${this.opts.identitySecret}` });
+    placeIdentity(this.opts.home, identity);
+    const store = new KubeControllerStore(kc);
+    const daemon = (this.daemon = new Daemon({ home: this.opts.home, port: this.opts.port, log: log.child({ component: 'node' }), safety: this.opts.safety, taps: 'memory', controllerStore: store }));
+    await daemon.start();
+    const host = daemon.embeddedController;
+    if (!host) throw new StateError('the node started without its controller');
+    const api = kc.makeApiClient(CustomObjectsApi);
+    const reconciler = new NetworkReconciler({ api, store, controller: { api: host.api, db: host.db, address }, now: () => Date.now(), random: secureRandomBytes });
+    const queue = (this.queue = new WorkQueue({
+      work: (name) => reconciler.reconcile(name),
+      onError: (name, e, attempt, retryInMs) => log.warn('reconcile failed', { ztnetwork: name, attempt, retryInMs, error: (e as Error).message }),
+    }));
+    const relay = new MemberRelay(() => host.db);
+    const networks = this.informer(ZTNETWORK.plural, api);
+    for (const ev of ['add', 'update', 'delete'] as const) networks.on(ev, (o) => o.metadata?.name && queue.add(o.metadata.name));
+    const members = this.informer(ZTMEMBER.plural, api);
+    members.on('add', (o) => relay.changed(o as MemberResource));
+    members.on('update', (o) => relay.changed(o as MemberResource));
+    members.on('delete', (o) => relay.deleted(o as MemberResource));
+    await Promise.all([networks.start(), members.start()]);
+    this.timers.push(setInterval(() => {
+      for (const o of networks.list()) if (o.metadata?.name) queue.add(o.metadata.name);
+    }, RESYNC_MS));
+    log.info('operator started', { address });
+  }
+
+  private informer(plural: string, api: CustomObjectsApi): Informer<KubernetesObject> & ObjectCache<KubernetesObject> {
+    const inf = makeInformer<KubernetesObject>(this.opts.kc, `/apis/${group}/${version}/${plural}`, () => api.listClusterCustomObject({ group, version, plural }) as never);
+    inf.on('error', (e) => {
+      if (this.isStopped) return;
+      this.opts.log.warn('watch failed; listing again', { resource: plural, error: String((e as Error)?.message ?? e), retryInMs: INFORMER_RESTART_MS });
+      const t = setTimeout(() => {
+        if (!this.isStopped) inf.start().catch((err: Error) => this.opts.log.warn('informer restart failed', { resource: plural, error: err.message }));
+      }, INFORMER_RESTART_MS);
+      this.timers.push(t);
+    });
+    this.informers.push(inf);
+    return inf;
+  }
+
+  async stop(): Promise<void> {
+    if (this.isStopped) return;
+    this.isStopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.queue?.stop();
+    await Promise.all(this.informers.map((i) => i.stop()));
+    await this.daemon?.stop();
+  }
+}
