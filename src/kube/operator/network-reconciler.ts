@@ -102,7 +102,7 @@ export class NetworkReconciler {
     // controller so online members get the new config.
     if (before && current && !sameRecord(withoutRevision(before), withoutRevision(current))) controller.db.networkChangedInStore(nwid, before, current);
     if (after) this.lastSeen.set(nwid, after);
-    return { networkId: nwid, failure: null };
+    return { networkId: nwid, record: after, failure: null };
   }
 
   private async finalize(r: NetworkResource): Promise<void> {

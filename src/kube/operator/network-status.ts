@@ -12,6 +12,8 @@ export interface Condition {
 
 export interface ReconcileOutcome {
   networkId: string | null;
+  /** The network's record on the controller, for the name, MTU and routes status shows. */
+  record?: Record<string, unknown> | null;
   /** Null when the controller holds the network; otherwise why not (reason, sentence). */
   failure: { reason: string; message: string } | null;
 }
@@ -35,5 +37,13 @@ export function networkStatus(oldStatus: Record<string, unknown> | undefined, ge
   const others = old.filter((c) => c.type !== 'Ready' && c.type !== 'ControllerReady');
   const status: Record<string, unknown> = { ...oldStatus, observedGeneration: generation, conditions: [ready, controllerReady, ...others] };
   if (outcome.networkId) status.networkId = outcome.networkId;
+  const rec = outcome.record;
+  if (rec) {
+    if (typeof rec.name === 'string') status.name = rec.name;
+    if (typeof rec.mtu === 'number') status.mtu = rec.mtu;
+    if (Array.isArray(rec.routes)) {
+      status.routes = (rec.routes as Array<Record<string, unknown>>).map((r) => (typeof r.via === 'string' ? { target: String(r.target), via: r.via } : { target: String(r.target) }));
+    }
+  }
   return status;
 }

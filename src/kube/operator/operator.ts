@@ -34,6 +34,8 @@ export interface OperatorOptions {
   /** The node's home (planet, peers); its identity comes from the Secret. */
   home: string;
   port: number;
+  /** Local IPs to bind (default: every eligible interface address). */
+  bind?: string[];
   log: winston.Logger;
   safety?: SafetyPolicy;
 }
@@ -66,7 +68,7 @@ export class Operator {
     log.info('controller identity', { address, secret: `${this.opts.namespace}/${this.opts.identitySecret}` });
     placeIdentity(this.opts.home, identity);
     const store = new KubeControllerStore(kc);
-    const daemon = (this.daemon = new Daemon({ home: this.opts.home, port: this.opts.port, log: log.child({ component: 'node' }), safety: this.opts.safety, taps: 'memory', controllerStore: store }));
+    const daemon = (this.daemon = new Daemon({ home: this.opts.home, port: this.opts.port, bind: this.opts.bind, log: log.child({ component: 'node' }), safety: this.opts.safety, taps: 'memory', controllerStore: store }));
     await daemon.start();
     const host = daemon.embeddedController;
     if (!host) throw new StateError('the node started without its controller');
