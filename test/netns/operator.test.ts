@@ -8,7 +8,8 @@
 // kubectl (1.30) runs in op's namespace: apply the CRDs and a managed ZTNetwork → the operator
 // creates it on its controller and reports Ready; m1 joins → an unauthorized ZTMember
 // <nwid>-<m1> appears and m1 is ACCESS_DENIED; kubectl patch authorizes it → m1 is OK with an
-// IP from the pool; `kubectl get ztnetworks,ztmembers` shows both; deleting the ZTNetwork
+// IP from the pool; `kubectl get ztnetworks,ztmembers` shows both; patched back to
+// unauthorized, m1 is revoked; deleting the ZTNetwork
 // waits on the operator's finalizer, which deletes the network and its members.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -58,6 +59,16 @@ function kJson(args: string[]): any { // eslint-disable-line @typescript-eslint/
 function m1Network(nwid: string): { status?: string; assignedAddresses?: string[] } {
   const out = lab!.exec(m1, process.execPath, [cli, 'listnetworks', '-j', '--home', homes.home('m1')]);
   return (JSON.parse(out) as Array<{ id: string; status?: string; assignedAddresses?: string[] }>).find((n) => n.id === nwid) ?? {};
+}
+
+/** The operator controller's revocation count, from its /metrics in op's namespace. */
+function revocations(): number {
+  const token = readFileSync(join(homes.home('op'), 'authtoken.secret'), 'utf8').trim();
+  const script = "const r = await fetch('http://127.0.0.1:9993/metrics', { headers: { 'X-ZT1-Auth': process.argv[1] } }); process.stdout.write(await r.text());";
+  const text = lab!.exec(op, process.execPath, ['--input-type=module', '-e', script, token]);
+  const m = /ztkube_controller_requests_total\{outcome="revocations"\} (\d+)/.exec(text);
+  if (!m) throw new Error('the operator metrics have no revocation count');
+  return Number(m[1]);
 }
 
 before(() => {
@@ -129,6 +140,12 @@ test('operator: a managed ZTNetwork becomes Ready, a joining device is admitted 
     assert.match(got.out, /lab\s+/);
     assert.match(got.out, new RegExp(`${nwid}\\s+lab-lan`), got.out);
     assert.match(got.out, new RegExp(`${memberName}\\s+${nwid}\\s+${homes.addr('m1')}\\s+true\\s+false\\s+${ip.replace(/\./g, '\\.')}`), got.out);
+
+    // A kubectl edit reaches the controller as an API write would: deauthorized, m1 gets a
+    // revocation at once (its status turns only at its next config request, as with 1.14.1).
+    assert.equal(revocations(), 0);
+    assert.equal(k(['patch', 'ztmember', memberName, '--type', 'merge', '-p', '{"spec":{"authorized":false}}']).code, 0);
+    await waitFor('a revocation for m1 after the patch', () => revocations() >= 1, 30_000);
 
     const deleted = k(['delete', 'ztnetwork', 'lab', '--timeout=60s']);
     assert.equal(deleted.code, 0, deleted.out);
