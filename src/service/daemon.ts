@@ -426,33 +426,28 @@ export class Daemon {
     });
   }
 
-  private async startDockerPlugin(socketPath: string): Promise<void> {
-    const docker = (this.docker = new DockerPluginHost({
+  /** What the Docker plugin and the CNI server both attach containers with: this engine, its ports and its controller. */
+  private containerHostOptions(socketPath: string, component: 'docker' | 'cni') {
+    return {
       home: this.home.dir,
       socketPath,
       engine: this.engine,
       networks: this.networks,
-      tapName: (nwid) => this.netPorts.tapOf(nwid)?.name,
-      setAddressDevice: (nwid, dev) => this.netPorts.setAddressDevice(nwid, dev),
-      controller: (method, path, body) => this.controller?.api(method, path, body, this.engine.now()) ?? Promise.resolve({ status: 404 }),
+      tapName: (nwid: bigint) => this.netPorts.tapOf(nwid)?.name,
+      setAddressDevice: (nwid: bigint, dev: string | null) => this.netPorts.setAddressDevice(nwid, dev),
+      controller: (method: string, path: string[], body: unknown): Promise<ApiResponse> => this.controller?.api(method, path, body, this.engine.now()) ?? Promise.resolve({ status: 404 }),
       links: new LinuxContainerLinks(),
-      log: this.opts.log.child({ component: 'docker' }),
-    }));
+      log: this.opts.log.child({ component }),
+    };
+  }
+
+  private async startDockerPlugin(socketPath: string): Promise<void> {
+    const docker = (this.docker = new DockerPluginHost(this.containerHostOptions(socketPath, 'docker')));
     await docker.start();
   }
 
   private async startCni(socketPath: string): Promise<void> {
-    const cni = (this.cni = new CniHost({
-      home: this.home.dir,
-      socketPath,
-      engine: this.engine,
-      networks: this.networks,
-      tapName: (nwid) => this.netPorts.tapOf(nwid)?.name,
-      setAddressDevice: (nwid, dev) => this.netPorts.setAddressDevice(nwid, dev),
-      controller: (method, path, body) => this.controller?.api(method, path, body, this.engine.now()) ?? Promise.resolve({ status: 404 }),
-      links: new LinuxContainerLinks(),
-      log: this.opts.log.child({ component: 'cni' }),
-    }));
+    const cni = (this.cni = new CniHost(this.containerHostOptions(socketPath, 'cni')));
     await cni.start();
   }
 
