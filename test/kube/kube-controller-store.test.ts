@@ -112,7 +112,7 @@ describe('Kubernetes controller store (test API server)', () => {
     );
     await new ControllerDb(store).saveNetwork(initNetwork(rec, 5));
     const r = (await custom.getClusterCustomObject({ group, version, plural: 'ztnetworks', name: 'lab' })) as Obj;
-    assert.deepEqual(r.spec.attach, { mode: 'bridge', interfaceName: 'zt0' }, 'the store leaves the fields outside spec.managed alone');
+    assert.deepEqual(r.spec.attach, { mode: 'bridge', perNodePrefixLength: 26, interfaceName: 'zt0' }, 'the store leaves the fields outside spec.managed alone');
     assert.deepEqual(await store.listNetworks(), [NW, id].sort());
   });
 });
