@@ -14,6 +14,9 @@ export interface ZtNodeNetwork {
   status?: string;
   bridge?: boolean;
   podsAttached?: number;
+  /** The network's name and MTU as its controller sent them. */
+  name?: string;
+  mtu?: number;
 }
 
 export interface ZtNodeInfo {

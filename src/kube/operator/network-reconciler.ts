@@ -3,7 +3,9 @@
 // Kubernetes store), then the record through the controller's own API so it is filled and
 // normalized as any API write, then the status through the status subresource. A deleted
 // ZTNetwork is deleted on the controller (members get revoked) before its finalizer goes.
-// Networks joined by ID (spec.networkId) are the node agents' business, not this one's.
+// Every ZTNetwork, managed or joined by ID (spec.networkId), gets the selected nodes' counts,
+// NodesJoined and its per-node pod ranges in status (network-nodes.ts, pod-ranges.ts); on a
+// managed network the selected nodes' members are also authorized (node-members.ts).
 import { ApiException, type CustomObjectsApi } from '@kubernetes/client-node';
 import type { ControllerDb } from '../../controller/controller-db.js';
 import type { NetworkRecord } from '../../controller/network-record.js';
@@ -14,6 +16,9 @@ import { ZTKUBE_GROUP as group, ZTKUBE_VERSION as version, ZTNETWORK } from '../
 import { NETWORK_ID_LABEL } from '../controller-record-mapping.js';
 import type { KubeControllerStore } from '../kube-controller-store.js';
 import { networkStatus, type ReconcileOutcome } from './network-status.js';
+import { networkNodesView, type NetworkNodesView, type NodeInfo, type ZtNodeInfo } from './network-nodes.js';
+import type { NodeMembers } from './node-members.js';
+import { allocatePodRanges, type PodRange, type PodRangeResult } from './pod-ranges.js';
 
 export const CONTROLLER_FINALIZER = 'ztkube.io/controller';
 const plural = ZTNETWORK.plural;
@@ -23,7 +28,12 @@ interface NetworkResource {
   apiVersion: string;
   kind: string;
   metadata: { name: string; generation?: number; resourceVersion?: string; labels?: Record<string, string>; finalizers?: string[]; deletionTimestamp?: string };
-  spec?: { managed?: Record<string, unknown>; networkId?: string };
+  spec?: {
+    managed?: { ipv4Pools?: Array<{ start: string; end: string }>; [k: string]: unknown };
+    networkId?: string;
+    nodeSelector?: Record<string, string>;
+    attach?: { mode?: 'bridge' | 'sixplane'; podRanges?: string[]; perNodePrefixLength?: number };
+  };
   status?: Record<string, unknown>;
 }
 
@@ -32,6 +42,10 @@ export interface NetworkReconcilerOptions {
   store: KubeControllerStore;
   /** The embedded controller's /controller routes and its records layer. */
   controller: { api: ControllerHandler; db: ControllerDb; address: string };
+  /** The cluster's nodes and ZTNodes (the informers' caches). */
+  nodes(): NodeInfo[];
+  ztnodes(): ZtNodeInfo[];
+  members: NodeMembers;
   now(): number;
   /** n secure random bytes (the network ID's low 24 bits). */
   random(n: number): Uint8Array;
@@ -67,7 +81,17 @@ export class NetworkReconciler {
 
   async reconcile(name: string): Promise<void> {
     let r = await this.read(name);
-    if (!r || r.spec?.managed === undefined) return;
+    if (!r) return;
+    if (r.spec?.managed === undefined) {
+      const nwid = r.spec?.networkId;
+      if (!nwid || r.metadata.deletionTimestamp) return;
+      // No controller of ours: what the nodes report is all there is to know.
+      return this.writeStatus(name, (cur) => {
+        const nodes = this.nodesOf(cur, nwid);
+        const heard = this.opts.ztnodes().flatMap((z) => z.networks).find((n) => n.networkId === nwid && n.status === 'OK');
+        return { networkId: nwid, isExternal: true, failure: null, nodes, podRanges: podRangesOf(cur, nodes), record: heard ? { name: heard.name, mtu: heard.mtu } : null };
+      });
+    }
     if (r.metadata.deletionTimestamp) return this.finalize(r);
     const nwid = r.metadata.labels?.[NETWORK_ID_LABEL];
     if (!nwid || !(r.metadata.finalizers ?? []).includes(CONTROLLER_FINALIZER)) {
@@ -78,7 +102,18 @@ export class NetworkReconciler {
     }
     const id = r.metadata.labels![NETWORK_ID_LABEL]!;
     const outcome = await this.ensureNetwork(id);
-    await this.writeStatus(name, outcome);
+    if (!outcome.failure) {
+      const nodes = this.nodesOf(r, id);
+      await this.opts.members.sync(id, new Set(nodes.addresses.values()), (r.spec?.attach?.mode ?? 'bridge') === 'bridge');
+    }
+    await this.writeStatus(name, (cur) => {
+      const nodes = this.nodesOf(cur, id);
+      return outcome.failure ? outcome : { ...outcome, nodes, podRanges: podRangesOf(cur, nodes) };
+    });
+  }
+
+  private nodesOf(r: NetworkResource, nwid: string): NetworkNodesView {
+    return networkNodesView(nwid, r.spec?.attach?.mode ?? 'bridge', r.spec?.nodeSelector, this.opts.nodes(), this.opts.ztnodes());
   }
 
   /** 1.14.1's rule: the controller's address and 24 random bits, not in use yet. */
@@ -124,11 +159,11 @@ export class NetworkReconciler {
   }
 
   /** The status through /status with the resourceVersion just read; a 409 re-reads and retries. */
-  private async writeStatus(name: string, outcome: ReconcileOutcome): Promise<void> {
+  private async writeStatus(name: string, outcomeOf: (r: NetworkResource) => ReconcileOutcome): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       const r = await this.read(name);
       if (!r || r.metadata.deletionTimestamp) return;
-      const status = networkStatus(r.status, r.metadata.generation ?? 0, outcome, new Date(this.opts.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+      const status = networkStatus(r.status, r.metadata.generation ?? 0, outcomeOf(r), new Date(this.opts.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'));
       try {
         await this.opts.api.replaceClusterCustomObjectStatus({ group, version, plural, name, body: { ...r, status } });
         return;
@@ -137,4 +172,12 @@ export class NetworkReconciler {
       }
     }
   }
+}
+
+/** Bridge-mode pod ranges for the selected nodes, kept from the status last written. */
+function podRangesOf(r: NetworkResource, nodes: NetworkNodesView): PodRangeResult | undefined {
+  const attach = r.spec?.attach ?? {};
+  if ((attach.mode ?? 'bridge') !== 'bridge' || !attach.podRanges?.length) return undefined;
+  const previous = Array.isArray(r.status?.podRanges) ? (r.status.podRanges as PodRange[]) : [];
+  return allocatePodRanges({ podRanges: attach.podRanges, perNodePrefixLength: attach.perNodePrefixLength ?? 26, nodes: nodes.selected, previous, pools: r.spec?.managed?.ipv4Pools ?? [] });
 }

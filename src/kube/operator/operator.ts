@@ -1,10 +1,11 @@
 // The operator (issue #11): an in-cluster controller (a ztkube node whose identity is kept in
 // a Secret and whose controller records are ZTNetwork/ZTMember resources) plus informers on
-// both kinds feeding a work queue of network reconciles and the member relay.
+// both kinds feeding a work queue of network reconciles and the member relay; informers on
+// v1 Nodes and ZTNodes re-queue the networks a node's change concerns (cluster-nodes.ts).
 // Informers list and then watch from the list's resourceVersion, and re-list on 410 Gone
 // (client-node's ListWatch); after any other error they are started again after a delay.
 import { mkdirSync } from 'node:fs';
-import { CustomObjectsApi, makeInformer, type Informer, type KubeConfig, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, makeInformer, type Informer, type KubeConfig, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
 import type winston from 'winston';
 import { secureRandomBytes } from '../../crypto/random.js';
 import type { Identity } from '../../protocol/identity.js';
@@ -15,11 +16,14 @@ import { readIdentity, writeIdentity } from '../../service/identity-files.js';
 import { generateIdentityInWorker } from '../../service/identity-worker.js';
 import type { SafetyPolicy } from '../../service/safety.js';
 import { ConfigError, StateError } from '../../util/errors.js';
-import { ZTKUBE_GROUP as group, ZTKUBE_VERSION as version, ZTMEMBER, ZTNETWORK } from '../crd-names.js';
+import { ZTKUBE_GROUP as group, ZTKUBE_VERSION as version, ZTMEMBER, ZTNETWORK, ZTNODE } from '../crd-names.js';
 import { KubeControllerStore } from '../kube-controller-store.js';
+import { ClusterNodes } from './cluster-nodes.js';
 import { loadOrCreateIdentitySecret } from './identity-secret.js';
 import { MemberRelay, type MemberResource } from './member-relay.js';
 import { NetworkReconciler } from './network-reconciler.js';
+import { networkRefOf } from './node-events.js';
+import { NodeMembers } from './node-members.js';
 import { WorkQueue } from './work-queue.js';
 
 /** How long a failed informer waits before it lists and watches again. */
@@ -73,27 +77,47 @@ export class Operator {
     const host = daemon.embeddedController;
     if (!host) throw new StateError('the node started without its controller');
     const api = kc.makeApiClient(CustomObjectsApi);
-    const reconciler = new NetworkReconciler({ api, store, controller: { api: host.api, db: host.db, address }, now: () => Date.now(), random: secureRandomBytes });
+    const now = (): number => Date.now();
+    let networks: ReturnType<Operator['informer']> | null = null;
+    const cluster = new ClusterNodes(() => (networks?.list() ?? []).map(networkRefOf).filter((r) => r !== null), (name) => this.queue?.add(name));
+    const members = new NodeMembers({ api, controller: host.api, now });
+    const reconciler = new NetworkReconciler({ api, store, controller: { api: host.api, db: host.db, address }, nodes: () => cluster.nodes(), ztnodes: () => cluster.ztnodes(), members, now, random: secureRandomBytes });
     const queue = (this.queue = new WorkQueue({
       work: (name) => reconciler.reconcile(name),
       onError: (name, e, attempt, retryInMs) => log.warn('reconcile failed', { ztnetwork: name, attempt, retryInMs, error: (e as Error).message }),
     }));
     const relay = new MemberRelay(() => host.db);
-    const networks = this.informer(ZTNETWORK.plural, api);
+    // The nodes are listed first, so that the first reconcile of each network sees them.
+    const core = kc.makeApiClient(CoreV1Api);
+    const nodeInformer = this.informer('v1 nodes', '/api/v1/nodes', () => core.listNode() as never);
+    nodeInformer.on('add', (o) => cluster.nodeChanged(o));
+    nodeInformer.on('update', (o) => cluster.nodeChanged(o));
+    nodeInformer.on('delete', (o) => cluster.nodeChanged(o, true));
+    const ztnodes = this.customInformer(ZTNODE.plural, api);
+    ztnodes.on('add', (o) => cluster.ztNodeChanged(o));
+    ztnodes.on('update', (o) => cluster.ztNodeChanged(o));
+    ztnodes.on('delete', (o) => cluster.ztNodeChanged(o, true));
+    await Promise.all([nodeInformer.start(), ztnodes.start()]);
+    networks = this.customInformer(ZTNETWORK.plural, api);
     for (const ev of ['add', 'update', 'delete'] as const) networks.on(ev, (o) => o.metadata?.name && queue.add(o.metadata.name));
-    const members = this.informer(ZTMEMBER.plural, api);
-    members.on('add', (o) => relay.changed(o as MemberResource));
-    members.on('update', (o) => relay.changed(o as MemberResource));
-    members.on('delete', (o) => relay.deleted(o as MemberResource));
-    await Promise.all([networks.start(), members.start()]);
+    const memberInformer = this.customInformer(ZTMEMBER.plural, api);
+    memberInformer.on('add', (o) => relay.changed(o as MemberResource));
+    memberInformer.on('update', (o) => relay.changed(o as MemberResource));
+    memberInformer.on('delete', (o) => relay.deleted(o as MemberResource));
+    await Promise.all([networks.start(), memberInformer.start()]);
+    const listed = networks;
     this.timers.push(setInterval(() => {
-      for (const o of networks.list()) if (o.metadata?.name) queue.add(o.metadata.name);
+      for (const o of listed.list()) if (o.metadata?.name) queue.add(o.metadata.name);
     }, RESYNC_MS));
     log.info('operator started', { address });
   }
 
-  private informer(plural: string, api: CustomObjectsApi): Informer<KubernetesObject> & ObjectCache<KubernetesObject> {
-    const inf = makeInformer<KubernetesObject>(this.opts.kc, `/apis/${group}/${version}/${plural}`, () => api.listClusterCustomObject({ group, version, plural }) as never);
+  private customInformer(plural: string, api: CustomObjectsApi): Informer<KubernetesObject> & ObjectCache<KubernetesObject> {
+    return this.informer(plural, `/apis/${group}/${version}/${plural}`, () => api.listClusterCustomObject({ group, version, plural }) as never);
+  }
+
+  private informer(plural: string, path: string, list: Parameters<typeof makeInformer<KubernetesObject>>[2]): Informer<KubernetesObject> & ObjectCache<KubernetesObject> {
+    const inf = makeInformer<KubernetesObject>(this.opts.kc, path, list);
     inf.on('error', (e) => {
       if (this.isStopped) return;
       this.opts.log.warn('watch failed; listing again', { resource: plural, error: String((e as Error)?.message ?? e), retryInMs: INFORMER_RESTART_MS });
