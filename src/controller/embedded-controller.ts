@@ -6,6 +6,7 @@
 // only asynchrony is the store's.
 import type { Address } from '../protocol/address.js';
 import type { Identity } from '../protocol/identity.js';
+import { inetAddressToString, type InetAddress } from '../protocol/inet-address.js';
 import type { NetworkConfig } from '../protocol/netconf/network-config.js';
 import { decodeRequestMetadata } from '../protocol/netconf/request-metadata.js';
 import { CredentialType } from '../protocol/credentials/credential.js';
@@ -46,8 +47,20 @@ interface Seen {
   lastRequestMs: number;
   identity: Identity;
   metadata: Uint8Array;
+  /** Where its last direct request came from (kept when a later one is relayed). */
+  physicalAddress: InetAddress | null;
   /** Served as authorized since it was last seen: pushes may go to it (05 §2.9). */
   isRemembered: boolean;
+}
+
+export interface MemberSighting {
+  nwid: string;
+  address: string;
+  lastRequestMs: number;
+  /** "major.minor.revision" from the request's metadata, or null when it carried none. */
+  version: string | null;
+  /** "ip/port", or null when every request came relayed. */
+  physicalAddress: string | null;
 }
 
 interface Pending {
@@ -95,9 +108,28 @@ export class EmbeddedController implements NetworkControllerPort, ControllerList
       this.counts.rateLimited++;
       return;
     }
-    this.seen.set(key, { lastRequestMs: req.nowMs, identity: req.identity, metadata: req.metadata, isRemembered: seen?.isRemembered ?? false });
+    this.seen.set(key, { lastRequestMs: req.nowMs, identity: req.identity, metadata: req.metadata, physicalAddress: req.physicalAddress ?? seen?.physicalAddress ?? null, isRemembered: seen?.isRemembered ?? false });
     this.counts.requests++;
     this.enqueue({ nwid: req.nwid, requestPacketId: req.requestPacketId, identity: req.identity, metadata: req.metadata });
+  }
+
+  /**
+   * What the controller knows of each member that asked since it started (1.14.1 keeps the same
+   * in memory: the last request's time, metadata and physical address, never in the record).
+   */
+  sightings(): MemberSighting[] {
+    const out: MemberSighting[] = [];
+    for (const [key, s] of this.seen) {
+      const md = decodeRequestMetadata(s.metadata);
+      out.push({
+        nwid: key.slice(0, 16),
+        address: hex10(s.identity.address),
+        lastRequestMs: s.lastRequestMs,
+        version: md.major > 0 || md.minor > 0 || md.revision > 0 ? `${md.major}.${md.minor}.${md.revision}` : null,
+        physicalAddress: s.physicalAddress ? inetAddressToString(s.physicalAddress) : null,
+      });
+    }
+    return out;
   }
 
   /** Is a member online (a genuine request within the last 120 s)? */

@@ -14,6 +14,7 @@ import { FileStore } from '../controller/file-store.js';
 import { ControllerMetrics } from '../controller/controller-metrics.js';
 import { CountingStore } from '../controller/counting-store.js';
 import type { ControllerDb } from '../controller/controller-db.js';
+import type { MemberSighting } from '../controller/embedded-controller.js';
 import type { ControllerStore } from '../controller/store.js';
 import type { ControllerMetricsInput } from './metrics/node-metrics.js';
 import type { Engine } from './engine.js';
@@ -70,6 +71,11 @@ export class ControllerHost {
   metricsSnapshot(): ControllerMetricsInput {
     const h = this.parts.handler;
     return { records: this.metrics.snapshot(), requests: { ...h.counts }, load: { ...h.load }, sso: { ...h.sso }, store: { ...this.store.counts } };
+  }
+
+  /** The members that asked for a config since start: last request, version, physical address. */
+  memberSightings(): MemberSighting[] {
+    return this.parts.handler.sightings();
   }
 
   /** The records layer, for a store that others write too (the operator tells it of kubectl's changes). */

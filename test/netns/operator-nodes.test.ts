@@ -8,7 +8,7 @@
 // agent would: n1 from m1's own `listnetworks -j`, n2 (no process) by hand. A managed ZTNetwork
 // with pod ranges → both nodes' members authorized as active bridges by the operator (marked
 // ztkube.io/authorized-by), m1 joins and is OK at once, the network Ready with 2/2 nodes and a
-// pod range each; n2 relabelled out of the selector → its member de-authorized and its range
+// pod range each; m1's ZTMember shows its last request, version, physical address and node; n2 relabelled out of the selector → its member de-authorized and its range
 // freed, while a member authorized by hand through the controller API keeps its access. An
 // external ZTNetwork (spec.networkId of c2's network): BridgingNotAllowed while c2 does not
 // let m1 bridge, AllJoined and Ready once it does.
@@ -88,6 +88,11 @@ test('operator: cluster nodes are authorized as bridges, get pod ranges, and rep
     await waitFor('m1 and c2 up', () => ol!.logs.m1!.includes('"started"') && ol!.logs.c2!.includes('"started"'), 30_000);
     ol!.lab.exec(m1, process.execPath, [cli, 'join', nwid, '--home', homes.home('m1')]);
     await waitFor('m1 OK as a bridge on the managed network', () => listnetworks(m1).some((n) => n.nwid === nwid && n.status === 'OK' && n.bridge === true), 45_000);
+    // The controller's view of m1 reaches its ZTMember's status (written every 10 s).
+    const seen = await waitFor("m1's ZTMember status", () => memberOf(m1Addr)?.status?.lastSeen ? memberOf(m1Addr) : null, 30_000);
+    assert.deepEqual([seen.status.physicalAddress, seen.status.name], [`${m1.ip}/9993`, 'n1']);
+    assert.match(seen.status.version, /^\d+\.\d+\.\d+$/);
+    assert.ok(Math.abs(Date.parse(seen.status.lastSeen) - Date.now()) < 60_000, seen.status.lastSeen);
     reportN1();
     kOk(['patch', 'ztnode', 'n2', '--subresource=status', '--type', 'merge', '-p', JSON.stringify({ status: { networkCount: 1, networks: [{ networkId: nwid, status: 'OK', bridge: true, podsAttached: 3 }] } })]);
     const ready = await waitFor('the managed network Ready with 2/2 nodes', () => {

@@ -21,6 +21,7 @@ import { KubeControllerStore } from '../kube-controller-store.js';
 import { ClusterNodes } from './cluster-nodes.js';
 import { loadOrCreateIdentitySecret } from './identity-secret.js';
 import { MemberRelay, type MemberResource } from './member-relay.js';
+import { MemberStatusWriter } from './member-status.js';
 import { NetworkReconciler } from './network-reconciler.js';
 import { networkRefOf } from './node-events.js';
 import { NodeMembers } from './node-members.js';
@@ -30,6 +31,8 @@ import { WorkQueue } from './work-queue.js';
 const INFORMER_RESTART_MS = 2_000;
 /** Every managed network is reconciled this often even without events (a watch that died silently). */
 const RESYNC_MS = 60_000;
+/** How often ZTMember status (last seen, version, physical address) is brought up to date. */
+const MEMBER_STATUS_PASS_MS = 10_000;
 
 export interface OperatorOptions {
   kc: KubeConfig;
@@ -109,6 +112,10 @@ export class Operator {
     this.timers.push(setInterval(() => {
       for (const o of listed.list()) if (o.metadata?.name) queue.add(o.metadata.name);
     }, RESYNC_MS));
+    const memberStatus = new MemberStatusWriter({ api, sightings: () => host.memberSightings(), nodeOf: (a) => cluster.ztnodes().find((z) => z.address === a)?.name, now });
+    this.timers.push(setInterval(() => {
+      memberStatus.pass().catch((e: Error) => log.warn('member status write failed', { error: e.message }));
+    }, MEMBER_STATUS_PASS_MS));
     log.info('operator started', { address });
   }
 
