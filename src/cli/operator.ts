@@ -20,6 +20,8 @@ export const operatorCommand: CommandModule = {
       .option('home', { type: 'string', default: '/var/lib/ztkube-operator', describe: "the controller node's home (planet, peers); its identity comes from the Secret" })
       .option('port', { type: 'number', default: 9993, describe: "the controller node's UDP port (and the local API's TCP port)" })
       .option('bind', { type: 'string', array: true, describe: "bind only these local IPs (default: every eligible interface address)" })
+      .option('nad-namespaces', { type: 'string', array: true, describe: "more namespaces that get a Multus NetworkAttachmentDefinition per ZTNetwork (the operator's own namespace always does)" })
+      .option('cni-socket', { type: 'string', default: '/run/ztkube/cni.sock', describe: "the node agents' CNI socket, as the NetworkAttachmentDefinitions name it" })
       .option('log-level', { type: 'string', default: 'info', choices: ['error', 'warn', 'info', 'debug'] })
       .option('log-format', { type: 'string', choices: ['json', 'text'], describe: 'default: text on a terminal, json otherwise' }),
   handler: async (argv) => {
@@ -30,6 +32,10 @@ export const operatorCommand: CommandModule = {
         const v = argv[flag];
         if (typeof v !== 'string' || !NAME.test(v)) throw new ConfigError(`--${flag} must be a Kubernetes object name (lower-case letters, digits, '-' and '.'), got ${JSON.stringify(v)}`);
       }
+      const nadNamespaces = (argv['nad-namespaces'] as string[] | undefined) ?? [];
+      for (const ns of nadNamespaces) if (typeof ns !== 'string' || !NAME.test(ns)) throw new ConfigError(`--nad-namespaces must list Kubernetes namespace names, got ${JSON.stringify(ns)}`);
+      const cniSocket = argv['cni-socket'];
+      if (typeof cniSocket !== 'string' || !cniSocket.startsWith('/')) throw new ConfigError(`--cni-socket must be an absolute path, got ${JSON.stringify(cniSocket)}`);
       const bind = (argv.bind as string[] | undefined) ?? undefined;
       const { parseIp } = await import('../protocol/inet-address.js');
       for (const b of bind ?? []) if (!parseIp(b)) throw new ConfigError(`--bind must be an IP address, got ${JSON.stringify(b)}`);
@@ -44,7 +50,7 @@ export const operatorCommand: CommandModule = {
         throw new ConfigError(`${file ?? 'the kubeconfig'}: could not be read (${(e as Error).message})`, { cause: e });
       }
       if (!kc.getCurrentCluster()) throw new ConfigError(`${file ?? 'the kubeconfig'}: names no current cluster`);
-      const operator = new Operator({ kc, namespace: argv.namespace as string, identitySecret: argv['identity-secret'] as string, home: argv.home as string, port, bind, log, safety: safetyFromEnv(process.env.ZTKUBE_SAFETY) });
+      const operator = new Operator({ kc, namespace: argv.namespace as string, identitySecret: argv['identity-secret'] as string, home: argv.home as string, port, bind, nadNamespaces, cniSocket, log, safety: safetyFromEnv(process.env.ZTKUBE_SAFETY) });
       await operator.start();
       await new Promise<void>((resolve) => {
         const stop = (): void => {

@@ -26,8 +26,8 @@ export interface OperatorLab {
   kJson(args: string[]): any; // eslint-disable-line @typescript-eslint/no-explicit-any
   /** kubectl that must succeed. */
   kOk(args: string[], input?: string): string;
-  /** API server up, CRDs applied, namespace and identity Secret made, operator started. */
-  startOperator(extraArgs?: string[]): Promise<void>;
+  /** API server up, CRDs applied, namespace and identity Secret made, `prepare` run, operator started. */
+  startOperator(extraArgs?: string[], prepare?: () => void): Promise<void>;
   dumpLogs(): string;
   teardown(): void;
 }
@@ -66,13 +66,14 @@ export function operatorLab(kubectl: Kubectl, names: string[], tag: string): Ope
   };
   return {
     lab, work, homes, host, logs, startIn, k, kOk, kJson,
-    async startOperator(extraArgs = []) {
+    async startOperator(extraArgs = [], prepare) {
       startIn(op, 'apiserver', [apiserver, '--port', '6443']);
       await waitFor('the test API server', () => logs.apiserver!.includes('listening'), 15_000);
       kOk(['apply', '-f', join(repoRoot, 'manifests', 'crds')]);
       kOk(['create', 'namespace', 'ztkube-system']);
       // The operator's node is the planet's root, so its identity is the one made for the planet.
       kOk(['-n', 'ztkube-system', 'create', 'secret', 'generic', 'ztkube-controller-identity', `--from-file=identity.secret=${join(homes.home(op.name), 'identity.secret')}`]);
+      prepare?.();
       startIn(op, 'operator', [ztkubeCli, 'operator', '--kubeconfig', join(work, 'kubeconfig'), '--namespace', 'ztkube-system', '--home', homes.home(op.name), '--port', '9993', '--log-format', 'json', ...extraArgs]);
       await waitFor('the operator started', () => logs.operator!.includes('operator started'), 30_000);
     },

@@ -11,7 +11,8 @@
 // pod range each; m1's ZTMember shows its last request, version, physical address and node; n2 relabelled out of the selector → its member de-authorized and its range
 // freed, while a member authorized by hand through the controller API keeps its access. An
 // external ZTNetwork (spec.networkId of c2's network): BridgingNotAllowed while c2 does not
-// let m1 bridge, AllJoined and Ready once it does.
+// let m1 bridge, AllJoined and Ready once it does. With Multus's CRD created, each ZTNetwork has
+// a NetworkAttachmentDefinition in ztkube-system and in --nad-namespaces, deleted with it.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hasNetns, waitFor, type LabHost } from '../helpers/netns.js';
@@ -22,6 +23,11 @@ import { localApi, privateNetworkBody } from '../helpers/zt-network.js';
 const kubectl = kubectl130();
 const skip = !hasNetns() ? 'needs root and iproute2' : typeof kubectl === 'string' ? kubectl : false;
 const N2_ADDRESS = 'a1b2c3d4e5';
+const NAD_CRD = ['apiVersion: apiextensions.k8s.io/v1', 'kind: CustomResourceDefinition', 'metadata: {name: network-attachment-definitions.k8s.cni.cncf.io}', 'spec:',
+  '  group: k8s.cni.cncf.io', '  scope: Namespaced',
+  '  names: {plural: network-attachment-definitions, singular: network-attachment-definition, kind: NetworkAttachmentDefinition, shortNames: [net-attach-def]}',
+  '  versions:', '  - name: v1', '    served: true', '    storage: true', '    schema:', '      openAPIV3Schema:', '        type: object', '        properties:',
+  '          spec:', '            type: object', '            properties:', '              config: {type: string}', ''].join('\n');
 
 let ol: OperatorLab | null = null;
 let op: LabHost, m1: LabHost, c2: LabHost;
@@ -55,7 +61,11 @@ function apiOf(h: LabHost) {
 test('operator: cluster nodes are authorized as bridges, get pod ranges, and report external networks', { skip, timeout: 300_000 }, async () => {
   const { k, kOk, kJson, homes } = ol!;
   try {
-    await ol!.startOperator();
+    // Multus's CRD, as its deployment installs it (trimmed to what the API server needs).
+    await ol!.startOperator(['--nad-namespaces', 'apps'], () => {
+      kOk(['create', 'namespace', 'apps']);
+      kOk(['apply', '-f', '-'], NAD_CRD);
+    });
     const m1Addr = homes.addr('m1');
     kOk(['apply', '-f', '-'], [
       'apiVersion: v1', 'kind: Node', 'metadata: {name: n1, labels: {zone: a}}', '---',
@@ -152,6 +162,20 @@ test('operator: cluster nodes are authorized as bridges, get pod ranges, and rep
     }, 30_000);
     assert.equal(cond(allowed, 'NodesJoined')?.reason, 'AllJoined');
     assert.equal(k(['get', 'ztn']).code, 0);
+
+    // Multus: a NAD per ZTNetwork in the operator's namespace and in --nad-namespaces, gone with it.
+    for (const [ns, net, id] of [['ztkube-system', 'pods', nwid], ['apps', 'pods', nwid], ['apps', 'ext', ext]] as const) {
+      const nad = kJson(['-n', ns, 'get', 'net-attach-def', net]);
+      assert.ok(nad, `NAD ${ns}/${net}`);
+      assert.deepEqual(JSON.parse(nad.spec.config), { cniVersion: '1.1.0', name: net, type: 'ztkube', socket: '/run/ztkube/cni.sock', network: id });
+      assert.equal(nad.metadata.labels['ztkube.io/ztnetwork'], net);
+    }
+    assert.deepEqual(kJson(['get', 'ztnetwork', 'ext']).metadata.finalizers, ['ztkube.io/network-attachments']);
+    for (const net of ['ext', 'pods']) {
+      const deleted = k(['delete', 'ztnetwork', net, '--timeout=60s']);
+      assert.equal(deleted.code, 0, deleted.out);
+    }
+    for (const ns of ['ztkube-system', 'apps']) assert.deepEqual(kJson(['-n', ns, 'get', 'net-attach-def']).items, [], `no NADs left in ${ns}`);
   } catch (e) {
     throw new Error(`${(e as Error).message}\n${ol!.dumpLogs()}`, { cause: e });
   }

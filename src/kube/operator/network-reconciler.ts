@@ -5,7 +5,8 @@
 // ZTNetwork is deleted on the controller (members get revoked) before its finalizer goes.
 // Every ZTNetwork, managed or joined by ID (spec.networkId), gets the selected nodes' counts,
 // NodesJoined and its per-node pod ranges in status (network-nodes.ts, pod-ranges.ts); on a
-// managed network the selected nodes' members are also authorized (node-members.ts).
+// managed network the selected nodes' members are also authorized (node-members.ts). Where
+// Multus is installed, each gets NetworkAttachmentDefinitions, deleted by a second finalizer.
 import { ApiException, type CustomObjectsApi } from '@kubernetes/client-node';
 import type { ControllerDb } from '../../controller/controller-db.js';
 import type { NetworkRecord } from '../../controller/network-record.js';
@@ -18,6 +19,7 @@ import type { KubeControllerStore } from '../kube-controller-store.js';
 import { networkStatus, type ReconcileOutcome } from './network-status.js';
 import { networkNodesView, type NetworkNodesView, type NodeInfo, type ZtNodeInfo } from './network-nodes.js';
 import type { NodeMembers } from './node-members.js';
+import { NAD_FINALIZER, type NetworkAttachments } from './network-attachments.js';
 import { allocatePodRanges, type PodRange, type PodRangeResult } from './pod-ranges.js';
 
 export const CONTROLLER_FINALIZER = 'ztkube.io/controller';
@@ -46,6 +48,8 @@ export interface NetworkReconcilerOptions {
   nodes(): NodeInfo[];
   ztnodes(): ZtNodeInfo[];
   members: NodeMembers;
+  /** Multus NADs per ZTNetwork; absent: none are made. */
+  attachments?: NetworkAttachments;
   now(): number;
   /** n secure random bytes (the network ID's low 24 bits). */
   random(n: number): Uint8Array;
@@ -82,29 +86,34 @@ export class NetworkReconciler {
   async reconcile(name: string): Promise<void> {
     let r = await this.read(name);
     if (!r) return;
-    if (r.spec?.managed === undefined) {
-      const nwid = r.spec?.networkId;
-      if (!nwid || r.metadata.deletionTimestamp) return;
+    const isManaged = r.spec?.managed !== undefined;
+    if (!isManaged && !r.spec?.networkId) return;
+    if (r.metadata.deletionTimestamp) return this.finalize(r);
+    const hasNads = (await this.opts.attachments?.isAvailable()) ?? false;
+    const nwid = r.metadata.labels?.[NETWORK_ID_LABEL];
+    const wanted = [...(isManaged ? [CONTROLLER_FINALIZER] : []), ...(hasNads ? [NAD_FINALIZER] : [])];
+    if ((isManaged && !nwid) || wanted.some((f) => !(r!.metadata.finalizers ?? []).includes(f))) {
+      // A 409 here (someone wrote in between) fails the run; the queue retries on the new version.
+      const labels = isManaged ? { ...r.metadata.labels, [NETWORK_ID_LABEL]: nwid ?? (await this.newNetworkId()) } : r.metadata.labels;
+      const finalizers = [...new Set([...(r.metadata.finalizers ?? []), ...wanted])];
+      r = (await this.opts.api.replaceClusterCustomObject({ group, version, plural, name, body: { ...r, metadata: { ...r.metadata, labels, finalizers } } })) as NetworkResource;
+    }
+    if (!isManaged) {
+      const external = r.spec!.networkId!;
+      if (hasNads) await this.opts.attachments!.ensure(name, external);
       // No controller of ours: what the nodes report is all there is to know.
       return this.writeStatus(name, (cur) => {
-        const nodes = this.nodesOf(cur, nwid);
-        const heard = this.opts.ztnodes().flatMap((z) => z.networks).find((n) => n.networkId === nwid && n.status === 'OK');
-        return { networkId: nwid, isExternal: true, failure: null, nodes, podRanges: podRangesOf(cur, nodes), record: heard ? { name: heard.name, mtu: heard.mtu } : null };
+        const nodes = this.nodesOf(cur, external);
+        const heard = this.opts.ztnodes().flatMap((z) => z.networks).find((n) => n.networkId === external && n.status === 'OK');
+        return { networkId: external, isExternal: true, failure: null, nodes, podRanges: podRangesOf(cur, nodes), record: heard ? { name: heard.name, mtu: heard.mtu } : null };
       });
-    }
-    if (r.metadata.deletionTimestamp) return this.finalize(r);
-    const nwid = r.metadata.labels?.[NETWORK_ID_LABEL];
-    if (!nwid || !(r.metadata.finalizers ?? []).includes(CONTROLLER_FINALIZER)) {
-      // A 409 here (someone wrote in between) fails the run; the queue retries on the new version.
-      const labels = { ...r.metadata.labels, [NETWORK_ID_LABEL]: nwid ?? (await this.newNetworkId()) };
-      const finalizers = [...new Set([...(r.metadata.finalizers ?? []), CONTROLLER_FINALIZER])];
-      r = (await this.opts.api.replaceClusterCustomObject({ group, version, plural, name, body: { ...r, metadata: { ...r.metadata, labels, finalizers } } })) as NetworkResource;
     }
     const id = r.metadata.labels![NETWORK_ID_LABEL]!;
     const outcome = await this.ensureNetwork(id);
     if (!outcome.failure) {
       const nodes = this.nodesOf(r, id);
       await this.opts.members.sync(id, new Set(nodes.addresses.values()), (r.spec?.attach?.mode ?? 'bridge') === 'bridge');
+      if (hasNads) await this.opts.attachments!.ensure(name, id);
     }
     await this.writeStatus(name, (cur) => {
       const nodes = this.nodesOf(cur, id);
@@ -140,17 +149,23 @@ export class NetworkReconciler {
     return { networkId: nwid, record: after, failure: null };
   }
 
+  /** A deleted ZTNetwork: the network off the controller (managed), its NADs gone, then our finalizers. */
   private async finalize(r: NetworkResource): Promise<void> {
-    if (!(r.metadata.finalizers ?? []).includes(CONTROLLER_FINALIZER)) return;
+    const has = (f: string): boolean => (r.metadata.finalizers ?? []).includes(f);
+    if (!has(CONTROLLER_FINALIZER) && !has(NAD_FINALIZER)) return;
     const nwid = r.metadata.labels?.[NETWORK_ID_LABEL];
-    if (nwid) {
+    if (has(CONTROLLER_FINALIZER) && nwid) {
       const res = await this.opts.controller.api('DELETE', ['controller', 'network', nwid], undefined, this.opts.now());
       if (res.status !== 200 && res.status !== 404) throw new StateError(`the controller answered HTTP ${res.status} deleting network ${nwid}`);
       this.lastSeen.delete(nwid);
     }
+    if (has(NAD_FINALIZER)) {
+      if (!this.opts.attachments) throw new StateError(`ZTNetwork ${r.metadata.name} waits for its NetworkAttachmentDefinitions to be deleted, but this operator does not manage them`);
+      await this.opts.attachments.remove(r.metadata.name);
+    }
     const latest = await this.read(r.metadata.name);
     if (!latest) return;
-    const finalizers = (latest.metadata.finalizers ?? []).filter((f) => f !== CONTROLLER_FINALIZER);
+    const finalizers = (latest.metadata.finalizers ?? []).filter((f) => f !== CONTROLLER_FINALIZER && f !== NAD_FINALIZER);
     try {
       await this.opts.api.replaceClusterCustomObject({ group, version, plural, name: r.metadata.name, body: { ...latest, metadata: { ...latest.metadata, finalizers } } });
     } catch (e) {

@@ -5,7 +5,7 @@
 // Informers list and then watch from the list's resourceVersion, and re-list on 410 Gone
 // (client-node's ListWatch); after any other error they are started again after a delay.
 import { mkdirSync } from 'node:fs';
-import { CoreV1Api, CustomObjectsApi, makeInformer, type Informer, type KubeConfig, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, makeInformer, type Informer, type KubeConfig, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
 import type winston from 'winston';
 import { secureRandomBytes } from '../../crypto/random.js';
 import type { Identity } from '../../protocol/identity.js';
@@ -22,6 +22,7 @@ import { ClusterNodes } from './cluster-nodes.js';
 import { loadOrCreateIdentitySecret } from './identity-secret.js';
 import { MemberRelay, type MemberResource } from './member-relay.js';
 import { MemberStatusWriter } from './member-status.js';
+import { NetworkAttachments } from './network-attachments.js';
 import { NetworkReconciler } from './network-reconciler.js';
 import { networkRefOf } from './node-events.js';
 import { NodeMembers } from './node-members.js';
@@ -31,6 +32,7 @@ import { WorkQueue } from './work-queue.js';
 const INFORMER_RESTART_MS = 2_000;
 /** Every managed network is reconciled this often even without events (a watch that died silently). */
 const RESYNC_MS = 60_000;
+export const DEFAULT_CNI_SOCKET = '/run/ztkube/cni.sock';
 /** How often ZTMember status (last seen, version, physical address) is brought up to date. */
 const MEMBER_STATUS_PASS_MS = 10_000;
 
@@ -45,6 +47,10 @@ export interface OperatorOptions {
   bind?: string[];
   log: winston.Logger;
   safety?: SafetyPolicy;
+  /** Namespaces that get a Multus NetworkAttachmentDefinition per ZTNetwork (besides `namespace`). */
+  nadNamespaces?: string[];
+  /** The agents' CNI socket, as the NADs' plugin config names it. */
+  cniSocket?: string;
 }
 
 /** Puts the Secret's identity in the home; a home holding another identity is refused. */
@@ -84,7 +90,14 @@ export class Operator {
     let networks: ReturnType<Operator['informer']> | null = null;
     const cluster = new ClusterNodes(() => (networks?.list() ?? []).map(networkRefOf).filter((r) => r !== null), (name) => this.queue?.add(name));
     const members = new NodeMembers({ api, controller: host.api, now });
-    const reconciler = new NetworkReconciler({ api, store, controller: { api: host.api, db: host.db, address }, nodes: () => cluster.nodes(), ztnodes: () => cluster.ztnodes(), members, now, random: secureRandomBytes });
+    const attachments = new NetworkAttachments({
+      api,
+      crds: kc.makeApiClient(ApiextensionsV1Api),
+      namespaces: [...new Set([this.opts.namespace, ...(this.opts.nadNamespaces ?? [])])],
+      socket: this.opts.cniSocket ?? DEFAULT_CNI_SOCKET,
+      now,
+    });
+    const reconciler = new NetworkReconciler({ api, store, controller: { api: host.api, db: host.db, address }, nodes: () => cluster.nodes(), ztnodes: () => cluster.ztnodes(), members, attachments, now, random: secureRandomBytes });
     const queue = (this.queue = new WorkQueue({
       work: (name) => reconciler.reconcile(name),
       onError: (name, e, attempt, retryInMs) => log.warn('reconcile failed', { ztnetwork: name, attempt, retryInMs, error: (e as Error).message }),
