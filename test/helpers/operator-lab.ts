@@ -20,7 +20,8 @@ export interface OperatorLab {
   homes: Homes;
   host(name: string): LabHost;
   logs: Record<string, string>;
-  startIn(h: LabHost, name: string, args: string[]): void;
+  /** Starts `cmd args` (default: node) in h's namespace, its output in logs[name]. */
+  startIn(h: LabHost, name: string, args: string[], cmd?: string): void;
   /** kubectl in op's namespace against the test API server. */
   k(args: string[], input?: string): { code: number | null; out: string };
   kJson(args: string[]): any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -45,8 +46,8 @@ export function operatorLab(kubectl: Kubectl, names: string[], tag: string): Ope
   ].join('\n'), { mode: 0o600 });
   const logs: Record<string, string> = {};
   const op = host(names[0]!);
-  const startIn = (h: LabHost, name: string, args: string[]): void => {
-    const c = lab.spawn(h, process.execPath, args);
+  const startIn = (h: LabHost, name: string, args: string[], cmd: string = process.execPath): void => {
+    const c = lab.spawn(h, cmd, args);
     logs[name] = '';
     c.stdout!.on('data', (d) => (logs[name] += d));
     c.stderr!.on('data', (d) => (logs[name] += d));
