@@ -13,51 +13,26 @@
 // waits on the operator's finalizer, which deletes the network and its members.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { repoRoot } from '../helpers/shared.js';
-import { hasNetns, nsLab, waitFor, type Lab, type LabHost } from '../helpers/netns.js';
+import { hasNetns, waitFor, type LabHost } from '../helpers/netns.js';
 import { kubectl130 } from '../helpers/kubectl.js';
-import { makeHomes, type Homes } from '../helpers/zt-homes.js';
+import { operatorLab, ztkubeCli as cli, type OperatorLab } from '../helpers/operator-lab.js';
+import type { Homes } from '../helpers/zt-homes.js';
 
-const cli = join(repoRoot, 'dist', 'cmd', 'ztkube.js');
-const apiserver = join(repoRoot, 'dist', 'test', 'kube-apiserver', 'main.js');
 const kubectl = kubectl130();
 const skip = !hasNetns() ? 'needs root and iproute2' : typeof kubectl === 'string' ? kubectl : false;
 
-let lab: Lab | null = null;
-let work = '';
+let ol: OperatorLab | null = null;
 let homes: Homes;
 let op: LabHost, m1: LabHost;
-const logs: Record<string, string> = {};
+let logs: Record<string, string>;
 
-function startIn(h: LabHost, name: string, args: string[]): void {
-  const c = lab!.spawn(h, process.execPath, args);
-  logs[name] = '';
-  c.stdout!.on('data', (d) => (logs[name] += d));
-  c.stderr!.on('data', (d) => (logs[name] += d));
-}
-
-function dumpLogs(): string {
-  return Object.entries(logs).map(([n, l]) => `--- ${n} ---\n${l.slice(-2500)}`).join('\n');
-}
-
-/** kubectl in op's namespace against the test API server there. */
-function k(args: string[], input?: string): { code: number | null; out: string } {
-  if (typeof kubectl === 'string') throw new Error(kubectl);
-  const r = spawnSync('ip', ['netns', 'exec', op.ns, kubectl.path, '--kubeconfig', join(work, 'kubeconfig'), '--cache-dir', join(work, 'kcache'), ...args], { input, encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH, HOME: work } });
-  return { code: r.status, out: `${r.stdout}${r.stderr}` };
-}
-
-function kJson(args: string[]): any { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const r = k([...args, '-o', 'json']);
-  return r.code === 0 ? JSON.parse(r.out) : null;
-}
+const k = (args: string[], input?: string): { code: number | null; out: string } => ol!.k(args, input);
+const kJson = (args: string[]): any => ol!.kJson(args); // eslint-disable-line @typescript-eslint/no-explicit-any
 
 function m1Network(nwid: string): { status?: string; assignedAddresses?: string[] } {
-  const out = lab!.exec(m1, process.execPath, [cli, 'listnetworks', '-j', '--home', homes.home('m1')]);
+  const out = ol!.lab.exec(m1, process.execPath, [cli, 'listnetworks', '-j', '--home', homes.home('m1')]);
   return (JSON.parse(out) as Array<{ id: string; status?: string; assignedAddresses?: string[] }>).find((n) => n.id === nwid) ?? {};
 }
 
@@ -65,44 +40,24 @@ function m1Network(nwid: string): { status?: string; assignedAddresses?: string[
 function revocations(): number {
   const token = readFileSync(join(homes.home('op'), 'authtoken.secret'), 'utf8').trim();
   const script = "const r = await fetch('http://127.0.0.1:9993/metrics', { headers: { 'X-ZT1-Auth': process.argv[1] } }); process.stdout.write(await r.text());";
-  const text = lab!.exec(op, process.execPath, ['--input-type=module', '-e', script, token]);
+  const text = ol!.lab.exec(op, process.execPath, ['--input-type=module', '-e', script, token]);
   const m = /ztkube_controller_requests_total\{outcome="revocations"\} (\d+)/.exec(text);
   if (!m) throw new Error('the operator metrics have no revocation count');
   return Number(m[1]);
 }
 
 before(() => {
-  if (skip) return;
-  work = mkdtempSync(join(tmpdir(), `ztkube-operator-${process.pid}-`));
-  lab = nsLab(['op', 'm1']);
-  [op, m1] = lab.hosts as [LabHost, LabHost];
-  homes = makeHomes(work, ['op', 'm1'], 'op', `${op.ip}/9993`);
-  writeFileSync(join(work, 'kubeconfig'), [
-    'apiVersion: v1', 'kind: Config',
-    'clusters: [{name: test, cluster: {server: "http://127.0.0.1:6443", insecure-skip-tls-verify: true}}]',
-    'users: [{name: test, user: {}}]',
-    'contexts: [{name: test, context: {cluster: test, user: test}}]', 'current-context: test', '',
-  ].join('\n'), { mode: 0o600 });
+  if (skip || typeof kubectl === 'string') return;
+  ol = operatorLab(kubectl, ['op', 'm1'], 'operator');
+  ({ homes, logs } = ol);
+  [op, m1] = [ol.host('op'), ol.host('m1')];
 });
 
-after(() => {
-  lab?.teardown();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+after(() => ol?.teardown());
 
 test('operator: a managed ZTNetwork becomes Ready, a joining device is admitted by kubectl patch, delete runs the finalizer', { skip, timeout: 240_000 }, async () => {
   try {
-    startIn(op, 'apiserver', [apiserver, '--port', '6443']);
-    await waitFor('the test API server', () => logs.apiserver!.includes('listening'), 15_000);
-    const crds = k(['apply', '-f', join(repoRoot, 'manifests', 'crds')]);
-    assert.equal(crds.code, 0, crds.out);
-    assert.equal(k(['create', 'namespace', 'ztkube-system']).code, 0);
-    // The operator's node is the planet's root, so its identity is the one made for the
-    // planet: put in the Secret beforehand (an absent Secret is created by the operator).
-    const secret = k(['-n', 'ztkube-system', 'create', 'secret', 'generic', 'ztkube-controller-identity', `--from-file=identity.secret=${join(homes.home('op'), 'identity.secret')}`]);
-    assert.equal(secret.code, 0, secret.out);
-    startIn(op, 'operator', [cli, 'operator', '--kubeconfig', join(work, 'kubeconfig'), '--namespace', 'ztkube-system', '--home', homes.home('op'), '--port', '9993', '--log-format', 'json']);
-    await waitFor('the operator started', () => logs.operator!.includes('operator started'), 30_000);
+    await ol!.startOperator();
     const privateKey = readFileSync(join(homes.home('op'), 'identity.secret'), 'utf8').trim().split(':')[3]!;
     assert.ok(!logs.operator!.includes(privateKey), 'the identity secret is never logged');
 
@@ -119,9 +74,9 @@ test('operator: a managed ZTNetwork becomes Ready, a joining device is admitted 
     assert.deepEqual(net.metadata.finalizers, ['ztkube.io/controller']);
     assert.equal(net.status.observedGeneration, net.metadata.generation);
 
-    startIn(m1, 'm1', [cli, 'daemon', '--home', homes.home('m1'), '--port', '9993', '--no-taps', '--log-format', 'json']);
+    ol!.startIn(m1, 'm1', [cli, 'daemon', '--home', homes.home('m1'), '--port', '9993', '--no-taps', '--log-format', 'json']);
     await waitFor('m1 up', () => logs.m1!.includes('"started"'), 30_000);
-    lab!.exec(m1, process.execPath, [cli, 'join', nwid, '--home', homes.home('m1')]);
+    ol!.lab.exec(m1, process.execPath, [cli, 'join', nwid, '--home', homes.home('m1')]);
     const memberName = `${nwid}-${homes.addr('m1')}`;
     const member = await waitFor('an unauthorized ZTMember for m1', () => kJson(['get', 'ztmember', memberName]), 45_000);
     assert.equal(member.spec.authorized, false);
@@ -152,6 +107,6 @@ test('operator: a managed ZTNetwork becomes Ready, a joining device is admitted 
     assert.deepEqual(kJson(['get', 'ztnetworks']).items, []);
     await waitFor('the members gone with the network', () => kJson(['get', 'ztmembers'])?.items.length === 0, 15_000);
   } catch (e) {
-    throw new Error(`${(e as Error).message}\n${dumpLogs()}`, { cause: e });
+    throw new Error(`${(e as Error).message}\n${ol!.dumpLogs()}`, { cause: e });
   }
 });
