@@ -13,7 +13,8 @@
 // waiting one takes over at its next attempt. Restart: with every replica stopped, a ZTMember
 // edit, then one replica again → same controller address and Secret, same network ID and
 // members, and the controller has the edit. Last, an API server that stops answering makes
-// the leader exit 1 once the renew deadline passed.
+// the leader exit 1 once the renew deadline passed; a replica stopped while waiting exits 0
+// without touching the Lease.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -245,6 +246,15 @@ test('operator leader election: one replica acts, SIGKILL fails over, SIGTERM ha
     }
     assert.equal(logLines('b3', 'leader election lost; exiting').length, 1);
     assert.equal(memberNetwork(m1, 'm1', nwid).status, 'OK');
+
+    // --- a replica stopped while it waits exits 0 and writes nothing ---
+    const before = kJson(['-n', 'ztkube-system', 'get', 'lease', 'ztkube-operator']);
+    startReplica('a', 'a4');
+    await waitFor('a4 waiting behind the dead leader', () => logLines('a4', 'another replica leads').length > 0, 30_000);
+    procs.a4!.kill('SIGTERM');
+    assert.equal(await exited('a4'), 0);
+    const afterStop = kJson(['-n', 'ztkube-system', 'get', 'lease', 'ztkube-operator']);
+    assert.deepEqual([afterStop.metadata.resourceVersion, afterStop.spec.holderIdentity], [before.metadata.resourceVersion, before.spec.holderIdentity]);
   } catch (e) {
     throw new Error(`${(e as Error).message}\n${dumpLogs()}`, { cause: e });
   }
