@@ -4,7 +4,7 @@
 import { ageOf } from './human-duration.js';
 import type { KubeObject } from './kube-object.js';
 import { isPlainObject } from './kube-object.js';
-import type { FieldProblem } from './kube-error.js';
+import { badRequest, type FieldProblem } from './kube-error.js';
 import type { ResourceType } from './resource-type.js';
 import { ageColumn, nameColumn, type TableColumn } from './table.js';
 
@@ -80,6 +80,40 @@ function admitSecret(o: KubeObject): FieldProblem[] {
   return problems;
 }
 
+/** Go's metav1.RFC3339Micro layout: the only form a MicroTime decodes from. */
+const MICRO_LAYOUT = '2006-01-02T15:04:05.000000Z07:00';
+const MICRO_TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\.(\d{6})(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * A metav1.MicroTime field in the form the real server stores it (UTC, six fractional digits).
+ * Anything else fails to decode there, with a 400 (client-node's plain Date has three digits).
+ */
+function microTime(kind: string, value: unknown): string {
+  const fail = (why: string): never => { throw badRequest(`${kind} in version "v1" cannot be handled as a ${kind}: ${why}`); };
+  if (typeof value !== 'string') return fail(`json: cannot unmarshal ${Array.isArray(value) ? 'array' : typeof value} into a MicroTime (RFC 3339 text)`);
+  const m = MICRO_TIME.exec(value);
+  if (!m) {
+    const frac = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(.*)$/.exec(value);
+    return fail(`parsing time ${JSON.stringify(value)} as ${JSON.stringify(MICRO_LAYOUT)}: cannot parse ${JSON.stringify(frac ? frac[1] : value)} as ${JSON.stringify(frac ? '.000000' : '2006')}`);
+  }
+  const wholeMs = Date.parse(`${m[1]}${m[3]}`);
+  if (!Number.isFinite(wholeMs)) return fail(`parsing time ${JSON.stringify(value)}: a date or time field is out of range`);
+  return `${new Date(wholeMs).toISOString().slice(0, 19)}.${m[2]}Z`;
+}
+
+/** Leases: MicroTime decoding and the real server's LeaseSpec validation. */
+function admitLease(o: KubeObject): FieldProblem[] {
+  if (!isPlainObject(o.spec)) return [];
+  const spec = o.spec;
+  for (const k of ['acquireTime', 'renewTime']) if (spec[k] !== undefined && spec[k] !== null) spec[k] = microTime('Lease', spec[k]);
+  const problems: FieldProblem[] = [];
+  const d = spec.leaseDurationSeconds;
+  if (typeof d === 'number' && d <= 0) problems.push({ field: 'spec.leaseDurationSeconds', type: 'FieldValueInvalid', detail: `Invalid value: ${d}: must be greater than 0` });
+  const t = spec.leaseTransitions;
+  if (typeof t === 'number' && t < 0) problems.push({ field: 'spec.leaseTransitions', type: 'FieldValueInvalid', detail: `Invalid value: ${t}: must be greater than or equal to 0` });
+  return problems;
+}
+
 export function builtinTypes(): ResourceType[] {
   return [
     builtin({
@@ -129,6 +163,7 @@ export function builtinTypes(): ResourceType[] {
     builtin({
       group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', plural: 'leases', isNamespaced: true,
       columns: [nameColumn, col('Holder', (o) => field(o, 'spec', 'holderIdentity') ?? ''), ageColumn],
+      admit: admitLease,
     }),
   ];
 }

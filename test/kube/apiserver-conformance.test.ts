@@ -1,7 +1,8 @@
 // The test API server's own conformance, driven through @kubernetes/client-node (the
 // operator's client library): optimistic concurrency, generation and the status subresource,
 // watch resume, bookmarks and 410 Gone (and the informer's re-list after it), selectors,
-// finalizers, owner references and garbage collection, namespaces, CRD removal, Leases.
+// finalizers, owner references and garbage collection, namespaces, CRD removal, Leases (and
+// the operator's leader elector on them).
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +12,8 @@ import {
   type KubernetesObject, type V1CustomResourceDefinition, type V1Pod,
 } from '@kubernetes/client-node';
 import { ZTKUBE_GROUP as group, ZTKUBE_VERSION as version } from '../../src/kube/crd-names.js';
+import { KubeLeaseLock } from '../../src/kube/operator/kube-lease-lock.js';
+import { LeaderElector } from '../../src/kube/operator/leader-election.js';
 import { repoRoot } from '../helpers/shared.js';
 import { waitFor } from '../helpers/kubectl.js';
 import { kubeConfigFor } from '../helpers/kube-client.js';
@@ -210,14 +213,120 @@ describe('test API server conformance (client-node)', () => {
     assert.equal(server.core.store.get('/secrets', 'ztkube-system', 'controller-identity'), undefined);
   });
 
-  it('Leases update with optimistic concurrency (leader election)', async () => {
+  it('Leases: MicroTime times, optimistic concurrency, racing creates and LeaseSpec validation', async () => {
     const leases = kc.makeApiClient(CoordinationV1Api);
-    const spec = { holderIdentity: 'op-a', leaseDurationSeconds: 15, acquireTime: new Date(), renewTime: new Date(), leaseTransitions: 0 };
-    const l = await leases.createNamespacedLease({ namespace: 'default', body: { metadata: { name: 'ztkube-operator' }, spec } });
-    await leases.replaceNamespacedLease({ namespace: 'default', name: 'ztkube-operator', body: { ...l, spec: { ...spec, renewTime: new Date() } } });
-    const lost = await rejection(leases.replaceNamespacedLease({ namespace: 'default', name: 'ztkube-operator', body: { ...l, spec: { ...spec, holderIdentity: 'op-b' } } }));
+    const now = '2026-12-06T16:20:06.123456Z';
+    const spec = { holderIdentity: 'op-a', leaseDurationSeconds: 15, acquireTime: now, renewTime: '2026-12-06T18:20:06.000001+02:00', leaseTransitions: 0 } as never;
+    const create = (name: string, body: object = {}): Promise<unknown> => leases.createNamespacedLease({ namespace: 'default', body: { metadata: { name }, spec, ...body } });
+    const l = (await create('ztkube-operator')) as { spec: Record<string, unknown>; metadata: { resourceVersion: string } };
+    assert.deepEqual([l.spec.acquireTime, l.spec.renewTime], [now, '2026-12-06T16:20:06.000001Z'], 'stored as RFC 3339 micro in UTC');
+    const race = await rejection(create('ztkube-operator'));
+    assert.deepEqual([race.code, race.status.reason], [409, 'AlreadyExists'], 'of two candidates creating the Lease, one gets 409');
+    const renewed = await leases.replaceNamespacedLease({ namespace: 'default', name: 'ztkube-operator', body: { ...l, spec: { ...l.spec, renewTime: '2026-12-06T16:20:08.000000Z' } } as never });
+    const lost = await rejection(leases.replaceNamespacedLease({ namespace: 'default', name: 'ztkube-operator', body: { ...l, spec: { ...l.spec, holderIdentity: 'op-b' } } as never }));
     assert.equal(lost.code, 409, 'the second candidate with the stale lease loses');
     assert.equal((await leases.readNamespacedLease({ namespace: 'default', name: 'ztkube-operator' })).spec!.holderIdentity, 'op-a');
+    const unconditional = await leases.replaceNamespacedLease({ namespace: 'default', name: 'ztkube-operator', body: { metadata: { name: 'ztkube-operator' }, spec: { ...l.spec, holderIdentity: '' } } as never });
+    assert.ok(Number(unconditional.metadata!.resourceVersion) > Number(renewed.metadata!.resourceVersion), 'a Lease update without resourceVersion is unconditional, as for most built-in types');
+    // client-node's typed Date goes out with milliseconds, which the real server cannot decode.
+    const millis = await rejection(leases.createNamespacedLease({ namespace: 'default', body: { metadata: { name: 'millis' }, spec: { renewTime: new Date(Date.UTC(2026, 11, 6)) } } }));
+    assert.deepEqual([millis.code, millis.status.message], [400, 'Lease in version "v1" cannot be handled as a Lease: parsing time "2026-12-06T00:00:00.000Z" as "2006-01-02T15:04:05.000000Z07:00": cannot parse ".000Z" as ".000000"']);
+    const bad = await rejection(create('bad', { spec: { leaseDurationSeconds: 0, leaseTransitions: -1 } }));
+    assert.deepEqual([bad.code, bad.status.message], [422, 'Lease.coordination.k8s.io "bad" is invalid: [spec.leaseDurationSeconds: Invalid value: 0: must be greater than 0, spec.leaseTransitions: Invalid value: -1: must be greater than or equal to 0]']);
+  });
+
+  it('two leader electors through KubeLeaseLock: one leads, release hands over, the Lease records the transition', async () => {
+    const timings = { leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 200 };
+    const quiet = { info: () => undefined, warn: () => undefined, debug: () => undefined } as never;
+    const losses: string[] = [];
+    const elector = (identity: string): LeaderElector => new LeaderElector({ ...timings, identity, lock: new KubeLeaseLock(kc, 'kube-system', 'election'), log: quiet, onLost: (r) => losses.push(`${identity}: ${r}`) });
+    const a = elector('a');
+    await a.acquire();
+    const b = elector('b');
+    let isBLeading = false;
+    const bLeads = b.acquire().then(() => (isBLeading = true));
+    const leases = kc.makeApiClient(CoordinationV1Api);
+    const read = (): Promise<{ holderIdentity?: string; leaseTransitions?: number; renewTime?: unknown }> => leases.readNamespacedLease({ namespace: 'kube-system', name: 'election' }).then((l) => l.spec!);
+    const first = await read();
+    await waitFor('a renewal', () => a.observedLease!.record.renewTimeMs > Date.parse(String(first.renewTime)));
+    assert.ok(!isBLeading, 'b waits while a renews');
+    assert.match(String((await read()).renewTime), /\.\d{6}Z$/);
+    assert.equal(await a.release(), true);
+    await bLeads;
+    assert.deepEqual([(await read()).holderIdentity, (await read()).leaseTransitions], ['b', 1]);
+    assert.equal(await b.release(), true);
+    assert.equal((await read()).holderIdentity, '');
+    assert.deepEqual(losses, []);
+  });
+
+  it('watches pods by spec.nodeName and by label from a resourceVersion, with selector transitions', async () => {
+    const list = await core.listNamespacedPod({ namespace: 'default' });
+    const pod = (name: string, node: string, labels: Record<string, string>): V1Pod => ({ metadata: { name, labels }, spec: { nodeName: node, containers: [{ name: 'c', image: 'busybox' }] } });
+    await core.createNamespacedPod({ namespace: 'default', body: pod('wp1', 'node-x', { tier: 'a' }) });
+    await core.createNamespacedPod({ namespace: 'default', body: pod('wp2', 'node-y', { tier: 'a' }) });
+    await core.patchNamespacedPod({ namespace: 'default', name: 'wp2', body: { metadata: { labels: { tier: 'b' } } } }, merge);
+    await core.patchNamespacedPod({ namespace: 'default', name: 'wp1', body: { metadata: { labels: { tier: 'b' } } } }, merge);
+    await core.deleteNamespacedPod({ namespace: 'default', name: 'wp1' });
+    const collect = async (query: object): Promise<string[]> => {
+      const seen: string[] = [];
+      const ctl = await new Watch(kc).watch('/api/v1/pods', { resourceVersion: list.metadata!.resourceVersion, ...query }, (type, o) => seen.push(`${type} ${o.metadata.name}`), () => undefined);
+      await waitFor('the backlog', () => seen.length >= 3);
+      await new Promise((r) => setTimeout(r, 100));
+      ctl.abort();
+      return seen;
+    };
+    assert.deepEqual(await collect({ fieldSelector: 'spec.nodeName=node-x' }), ['ADDED wp1', 'MODIFIED wp1', 'DELETED wp1'], 'only node-x pods');
+    assert.deepEqual(await collect({ labelSelector: 'tier=b' }), ['ADDED wp2', 'ADDED wp1', 'DELETED wp1'], 'an object that starts matching arrives as ADDED');
+    assert.deepEqual(await collect({ labelSelector: 'tier=a' }), ['ADDED wp1', 'ADDED wp2', 'DELETED wp2', 'DELETED wp1'], 'one that stops matching leaves as DELETED');
+    await core.deleteNamespacedPod({ namespace: 'default', name: 'wp2' });
+  });
+
+  it('status writes: a stale /status update is a conflict, and status never bumps generation', async () => {
+    const created = (await custom.createClusterCustomObject({ group, version, plural, body: network('s1') })) as Obj;
+    const put = (await custom.replaceClusterCustomObjectStatus({ group, version, plural, name: 's1', body: { ...created, status: { name: 'first' } } })) as Obj;
+    assert.deepEqual([put.status!.name, put.metadata!.generation], ['first', 1]);
+    const stale = await rejection(custom.replaceClusterCustomObjectStatus({ group, version, plural, name: 's1', body: { ...created, status: { name: 'stale' } } }));
+    assert.equal(stale.code, 409);
+    const specPut = (await custom.replaceClusterCustomObject({ group, version, plural, name: 's1', body: { ...put, spec: { ...put.spec, nodeSelector: { z: '1' } }, status: { name: 'ignored' } } })) as Obj;
+    assert.deepEqual([specPut.metadata!.generation, specPut.status!.name], [2, 'first']);
+  });
+
+  it('a finalizer holds a deletion: watchers see MODIFIED with deletionTimestamp, then DELETED when an update drops it', async () => {
+    const from = ((await custom.listClusterCustomObject({ group, version, plural })) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+    await custom.createClusterCustomObject({ group, version, plural, body: network('f2', { finalizers: ['ztkube.io/controller'] }) });
+    const first = (await custom.deleteClusterCustomObject({ group, version, plural, name: 'f2' })) as Obj;
+    const again = (await custom.deleteClusterCustomObject({ group, version, plural, name: 'f2' })) as Obj;
+    assert.equal(again.metadata!.resourceVersion, first.metadata!.resourceVersion, 'deleting again changes nothing');
+    const edited = (await custom.patchClusterCustomObject({ group, version, plural, name: 'f2', body: { spec: { nodeSelector: { during: 'deletion' } } } }, merge)) as Obj;
+    assert.equal(edited.metadata!.deletionTimestamp, first.metadata!.deletionTimestamp, 'spec edits are allowed while terminating');
+    await custom.replaceClusterCustomObject({ group, version, plural, name: 'f2', body: { ...edited, metadata: { ...edited.metadata, finalizers: [] } } });
+    const seen: string[] = [];
+    const ctl = await new Watch(kc).watch(`/apis/${group}/${version}/${plural}`, { resourceVersion: from, fieldSelector: 'metadata.name=f2' }, (type, o) => seen.push(`${type}${o.metadata.deletionTimestamp ? ' terminating' : ''}`), () => undefined);
+    await waitFor('the four events', () => seen.length >= 4);
+    ctl.abort();
+    assert.deepEqual(seen, ['ADDED', 'MODIFIED terminating', 'MODIFIED terminating', 'DELETED terminating']);
+  });
+
+  it('garbage collection: a ZTNode goes with its Node, a second owner keeps a dependent, a recreated owner is not the old one', async () => {
+    const nodes = await core.createNode({ body: { metadata: { name: 'gc-node' } } });
+    const nodeRef = { apiVersion: 'v1', kind: 'Node', name: 'gc-node', uid: nodes.metadata!.uid! };
+    await custom.createClusterCustomObject({ group, version, plural: 'ztnodes', body: { apiVersion: `${group}/${version}`, kind: 'ZTNode', metadata: { name: 'gc-node', ownerReferences: [nodeRef] }, spec: { nodeName: 'gc-node' } } });
+    const o1 = (await custom.createClusterCustomObject({ group, version, plural, body: network('gc-o1') })) as Obj;
+    const o2 = (await custom.createClusterCustomObject({ group, version, plural, body: network('gc-o2') })) as Obj;
+    const ref = (o: Obj): object => ({ apiVersion: `${group}/${version}`, kind: 'ZTNetwork', name: o.metadata!.name, uid: o.metadata!.uid });
+    const memberBody = (name: string, owners: object[]): object => ({ apiVersion: `${group}/${version}`, kind: 'ZTMember', metadata: { name, ownerReferences: owners }, spec: { networkId: '8056c2e21c000001', address: name.slice(-10) } });
+    await custom.createClusterCustomObject({ group, version, plural: 'ztmembers', body: memberBody('8056c2e21c000001-00000000aa', [ref(o1), ref(o2)]) });
+    await core.deleteNode({ name: 'gc-node' });
+    await custom.deleteClusterCustomObject({ group, version, plural, name: 'gc-o1' });
+    await waitFor('the ZTNode collected with its Node', () => server.core.store.get('ztkube.io/ztnodes', undefined, 'gc-node') === undefined);
+    assert.ok(server.core.store.get('ztkube.io/ztmembers', undefined, '8056c2e21c000001-00000000aa'), 'one owner left keeps the member');
+    // A new object under an old name is another owner: the uid decides.
+    await custom.createClusterCustomObject({ group, version, plural, body: network('gc-o1') });
+    await custom.createClusterCustomObject({ group, version, plural: 'ztmembers', body: memberBody('8056c2e21c000001-00000000bb', [ref(o1)]) });
+    await waitFor('the member of the vanished gc-o1 collected', () => server.core.store.get('ztkube.io/ztmembers', undefined, '8056c2e21c000001-00000000bb') === undefined);
+    await custom.deleteClusterCustomObject({ group, version, plural, name: 'gc-o2' });
+    await waitFor('the last owner gone, the member too', () => server.core.store.get('ztkube.io/ztmembers', undefined, '8056c2e21c000001-00000000aa') === undefined);
+    await custom.deleteClusterCustomObject({ group, version, plural, name: 'gc-o1' });
   });
 
   it('serves the generic KubernetesObjectApi (which finds resources through group-version discovery)', async () => {
