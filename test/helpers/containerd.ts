@@ -11,7 +11,8 @@
 // archive, imported with `ctr images import`; nothing is pulled.
 //
 // stop() undoes everything, also after a failure: sandboxes through CRI while containerd
-// answers, then containerd by PID, its shims and pod processes by the PIDs in its task dirs,
+// answers, then containerd by PID, its pod processes by the PIDs in its task dirs, its shims
+// by PID (found by this containerd's socket path on their command line),
 // the cgroups under the test's parent, the shim sockets in /run/containerd/s and the libcni
 // result files in /var/lib/cni that belong to our sandboxes, the mounts under `dir`, and `dir`.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -192,6 +193,18 @@ function killPid(pid: number): void {
   }
 }
 
+/** PIDs of containerd-shim processes started for the containerd at `socket`. */
+function shimPids(socket: string): number[] {
+  const pids: number[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    const argv = readFileSafe(join('/proc', e, 'cmdline')).split('\0');
+    const at = argv.indexOf('-address');
+    if ((argv[0] ?? '').includes('containerd-shim') && at >= 0 && argv[at + 1] === socket) pids.push(Number(e));
+  }
+  return pids;
+}
+
 /** Starts containerd in `o.ns`; resolves when its CRI service answers. */
 export async function startContainerd(o: ContainerdOptions): Promise<Containerd> {
   const dir = o.dir;
@@ -288,15 +301,17 @@ export async function startContainerd(o: ContainerdOptions): Promise<Containerd>
       clearTimeout(t);
     }
     client.close();
-    // Shims outlive containerd by design: end them, and what they run, by their recorded PIDs.
+    // Shims outlive containerd by design. Each task dir records its pod process (init.pid);
+    // containerd 1.6 records no shim PID, so the shims are ours when started with
+    // `-address <this containerd's socket>`, a path no other containerd has.
     const tasks = join(state, 'io.containerd.runtime.v2.task', CRI_NAMESPACE);
     if (existsSync(tasks)) {
       for (const id of readdirSync(tasks)) {
         sandboxIds.add(id);
         killPid(Number(readFileSafe(join(tasks, id, 'init.pid')).trim()));
-        killPid(Number(readFileSafe(join(tasks, id, 'shim.pid')).trim()));
       }
     }
+    for (const pid of shimPids(socket)) killPid(pid);
     removeCgroups(cgroupParent);
     for (const id of sandboxIds) {
       rmSync(join(SHIM_SOCKET_DIR, sha256(join(socket, CRI_NAMESPACE, id))), { force: true });
