@@ -7,7 +7,8 @@
 //
 //   [ctl 10.N.0.1] --+            controller and planet root
 //   [n1  10.N.0.2] --+-- br0       containerd + ztkube daemon --cni; pods 10.22.1.0/24 (eth0),
-//   [n2  10.N.0.3] --+            10.147.43.128/26 (n1) and .192/26 (n2) on zt0, bridge mode
+//   [n2  10.N.0.3] --+            10.147.43.128/26 (n1) and .192/26 (n2) on zt0 in bridge mode,
+//                                  or an address from the node's 6PLANE /80 in sixplane mode
 //
 // The daemon takes a pod's networks from the net config's "podNetworks" table (the
 // Kubernetes-fed agent reads the pod's annotation from the API instead), so the conflist
@@ -84,8 +85,8 @@ function conflist(n: Node, index: number, nwid: string): Record<string, unknown>
       {
         type: 'ztkube',
         socket: n.socket,
-        podNetworks: { 'default/pod-1': 'lan', 'default/pod-2': 'lan' },
-        networks: { lan: { id: nwid, mode: 'bridge', range: n.podRange } },
+        podNetworks: { 'default/pod-1': 'lan', 'default/pod-2': 'lan', 'default/six-1': 'six', 'default/six-2': 'six', 'default/warm': 'lan' },
+        networks: { lan: { id: nwid, mode: 'bridge', range: n.podRange }, six: { id: nwid, mode: 'sixplane' } },
       },
     ],
   };
@@ -161,6 +162,8 @@ before(async () => {
     writeFileSync(join(work, 'roots.json'), JSON.stringify([{ identity: readFileSync(join(homeOf(ctl), 'identity.public'), 'utf8').trim(), stableEndpoints: [`${ctl.ip}/9993`] }]));
     ztkube(['planet', 'create', join(work, 'roots.json'), join(work, 'planet')]);
     for (const x of lab.hosts) writeFileSync(join(homeOf(x), 'planet'), readFileSync(join(work, 'planet')));
+    // sixplane routes the pods' IPv6 through the node: forwarding on inside the nodes' namespaces only
+    for (const h of [h1, h2]) lab.exec(h, 'sysctl', ['-q', '-w', 'net.ipv6.conf.all.forwarding=1']);
     startDaemon(ctl, homeOf(ctl));
     for (const n of nodes) n.daemon = startDaemon(n.host, n.home, ['--cni', '--cni-socket', n.socket]);
     await waitFor('the APIs up', () => lab!.hosts.every((x) => api(x, homeOf(x), 'GET', '/status').status === 200), 30_000);
@@ -172,6 +175,7 @@ before(async () => {
       name: 'pods',
       private: true,
       v4AssignMode: { zt: true },
+      v6AssignMode: { zt: false, rfc4193: false, '6plane': true },
       ipAssignmentPools: [{ ipRangeStart: `${SUBNET}10`, ipRangeEnd: `${SUBNET}99` }],
       routes: [{ target: `${SUBNET}0/24` }],
       enableBroadcast: true,
@@ -258,6 +262,27 @@ function zt0Address(netns: string): string | null {
   return a ? `${a.local}/${a.prefixlen}` : null;
 }
 
+function zt0Address6(netns: string): string | null {
+  const rows = JSON.parse(inNetns(netns, 'ip', ['-j', '-6', 'addr', 'show', 'dev', 'zt0', 'scope', 'global']).out || '[]') as Array<{ addr_info: Array<{ family: string; local: string; prefixlen: number; tentative?: boolean }> }>;
+  const a = rows.flatMap((r) => r.addr_info).find((x) => x.family === 'inet6' && !x.tentative);
+  return a ? a.local : null;
+}
+
+/** Nothing of sandbox `id` is left on node `n`, which has no other pods: pod veths, bridge ports, the zt address, records, leases, libcni's cache. */
+function assertReleased(n: Node, id: string, ztAddress: string): void {
+  const bridge = bridgeName(BigInt(`0x${C!.nwid}`));
+  const links = nodeLinks(n);
+  assert.deepEqual(links.map((l) => l.ifname.replace(/@.*/, '')).filter((x) => x.startsWith('ztp') || x.startsWith('ztq')), [], `no pod veth left on ${n.host.name}`);
+  assert.deepEqual(links.filter((l) => l.master === bridge && !(l.ifname.startsWith('zt') && !l.ifname.startsWith('ztp'))).map((l) => l.ifname), [], `only the TAP on ${bridge}`);
+  assert.deepEqual(links.filter((l) => l.master === 'cnibr0').map((l) => l.ifname), [], `no eth0 veth left on cnibr0 on ${n.host.name}`);
+  const addrs = C!.lab.exec(n.host, 'ip', ['-o', 'addr']);
+  assert.doesNotMatch(addrs, new RegExp(`${ztAddress.replace(/[.]/g, '\\.')}/`), 'the pod address is nowhere on the node');
+  assert.deepEqual(records(n), [], `no ztkube attachment record on ${n.host.name}`);
+  assert.deepEqual(eth0Leases(n), [], `no host-local lease on ${n.host.name}`);
+  const results = existsSync('/var/lib/cni/results') ? readdirSync('/var/lib/cni/results').filter((f) => f.includes(id)) : [];
+  assert.deepEqual(results, [], 'libcni dropped its cached results');
+}
+
 interface Sandbox {
   id: string;
   netns: string;
@@ -331,7 +356,6 @@ test('a pod the table does not name gets eth0 only; its DELs succeed too', { ski
 
 test('StopPodSandbox then RemovePodSandbox: both DELs (the second without a netns) succeed and leave no veth, address, bridge port or IPAM record', { skip, timeout: 120_000 }, () => logged(async () => {
   assert.equal(sandboxes.length, 2, 'the sandboxes of the first test');
-  const bridge = bridgeName(BigInt(`0x${C!.nwid}`));
   for (const [i, n] of C!.nodes.entries()) {
     const s = sandboxes[i];
     const t0 = Date.now();
@@ -349,15 +373,38 @@ test('StopPodSandbox then RemovePodSandbox: both DELs (the second without a netn
     assert.deepEqual(seen.map((c) => [c.command, c.netns === '' ? 'no netns' : 'netns', c.code]), [['ADD', 'netns', 0], ['DEL', 'netns', 0], ['DEL', 'no netns', 0]]);
     for (const c of seen) assert.equal(c.args.K8S_POD_INFRA_CONTAINER_ID, s.id);
 
-    const links = nodeLinks(n);
-    assert.deepEqual(links.map((l) => l.ifname.replace(/@.*/, '')).filter((x) => x.startsWith('ztp') || x.startsWith('ztq')), [], `no pod veth left on ${n.host.name}`);
-    assert.deepEqual(links.filter((l) => l.master === bridge && !(l.ifname.startsWith('zt') && !l.ifname.startsWith('ztp'))).map((l) => l.ifname), [], `only the TAP on ${bridge}`);
-    assert.deepEqual(links.filter((l) => l.master === 'cnibr0').map((l) => l.ifname), [], `no eth0 veth left on cnibr0 on ${n.host.name}`);
-    const addrs = C!.lab.exec(n.host, 'ip', ['-o', 'addr']);
-    assert.doesNotMatch(addrs, new RegExp(s.zt0.replace(/\./g, '\\.') + '/'), 'the pod address is nowhere on the node');
-    assert.deepEqual(records(n), [], `no ztkube attachment record on ${n.host.name}`);
-    assert.deepEqual(eth0Leases(n), [], `no host-local lease on ${n.host.name}`);
-    const results = existsSync('/var/lib/cni/results') ? readdirSync('/var/lib/cni/results').filter((f) => f.includes(s.id)) : [];
-    assert.deepEqual(results, [], 'libcni dropped its cached results');
+    assertReleased(n, s.id, s.zt0);
   }
+}));
+
+test('sixplane pods on both nodes ping each other over IPv6; another bridge-mode pod once the node is on the network; all released', { skip, timeout: 180_000 }, () => logged(async () => {
+  const six: Array<{ n: Node; id: string; netns: string; ip6: string }> = [];
+  for (const [i, n] of C!.nodes.entries()) {
+    const name = `six-${i + 1}`;
+    const id = await n.containerd!.cri.runPodSandbox({ metadata: { name, uid: `uid-${name}-${process.pid}`, namespace: 'default' }, hostname: name, annotations: { 'ztkube.io/networks': 'six' }, linux: { cgroupParent: n.containerd!.cgroupParent } });
+    const netns = await n.containerd!.sandboxNetns(id);
+    const ip6 = await waitFor(`${name}'s 6PLANE address`, () => zt0Address6(netns), 10_000);
+    assert.match(ip6, /^fc/);
+    six.push({ n, id, netns, ip6 });
+  }
+  await waitFor('six-1 pinging six-2 over 6PLANE', () => inNetns(six[0].netns, 'ping', ['-6', '-c', '1', '-W', '2', six[1].ip6]).code === 0, 90_000, 500);
+  const back = inNetns(six[1].netns, 'ping', ['-6', '-c', '2', '-W', '5', six[0].ip6]);
+  assert.equal(back.code, 0, back.out);
+
+  // the node is on the network already, so this timing is the chain's own work (logged, not asserted)
+  const n = C!.nodes[0];
+  const t0 = Date.now();
+  const warm = await n.containerd!.cri.runPodSandbox({ metadata: { name: 'warm', uid: `uid-warm-${process.pid}`, namespace: 'default' }, hostname: 'warm', annotations: { 'ztkube.io/networks': 'lan' }, linux: { cgroupParent: n.containerd!.cgroupParent } });
+  const ms = Date.now() - t0;
+  const warmNetns = await n.containerd!.sandboxNetns(warm);
+  const warmIp = zt0Address(warmNetns);
+  assert.ok(warmIp, 'zt0 in the warm pod');
+  console.log(`# warm RunPodSandbox with bridge-mode zt0 on ${n.host.name}: ${ms} ms`);
+  const all = [...six, { n, id: warm, netns: warmNetns, ip6: warmIp.split('/')[0] }];
+  for (const x of all) {
+    await x.n.containerd!.cri.stopPodSandbox(x.id);
+    await x.n.containerd!.cri.removePodSandbox(x.id);
+    assert.deepEqual(calls(x.n, x.id).map((c) => [c.command, c.code]), [['ADD', 0], ['DEL', 0], ['DEL', 0]]);
+  }
+  for (const x of all) assertReleased(x.n, x.id, x.ip6);
 }));
