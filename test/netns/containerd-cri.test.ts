@@ -15,6 +15,10 @@
 // carries that table; the sandboxes still get the `ztkube.io/networks` annotation a kubelet
 // would pass. Every CNI call containerd makes goes through a wrapper that logs its
 // command, netns, CNI_ARGS and exit code before handing over to the real shim.
+// Checked: pods ping across nodes (IPv4 bridge mode, IPv6 sixplane); an unlisted pod gets
+// eth0 only; StopPodSandbox + RemovePodSandbox send DEL twice (the second without a netns),
+// both succeed and release everything; with the daemon down RunPodSandbox fails with the
+// plugin's error and containerd's cleanup DEL still releases eth0.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type ChildProcess } from 'node:child_process';
@@ -407,4 +411,23 @@ test('sixplane pods on both nodes ping each other over IPv6; another bridge-mode
     assert.deepEqual(calls(x.n, x.id).map((c) => [c.command, c.code]), [['ADD', 0], ['DEL', 0], ['DEL', 0]]);
   }
   for (const x of all) assertReleased(x.n, x.id, x.ip6);
+}));
+
+test('with the node\'s daemon stopped, RunPodSandbox fails with the plugin\'s message and containerd\'s cleanup DEL leaves nothing behind', { skip, timeout: 120_000 }, () => logged(async () => {
+  const n = C!.nodes[1];
+  const d = n.daemon!;
+  if (d.exitCode === null && d.signalCode === null) {
+    const gone = new Promise<void>((r) => d.once('exit', () => r()));
+    d.kill('SIGTERM');
+    await gone;
+  }
+  await assert.rejects(
+    n.containerd!.cri.runPodSandbox({ metadata: { name: 'pod-2', uid: `uid-late-${process.pid}`, namespace: 'default', attempt: 1 }, hostname: 'pod-2', annotations: { 'ztkube.io/networks': 'lan' }, linux: { cgroupParent: n.containerd!.cgroupParent } }),
+    /ztkube/,
+  );
+  assert.deepEqual((await n.containerd!.cri.listPodSandbox()).filter((s) => s.metadata.uid === `uid-late-${process.pid}`).map((s) => s.state), []);
+  const failed = readFileSync(n.callLog, 'utf8').split('\n').filter((l) => l.includes(`uid-late-${process.pid}`));
+  assert.deepEqual(failed.map((l) => [l.split('\t')[0], l.split('\t')[4] === '0' ? 'ok' : 'failed']), [['ADD', 'failed'], ['DEL', 'ok']]);
+  assert.deepEqual(nodeLinks(n).filter((l) => l.master === 'cnibr0').map((l) => l.ifname), [], 'no eth0 veth left on cnibr0');
+  assert.deepEqual(eth0Leases(n), [], 'the bridge plugin released its lease in the same DEL');
 }));
