@@ -13,7 +13,8 @@
 // The daemon takes a pod's networks from the net config's "podNetworks" table (the
 // Kubernetes-fed agent reads the pod's annotation from the API instead), so the conflist
 // carries that table; the sandboxes still get the `ztkube.io/networks` annotation a kubelet
-// would pass. Every CNI call containerd makes goes through a wrapper that logs its
+// would pass, and since the ztkube entry declares the `io.kubernetes.cri.pod-annotations`
+// capability, containerd 1.6 hands those annotations to the plugin in runtimeConfig. Every CNI call containerd makes goes through a wrapper that logs its
 // command, netns, CNI_ARGS and exit code before handing over to the real shim.
 // Checked: pods ping across nodes (IPv4 bridge mode, IPv6 sixplane); an unlisted pod gets
 // eth0 only; StopPodSandbox + RemovePodSandbox send DEL twice (the second without a netns),
@@ -50,7 +51,7 @@ interface Node {
   podRange: string;
   /** host-local's data dir for eth0 addresses. */
   ipamDir: string;
-  /** One line per CNI call of the ztkube plugin: command, container id, netns, CNI_ARGS, exit code. */
+  /** One line per CNI call of the ztkube plugin: command, container id, netns, CNI_ARGS, exit code, stdin. */
   callLog: string;
   daemon: ChildProcess | null;
   containerd: Containerd | null;
@@ -89,6 +90,8 @@ function conflist(n: Node, index: number, nwid: string): Record<string, unknown>
       {
         type: 'ztkube',
         socket: n.socket,
+        // containerd then hands the sandbox's annotations over in runtimeConfig (checked below)
+        capabilities: { 'io.kubernetes.cri.pod-annotations': true },
         podNetworks: { 'default/pod-1': 'lan', 'default/pod-2': 'lan', 'default/six-1': 'six', 'default/six-2': 'six', 'default/warm': 'lan' },
         networks: { lan: { id: nwid, mode: 'bridge', range: n.podRange }, six: { id: nwid, mode: 'sixplane' } },
       },
@@ -96,14 +99,15 @@ function conflist(n: Node, index: number, nwid: string): Record<string, unknown>
   };
 }
 
-/** A shell wrapper in the CNI bin dir: logs the call, then runs the real shim with the same stdin and stdout. */
+/** A shell wrapper in the CNI bin dir: runs the real shim with the same stdin and stdout, then logs the call. */
 function loggingShim(dir: string, node: string, log: string): string {
   const path = join(dir, `ztkube-logged-${node}`);
   writeFileSync(path, [
     '#!/bin/sh',
-    `${JSON.stringify(shimPath)}`,
+    'conf=$(cat)', // libcni's compact JSON: one line, no tabs
+    `printf '%s' "$conf" | ${JSON.stringify(shimPath)}`,
     'rc=$?',
-    `printf '%s\\t%s\\t%s\\t%s\\t%s\\n' "$CNI_COMMAND" "$CNI_CONTAINERID" "$CNI_NETNS" "$CNI_ARGS" "$rc" >> ${JSON.stringify(log)}`,
+    `printf '%s\\t%s\\t%s\\t%s\\t%s\\t%s\\n' "$CNI_COMMAND" "$CNI_CONTAINERID" "$CNI_NETNS" "$CNI_ARGS" "$rc" "$conf" >> ${JSON.stringify(log)}`,
     'exit $rc',
     '',
   ].join('\n'));
@@ -227,13 +231,14 @@ interface Call {
   netns: string;
   args: Record<string, string>;
   code: number;
+  conf: { prevResult?: unknown; runtimeConfig?: Record<string, unknown> };
 }
 
 function calls(n: Node, containerId: string): Call[] {
   if (!existsSync(n.callLog)) return [];
   return readFileSync(n.callLog, 'utf8').split('\n').filter(Boolean).map((l) => {
-    const [command, id, netns, args, code] = l.split('\t');
-    return { command, containerId: id, netns, args: Object.fromEntries(args.split(';').map((kv) => kv.split('=') as [string, string])), code: Number(code) };
+    const [command, id, netns, args, code, conf] = l.split('\t');
+    return { command, containerId: id, netns, args: Object.fromEntries(args.split(';').map((kv) => kv.split('=') as [string, string])), code: Number(code), conf: JSON.parse(conf) as Call['conf'] };
   }).filter((c) => c.containerId === containerId);
 }
 
@@ -333,6 +338,8 @@ test('RunPodSandbox on each node: containerd runs the chain, the pod gets its pr
       { ns: adds[0].args.K8S_POD_NAMESPACE, name: adds[0].args.K8S_POD_NAME, uid: adds[0].args.K8S_POD_UID, infra: adds[0].args.K8S_POD_INFRA_CONTAINER_ID, ignore: adds[0].args.IgnoreUnknown },
       { ns: 'default', name, uid: `uid-${name}-${process.pid}`, infra: id, ignore: '1' },
     );
+    assert.deepEqual(adds[0].conf.runtimeConfig, { 'io.kubernetes.cri.pod-annotations': { 'ztkube.io/networks': 'lan' } });
+    assert.ok(adds[0].conf.prevResult, 'the bridge plugin\'s result chained in');
     const bridge = bridgeName(BigInt(`0x${nwid}`));
     assert.ok(nodeLinks(n).some((l) => l.master === bridge && l.ifname.startsWith('ztp')), `the pod's veth is a port of ${bridge} on ${n.host.name}`);
   }
@@ -376,6 +383,8 @@ test('StopPodSandbox then RemovePodSandbox: both DELs (the second without a netn
     const seen = calls(n, s.id);
     assert.deepEqual(seen.map((c) => [c.command, c.netns === '' ? 'no netns' : 'netns', c.code]), [['ADD', 'netns', 0], ['DEL', 'netns', 0], ['DEL', 'no netns', 0]]);
     for (const c of seen) assert.equal(c.args.K8S_POD_INFRA_CONTAINER_ID, s.id);
+    // libcni drops its cached result at the first DEL: only that one carries prevResult
+    assert.deepEqual(seen.map((c) => c.conf.prevResult !== undefined), [true, true, false]);
 
     assertReleased(n, s.id, s.zt0);
   }
