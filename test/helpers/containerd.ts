@@ -308,7 +308,9 @@ export async function startContainerd(o: ContainerdOptions): Promise<Containerd>
     if (existsSync(tasks)) {
       for (const id of readdirSync(tasks)) {
         sandboxIds.add(id);
-        killPid(Number(readFileSafe(join(tasks, id, 'init.pid')).trim()));
+        const pid = Number(readFileSafe(join(tasks, id, 'init.pid')).trim());
+        // still our pause process, not a PID the kernel has handed to someone else since
+        if (readFileSafe(`/proc/${pid}/cmdline`).split('\0')[0] === '/pause') killPid(pid);
       }
     }
     for (const pid of shimPids(socket)) killPid(pid);

@@ -247,8 +247,21 @@ function inNetns(netns: string, cmd: string, args: string[], timeoutMs = 30_000)
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
-function nodeLinks(n: Node): Array<{ ifname: string; master?: string }> {
-  return JSON.parse(C!.lab.exec(n.host, 'ip', ['-j', 'link'])) as Array<{ ifname: string; master?: string }>;
+interface NodeLink {
+  ifname: string;
+  master?: string;
+  /** veth, tun, bridge, …: the engine's TAP is named zt + random letters and may start like a pod veth. */
+  kind?: string;
+}
+
+function nodeLinks(n: Node): NodeLink[] {
+  const rows = JSON.parse(C!.lab.exec(n.host, 'ip', ['-d', '-j', 'link'])) as Array<{ ifname: string; master?: string; linkinfo?: { info_kind?: string } }>;
+  return rows.map((r) => ({ ifname: r.ifname.replace(/@.*/, ''), master: r.master, kind: r.linkinfo?.info_kind }));
+}
+
+/** The ztkube pod veths' host ends (ztp… on a bridge, ztq… routed). */
+function podVeths(n: Node): NodeLink[] {
+  return nodeLinks(n).filter((l) => l.kind === 'veth' && (l.ifname.startsWith('ztp') || l.ifname.startsWith('ztq')));
 }
 
 function records(n: Node): unknown[] {
@@ -281,8 +294,8 @@ function zt0Address6(netns: string): string | null {
 function assertReleased(n: Node, id: string, ztAddress: string): void {
   const bridge = bridgeName(BigInt(`0x${C!.nwid}`));
   const links = nodeLinks(n);
-  assert.deepEqual(links.map((l) => l.ifname.replace(/@.*/, '')).filter((x) => x.startsWith('ztp') || x.startsWith('ztq')), [], `no pod veth left on ${n.host.name}`);
-  assert.deepEqual(links.filter((l) => l.master === bridge && !(l.ifname.startsWith('zt') && !l.ifname.startsWith('ztp'))).map((l) => l.ifname), [], `only the TAP on ${bridge}`);
+  assert.deepEqual(podVeths(n).map((l) => l.ifname), [], `no pod veth left on ${n.host.name}`);
+  assert.deepEqual(links.filter((l) => l.master === bridge && l.kind !== 'tun').map((l) => l.ifname), [], `only the TAP on ${bridge}`);
   assert.deepEqual(links.filter((l) => l.master === 'cnibr0').map((l) => l.ifname), [], `no eth0 veth left on cnibr0 on ${n.host.name}`);
   const addrs = C!.lab.exec(n.host, 'ip', ['-o', 'addr']);
   assert.doesNotMatch(addrs, new RegExp(`${ztAddress.replace(/[.]/g, '\\.')}/`), 'the pod address is nowhere on the node');
@@ -341,7 +354,8 @@ test('RunPodSandbox on each node: containerd runs the chain, the pod gets its pr
     assert.deepEqual(adds[0].conf.runtimeConfig, { 'io.kubernetes.cri.pod-annotations': { 'ztkube.io/networks': 'lan' } });
     assert.ok(adds[0].conf.prevResult, 'the bridge plugin\'s result chained in');
     const bridge = bridgeName(BigInt(`0x${nwid}`));
-    assert.ok(nodeLinks(n).some((l) => l.master === bridge && l.ifname.startsWith('ztp')), `the pod's veth is a port of ${bridge} on ${n.host.name}`);
+    assert.ok(podVeths(n).some((l) => l.master === bridge), `the pod's veth is a port of ${bridge} on ${n.host.name}`);
+    assert.equal(nodeLinks(n).filter((l) => l.master === bridge && l.kind === 'tun').length, 1, `the node's TAP is the other port of ${bridge}`);
   }
   const [a, b] = sandboxes;
   await waitFor('pod-1 pinging pod-2 over ZeroTier', () => inNetns(a.netns, 'ping', ['-c', '1', '-W', '2', b.zt0]).code === 0, 90_000, 500);
