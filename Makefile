@@ -65,6 +65,8 @@ sysdeps:
 	command -v dhclient >/dev/null || missing="$$missing isc-dhcp-client"; \
 	command -v dockerd >/dev/null || missing="$$missing docker.io"; command -v busybox >/dev/null || missing="$$missing busybox-static"; \
 	[ -x /usr/lib/cni/bridge ] || missing="$$missing containernetworking-plugins"; \
+	command -v containerd >/dev/null || missing="$$missing containerd"; command -v runc >/dev/null || missing="$$missing runc"; \
+	command -v gcc >/dev/null || missing="$$missing gcc"; [ -e "$$(gcc -print-file-name=libc.a 2>/dev/null)" ] || missing="$$missing libc6-dev"; \
 	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "installing$$missing"; \
 	  nostart=""; if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; nostart=1; fi; \

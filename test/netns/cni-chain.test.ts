@@ -99,12 +99,14 @@ function delPod(p: Pod, annotations: Record<string, string>, prevResult: unknown
   mustRun(L!.plugin(join(CNI_BIN_DIR, 'bridge'), env('DEL', p, netns), { ...primary(), prevResult }), 'bridge DEL');
 }
 
-function nodeLinks(): Array<{ ifname: string; master?: string }> {
-  return JSON.parse(L!.lab.exec(L!.node, 'ip', ['-j', 'link'])) as Array<{ ifname: string; master?: string }>;
+/** The node's links; `kind` tells veths from the engine's TAP, whose name (zt + 8 base32 letters) may start ztp or ztq too. */
+function nodeLinks(): Array<{ ifname: string; master?: string; kind?: string }> {
+  const rows = JSON.parse(L!.lab.exec(L!.node, 'ip', ['-d', '-j', 'link'])) as Array<{ ifname: string; master?: string; linkinfo?: { info_kind?: string } }>;
+  return rows.map((r) => ({ ifname: r.ifname.replace(/@.*/, ''), master: r.master, kind: r.linkinfo?.info_kind }));
 }
 
 function podVeths(): string[] {
-  return nodeLinks().map((l) => l.ifname.replace(/@.*/, '')).filter((n) => n.startsWith('ztp') || n.startsWith('ztq'));
+  return nodeLinks().filter((l) => l.kind === 'veth' && (l.ifname.startsWith('ztp') || l.ifname.startsWith('ztq'))).map((l) => l.ifname);
 }
 
 function records(): unknown[] {
@@ -149,7 +151,7 @@ test('bridge mode: an annotated pod gets zt0 with an address from the node range
   await waitFor('pod-a pinging m1 over ZeroTier', () => L!.inPod(p, 'ping', ['-c', '1', '-W', '2', m1Ip]).code === 0, 60_000);
   assert.equal(L!.lab.exec(L!.m1, 'ping', ['-c', '1', '-W', '5', podIp]).includes('1 received'), true);
   const bridge = bridgeName(BigInt(`0x${L!.nwid}`));
-  assert.ok(nodeLinks().some((l) => l.master === bridge && l.ifname.startsWith('ztp')), 'the pod veth is a port of the network bridge');
+  assert.ok(nodeLinks().some((l) => l.master === bridge && l.kind === 'veth' && l.ifname.startsWith('ztp')), 'the pod veth is a port of the network bridge');
 
   // CHECK with the final result passes while everything is in place
   mustRun(L!.plugin(shimPath, env('CHECK', p), ztkubeConf(annotations, result)), 'ztkube CHECK');
@@ -158,7 +160,7 @@ test('bridge mode: an annotated pod gets zt0 with an address from the node range
   L!.removePod(p);
   delPod(p, annotations, result, ''); // containerd's second DEL, at RemovePodSandbox
   assert.deepEqual(podVeths(), []);
-  assert.deepEqual(nodeLinks().filter((l) => l.master === bridge).map((l) => l.ifname).filter((n) => !n.startsWith('zt') || n.startsWith('ztp')), []);
+  assert.deepEqual(nodeLinks().filter((l) => l.master === bridge && l.kind !== 'tun').map((l) => l.ifname), []);
   assert.deepEqual(records(), []);
 }));
 
