@@ -38,7 +38,7 @@ describe('test API server process', () => {
   });
 
   it('refuses a bad port and an unknown flag with one sentence and exit code 2', () => {
-    for (const [args, sentence] of [[['--port', 'abc'], 'kube-apiserver: --port must be 0-65535, got "abc"'], [['--verbose'], 'kube-apiserver: unknown option --verbose; usage: main.js [--port N]']] as const) {
+    for (const [args, sentence] of [[['--port', 'abc'], 'kube-apiserver: --port must be 0-65535, got "abc"'], [['--verbose'], 'kube-apiserver: unknown option --verbose; usage: main.js [--port N] [--enforce-rbac] [--token-auth-file F]']] as const) {
       const r = spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', timeout: 20_000 });
       assert.equal(r.status, 2);
       assert.equal(r.stderr, `${sentence}\n`);
