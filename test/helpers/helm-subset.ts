@@ -43,7 +43,7 @@ function indentLines(n: number, s: string): string {
 /** sigs.k8s.io/yaml as Helm's toYaml uses it: sorted keys, no trailing newline. */
 function toYaml(v: unknown): string {
   if (v === undefined || v === null) return 'null';
-  return dumpYaml(v, { sortKeys: true, lineWidth: -1 }).replace(/\n$/, '');
+  return dumpYaml(v, { sortKeys: true, lineWidth: -1, noArrayIndent: true }).replace(/\n$/, '');
 }
 
 const FUNCTIONS: Record<string, (args: unknown[]) => unknown> = {
