@@ -144,6 +144,11 @@ describe('the chart rendered', () => {
     for (const d of docs) assert.equal(d.metadata.namespace, clusterScoped.has(d.kind) ? undefined : NS, `${d.kind}/${d.metadata.name}`);
   });
 
+  it('networks are a post-install hook (Helm cannot map a ZTNetwork before its CRD exists)', () => {
+    const nets = loadAllYaml(renderChart(CUSTOM_VALUES).find((r) => r.path === 'networks.yaml')!.text) as { kind: string; metadata: { annotations: Record<string, string> } }[];
+    assert.deepEqual(nets.map((n) => [n.kind, n.metadata.annotations['helm.sh/hook']]), [['ZTNetwork', 'post-install'], ['ZTNetwork', 'post-install']]);
+  });
+
   it('refuses a custom planet without the file, naming the value', () => {
     assert.throws(() => renderChart({ planet: { mode: 'custom' } }), /templates\/planet-configmap.yaml: planet.custom must hold a base64 planet file/);
     assert.throws(() => renderChart({ networks: [{ spec: {} }] }), /templates\/networks.yaml: every networks\[\] entry needs a name/);
