@@ -52,6 +52,8 @@ export function makeBaseRootfs(rootfs) {
     symlinkSync(node, join(rootfs, 'usr/local/bin/node'));
   }
   for (const d of ['tmp', 'var/lib/ztkube', 'run/docker/plugins', 'etc', 'root']) mkdirSync(join(rootfs, d), { recursive: true });
+  // /var/run is /run, as on Debian: runtimes hand the CNI host pods' netns paths as /var/run/netns/….
+  symlinkSync('../run', join(rootfs, 'var/run'));
   writeFileSync(join(rootfs, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/false\n');
   writeFileSync(join(rootfs, 'etc/group'), 'root:x:0:\n');
 }

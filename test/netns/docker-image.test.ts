@@ -63,6 +63,8 @@ test('the image carries the CNI shim the agent installs, and nsenter for pods\' 
   assert.equal(version.code, 0, version.err);
   const got = JSON.parse(version.out) as { cniVersion: string; supportedVersions: string[] };
   assert.ok(got.supportedVersions.includes('1.1.0') && got.supportedVersions.includes('1.0.0'), version.out);
+  const varRun = run(['--entrypoint', 'node', TAG, '-e', "process.stdout.write(require('fs').readlinkSync('/var/run'))"]);
+  assert.equal(varRun.out, '../run', 'pods\' netns paths under /var/run/netns resolve to the mounted /run/netns');
   const nsenter = run(['--entrypoint', 'nsenter', TAG, '--version']);
   assert.equal(nsenter.code, 0, nsenter.err);
   assert.match(nsenter.out, /nsenter from util-linux/);
