@@ -1,4 +1,6 @@
-# The ztkube image: the engine, zerotier-cli and zerotier-idtool on PATH, the native addons,
+# The ztkube image, one for every role: `ztkube operator` (the chart's Deployment), `ztkube
+# agent` (the DaemonSet; it installs the static CNI shim /opt/ztkube/build/cni/ztkube onto the
+# node), `ztkube daemon`; zerotier-cli and zerotier-idtool on PATH, the native addons, nsenter,
 # cni/. The build context is the one `make image` stages (build/image/context: opt/ztkube
 # holds the built tree, made by scripts/rootfs-recipe.mjs), so nothing here needs a network.
 # BASE: without a registry `make image` passes a base it made itself (this host's node and

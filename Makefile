@@ -110,6 +110,14 @@ image: build
 docker-plugin: build
 	node scripts/docker-plugin-rootfs.mjs build/docker-plugin
 
+# The end-to-end check on a real cluster (issue #12; scripts/e2e-kind.sh): a two-node kind
+# cluster, the image loaded, helm install, a ZTNetwork, two annotated pods on different nodes
+# pinging each other, teardown. Needs kind, docker, helm and kubectl; without them it says it
+# is skipped and why, and exits 0.
+.PHONY: e2e-kind
+e2e-kind:
+	scripts/e2e-kind.sh
+
 # manifests/ is the chart rendered with its default values (no helm here: a renderer of the
 # template subset the chart uses, test/helpers/helm-subset.ts); a test keeps the two equal.
 manifests: build

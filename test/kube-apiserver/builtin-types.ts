@@ -10,11 +10,11 @@ import { ageColumn, nameColumn, type TableColumn } from './table.js';
 
 const BUILTIN_PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'];
 
-const col = (name: string, cell: TableColumn['cell'], priority = 0, type: TableColumn['type'] = 'string'): TableColumn => ({ name, type, description: name, priority, cell });
-const field = (o: KubeObject, ...path: string[]): unknown => path.reduce<unknown>((v, k) => (isPlainObject(v) ? v[k] : undefined), o);
-const orNone = (v: unknown): unknown => (v === undefined || v === null || v === '' ? '<none>' : v);
+export const col = (name: string, cell: TableColumn['cell'], priority = 0, type: TableColumn['type'] = 'string'): TableColumn => ({ name, type, description: name, priority, cell });
+export const field = (o: KubeObject, ...path: string[]): unknown => path.reduce<unknown>((v, k) => (isPlainObject(v) ? v[k] : undefined), o);
+export const orNone = (v: unknown): unknown => (v === undefined || v === null || v === '' ? '<none>' : v);
 
-function builtin(t: Partial<ResourceType> & Pick<ResourceType, 'group' | 'version' | 'kind' | 'plural' | 'isNamespaced' | 'columns'>): ResourceType {
+export function builtin(t: Partial<ResourceType> & Pick<ResourceType, 'group' | 'version' | 'kind' | 'plural' | 'isNamespaced' | 'columns'>): ResourceType {
   return {
     servedVersions: [t.version],
     listKind: `${t.kind}List`,

@@ -1,6 +1,7 @@
 // Which types the server serves right now: the built-ins plus one per established CRD,
 // kept in step with the stored CRDs by following the store's events.
 import { builtinTypes } from './builtin-types.js';
+import { workloadTypes } from './workload-types.js';
 import { CRD_GROUP, crdType, customResourceType } from './crd-types.js';
 import type { KubeObject } from './kube-object.js';
 import type { ObjectStore } from './object-store.js';
@@ -11,7 +12,7 @@ export class ResourceRegistry {
   readonly crdTypeKey: string;
 
   constructor(store: ObjectStore) {
-    for (const t of [...builtinTypes(), crdType()]) this.types.set(typeKey(t), t);
+    for (const t of [...builtinTypes(), ...workloadTypes(), crdType()]) this.types.set(typeKey(t), t);
     this.crdTypeKey = typeKey({ group: CRD_GROUP, plural: 'customresourcedefinitions' });
     store.subscribe((e) => {
       if (e.typeKey !== this.crdTypeKey) return;

@@ -12,6 +12,7 @@ import { ObjectStore } from './object-store.js';
 import { openApiDocument, openApiRoot } from './openapi.js';
 import { ResourceRegistry } from './registry.js';
 import { parseResourcePath } from './request-info.js';
+import { RbacAuthorizer, verbOf } from './rbac.js';
 import { handleResource } from './resource-handler.js';
 
 export interface KubeApiServerOptions {
@@ -23,6 +24,15 @@ export interface KubeApiServerOptions {
   bookmarkIntervalMs?: number;
   /** Called with every request (method and URL with query) for fidelity checks. */
   onRequest?: (method: string, url: string, accept: string | undefined) => void;
+  /**
+   * Authenticate bearer tokens (minted by serviceAccountToken) and authorize their requests by
+   * the stored RBAC objects, refusing with 401/403 (rbac.ts). Requests without a token stay allowed.
+   */
+  enforceRbac?: boolean;
+  /** Static tokens: token → user name (kube-apiserver's --token-auth-file). */
+  tokens?: Record<string, string>;
+  /** Called with each refusal (see rbacDenials). */
+  onDenied?: (line: string) => void;
   /** Unexpected failures (bugs) inside the server; the default rethrows on the next tick so tests fail. */
   report?: (e: unknown) => void;
 }
@@ -35,6 +45,10 @@ export interface KubeApiServer {
   compact(): void;
   /** Ends every open watch, as an API server restart or a watch timeout does; clients reconnect. */
   endWatches(): void;
+  /** A bearer token that authenticates as ServiceAccount namespace/name (see enforceRbac). */
+  serviceAccountToken(namespace: string, name: string): string;
+  /** The requests RBAC refused so far, one line each (empty unless enforceRbac). */
+  rbacDenials: readonly string[];
   close(): Promise<void>;
 }
 
@@ -46,6 +60,8 @@ export async function createKubeApiServer(options: KubeApiServerOptions = {}): P
   const store = new ObjectStore(options.historyLimit ?? 1000);
   const registry = new ResourceRegistry(store);
   const core = new ApiCore(store, registry, clock);
+  const rbac = new RbacAuthorizer(store, options.onDenied);
+  for (const [token, user] of Object.entries(options.tokens ?? {})) rbac.addToken(token, user);
   const controllers = new CleanupControllers(core, report);
   const nsType = registry.lookup('', 'v1', 'namespaces')!;
   const noWarnings = { isDryRun: false, fieldValidation: 'Strict' as const, warnings: [] };
@@ -78,6 +94,7 @@ export async function createKubeApiServer(options: KubeApiServerOptions = {}): P
     const u = new URL(req.url ?? '/', 'http://localhost');
     const p = u.pathname.replace(/\/+$/, '') || '/';
     const accept = req.headers.accept;
+    const user = options.enforceRbac ? rbac.authenticate(req.headers.authorization) : undefined;
     if (req.method === 'GET') {
       if (p === '/version') return sendJson(res, 200, SERVER_VERSION);
       if (p === '/healthz' || p === '/readyz' || p === '/livez') return void res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
@@ -108,6 +125,7 @@ export async function createKubeApiServer(options: KubeApiServerOptions = {}): P
     }
     const r = parseResourcePath(p);
     if (r === undefined) throw NOT_FOUND();
+    if (user !== undefined) rbac.authorize(user, { verb: verbOf(req.method ?? '', r, u.searchParams), group: r.group, resource: r.plural, subresource: r.subresource, namespace: r.namespace, name: r.name });
     return handleResource(ctx, r, req, res, u.searchParams);
   }
 
@@ -120,6 +138,8 @@ export async function createKubeApiServer(options: KubeApiServerOptions = {}): P
   return {
     url, port, core,
     compact: () => store.compact(),
+    serviceAccountToken: (namespace, name) => rbac.tokenFor(namespace, name),
+    rbacDenials: rbac.denials,
     endWatches: () => {
       for (const end of [...watches]) end();
     },

@@ -30,15 +30,15 @@ describe('test API server process', () => {
     const aggregated = await fetch(`${url}/apis`, { headers: { accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json' } });
     assert.equal(aggregated.headers.get('content-type'), 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
     const groups = ((await aggregated.json()) as { items: { metadata: { name: string } }[] }).items.map((g) => g.metadata.name);
-    assert.deepEqual(groups, ['apiextensions.k8s.io', 'coordination.k8s.io']);
+    assert.deepEqual(groups, ['apiextensions.k8s.io', 'apps', 'coordination.k8s.io', 'rbac.authorization.k8s.io']);
     const plain = (await (await fetch(`${url}/api/v1`)).json()) as { resources: { name: string }[] };
-    assert.deepEqual(plain.resources.map((r) => r.name), ['events', 'namespaces', 'namespaces/status', 'nodes', 'nodes/status', 'pods', 'pods/status', 'secrets']);
+    assert.deepEqual(plain.resources.map((r) => r.name), ['configmaps', 'events', 'namespaces', 'namespaces/status', 'nodes', 'nodes/status', 'pods', 'pods/status', 'secrets', 'serviceaccounts', 'services', 'services/status']);
     child.kill('SIGTERM');
     assert.equal(await exited, 0, out);
   });
 
   it('refuses a bad port and an unknown flag with one sentence and exit code 2', () => {
-    for (const [args, sentence] of [[['--port', 'abc'], 'kube-apiserver: --port must be 0-65535, got "abc"'], [['--verbose'], 'kube-apiserver: unknown option --verbose; usage: main.js [--port N]']] as const) {
+    for (const [args, sentence] of [[['--port', 'abc'], 'kube-apiserver: --port must be 0-65535, got "abc"'], [['--verbose'], 'kube-apiserver: unknown option --verbose; usage: main.js [--port N] [--enforce-rbac] [--token-auth-file F]']] as const) {
       const r = spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', timeout: 20_000 });
       assert.equal(r.status, 2);
       assert.equal(r.stderr, `${sentence}\n`);

@@ -1,8 +1,8 @@
 // The image (issue #10): `scripts/image.mjs` (what `make image` runs) builds it into a dockerd
 // of the test's own (test/helpers/dockerd.ts: its own network namespace, no iptables, bridge
 // or forwarding, removed afterwards) without a registry, then containers with no network at
-// all run the CLI, zerotier-idtool from PATH, and the engine's own loaders of the native
-// addons (without them the engine would quietly use the TypeScript ciphers and node:dgram).
+// all run the CLI, zerotier-idtool from PATH, the CNI shim and nsenter, and the engine's own
+// loaders of the native addons (without them the engine would quietly use the TypeScript ciphers and node:dgram).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -56,6 +56,18 @@ test('the image runs the CLI and zerotier-idtool from PATH', { skip, timeout: 12
   const which = run(['--entrypoint', 'zerotier-cli', TAG, '-v']);
   assert.equal(which.code, 0, which.err);
   assert.match(which.out, /^\d+\.\d+\.\d+/);
+});
+
+test('the image carries the CNI shim the agent installs, and nsenter for pods\' ends', { skip, timeout: 120_000 }, () => {
+  const version = run(['--entrypoint', '/opt/ztkube/build/cni/ztkube', '-e', 'CNI_COMMAND=VERSION', TAG]);
+  assert.equal(version.code, 0, version.err);
+  const got = JSON.parse(version.out) as { cniVersion: string; supportedVersions: string[] };
+  assert.ok(got.supportedVersions.includes('1.1.0') && got.supportedVersions.includes('1.0.0'), version.out);
+  const varRun = run(['--entrypoint', 'node', TAG, '-e', "process.stdout.write(require('fs').readlinkSync('/var/run'))"]);
+  assert.equal(varRun.out, '../run', 'pods\' netns paths under /var/run/netns resolve to the mounted /run/netns');
+  const nsenter = run(['--entrypoint', 'nsenter', TAG, '--version']);
+  assert.equal(nsenter.code, 0, nsenter.err);
+  assert.match(nsenter.out, /nsenter from util-linux/);
 });
 
 test('the engine in the image loads its three native addons', { skip, timeout: 120_000 }, () => {
