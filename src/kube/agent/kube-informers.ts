@@ -1,0 +1,71 @@
+// The agent's three informers (issue #12): ZTNetworks (what to join), ZTNodes (identity
+// conflicts) and its own Node (labels for the selectors, by a field selector on the list and
+// the watch). An informer that fails lists and watches again after a delay (client-node
+// re-lists on 410 Gone by itself); `isSynced` turns true once every first list is in.
+import { CoreV1Api, CustomObjectsApi, ListWatch, Watch, type KubeConfig, type KubernetesObject, type V1Node } from '@kubernetes/client-node';
+import type winston from 'winston';
+import { ZTKUBE_GROUP as group, ZTKUBE_VERSION as version, ZTNETWORK, ZTNODE } from '../crd-names.js';
+import type { ZTNetworkResource } from './ztnetwork-view.js';
+import type { ZTNodeResource } from './identity-conflict.js';
+
+const RESTART_MS = 2_000;
+
+export class KubeInformers {
+  private readonly lists: Array<ListWatch<KubernetesObject>> = [];
+  private readonly networks: ListWatch<KubernetesObject>;
+  private readonly ztnodes: ListWatch<KubernetesObject>;
+  private readonly node: ListWatch<KubernetesObject>;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private isStopped = false;
+  isSynced = false;
+
+  constructor(kc: KubeConfig, nodeName: string, log: winston.Logger, onChange: () => void) {
+    const api = kc.makeApiClient(CustomObjectsApi);
+    const core = kc.makeApiClient(CoreV1Api);
+    const watch = new Watch(kc);
+    const byName = `metadata.name=${nodeName}`;
+    const make = (path: string, list: () => Promise<unknown>, fieldSelector?: string): ListWatch<KubernetesObject> => {
+      const lw = new ListWatch<KubernetesObject>(path, watch, list as never, false, undefined, fieldSelector);
+      for (const ev of ['add', 'update', 'delete'] as const) lw.on(ev, () => onChange());
+      lw.on('error', (e) => {
+        if (this.isStopped) return;
+        log.warn('watch failed; listing again', { path, error: String((e as Error)?.message ?? e), retryInMs: RESTART_MS });
+        const t = setTimeout(() => {
+          this.timers.delete(t);
+          if (!this.isStopped) lw.start().catch((err: Error) => log.warn('informer restart failed', { path, error: err.message }));
+        }, RESTART_MS);
+        this.timers.add(t);
+      });
+      this.lists.push(lw);
+      return lw;
+    };
+    this.networks = make(`/apis/${group}/${version}/${ZTNETWORK.plural}`, () => api.listClusterCustomObject({ group, version, plural: ZTNETWORK.plural }));
+    this.ztnodes = make(`/apis/${group}/${version}/${ZTNODE.plural}`, () => api.listClusterCustomObject({ group, version, plural: ZTNODE.plural }));
+    this.node = make('/api/v1/nodes', () => core.listNode({ fieldSelector: byName }), byName);
+  }
+
+  async start(): Promise<void> {
+    await Promise.all(this.lists.map((l) => l.start()));
+    this.isSynced = true;
+  }
+
+  async stop(): Promise<void> {
+    this.isStopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    await Promise.all(this.lists.map((l) => l.stop()));
+  }
+
+  ztNetworks(): ZTNetworkResource[] {
+    return this.networks.list() as ZTNetworkResource[];
+  }
+
+  ztNodes(): ZTNodeResource[] {
+    return this.ztnodes.list() as ZTNodeResource[];
+  }
+
+  /** This node's labels, or undefined before its Node is seen. */
+  nodeLabels(): Record<string, string> | undefined {
+    const n = this.node.list()[0] as V1Node | undefined;
+    return n?.metadata?.labels ?? (n ? {} : undefined);
+  }
+}
