@@ -139,7 +139,7 @@ function podVeths(h: LabHost): string[] {
 
 function ztnodeNetwork(node: string, nwid: string): { status?: string; assignedAddresses?: string[]; podsAttached?: number } | null {
   const n = kJson(['get', 'ztnode', node]);
-  return (n?.status?.networks as Array<{ networkId: string }> | undefined)?.find((x) => x.networkId === nwid) ?? null;
+  return (n?.status?.networks as Array<{ networkId: string; status?: string; assignedAddresses?: string[]; podsAttached?: number }> | undefined)?.find((x) => x.networkId === nwid) ?? null;
 }
 
 before(() => {
