@@ -84,7 +84,7 @@ export class Agent {
       safety: o.safety,
       cniSocket: o.cniSocket,
       cniPorts: {
-        catalog: new KubeNetworkCatalog(() => this.informers.ztNetworks(), o.nodeName),
+        catalog: new KubeNetworkCatalog(() => this.informers.ztNetworks(), () => this.informers.nodeLabels(), o.nodeName),
         podNetworks: new KubePodNetworks(o.kc.makeApiClient(CoreV1Api)),
         isReady: () => this.notReadyReason() === null,
       },

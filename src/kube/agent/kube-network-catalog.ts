@@ -4,14 +4,19 @@
 import { parsePrefix } from '../../net/ip/prefix.js';
 import { CNI_CODE, CniError } from '../../cni/cni-error.js';
 import type { CatalogEntry, NetworkCatalogPort } from '../../cni/network-catalog.js';
-import { networkIdOf, podRangeOf, type ZTNetworkResource } from './ztnetwork-view.js';
+import { networkIdOf, podRangeOf, selectsNode, type ZTNetworkResource } from './ztnetwork-view.js';
 
-/** Pure: the entry for `name` among `networks`, for node `nodeName`. */
-export function catalogEntryFor(networks: readonly ZTNetworkResource[], name: string, nodeName: string): CatalogEntry {
+/**
+ * Pure: the entry for `name` among `networks`, for node `nodeName` with `labels`. A ZTNetwork
+ * that does not select the node is refused: the node would join a network the agent then
+ * never leaves.
+ */
+export function catalogEntryFor(networks: readonly ZTNetworkResource[], name: string, nodeName: string, labels: Record<string, string> | undefined): CatalogEntry {
   const lower = name.toLowerCase();
   const n = networks.find((x) => x.metadata?.name === name) ?? networks.find((x) => networkIdOf(x) === lower);
   if (!n) throw new CniError(CNI_CODE.invalidConfig, `the pod asks for network "${name}", and no ZTNetwork has that name or network ID`);
   const at = `ZTNetwork ${n.metadata?.name}`;
+  if (!selectsNode(n, labels)) throw new CniError(CNI_CODE.invalidConfig, `${at} does not select node ${nodeName} (spec.nodeSelector), so its pods cannot attach to it here`);
   const id = networkIdOf(n);
   if (id === null) throw new CniError(CNI_CODE.tryAgainLater, `${at} has no network ID yet (the operator has not created it)`);
   const mode = n.spec?.attach?.mode ?? 'bridge';
@@ -27,16 +32,18 @@ export function catalogEntryFor(networks: readonly ZTNetworkResource[], name: st
 
 export class KubeNetworkCatalog implements NetworkCatalogPort {
   private readonly networks: () => readonly ZTNetworkResource[];
+  private readonly labels: () => Record<string, string> | undefined;
   private readonly nodeName: string;
 
-  constructor(networks: () => readonly ZTNetworkResource[], nodeName: string) {
+  constructor(networks: () => readonly ZTNetworkResource[], labels: () => Record<string, string> | undefined, nodeName: string) {
     this.networks = networks;
+    this.labels = labels;
     this.nodeName = nodeName;
   }
 
   resolve(name: string): Promise<CatalogEntry> {
     try {
-      return Promise.resolve(catalogEntryFor(this.networks(), name, this.nodeName));
+      return Promise.resolve(catalogEntryFor(this.networks(), name, this.nodeName, this.labels()));
     } catch (e) {
       return Promise.reject(e as Error);
     }

@@ -3,6 +3,7 @@
 // a 409 (someone wrote in between) reads again and retries.
 import { ApiException, type CoreV1Api, type CustomObjectsApi } from '@kubernetes/client-node';
 import { ZTKUBE_API_VERSION, ZTKUBE_GROUP as group, ZTKUBE_VERSION as version, ZTNODE } from '../crd-names.js';
+import { StateError } from '../../util/errors.js';
 import type { ZTNodeStatus } from './ztnode-status.js';
 import type { ZTNodeResource } from './identity-conflict.js';
 
@@ -28,7 +29,13 @@ export class ZTNodeWriter {
   async ensure(): Promise<ZTNodeResource> {
     const have = await this.read();
     if (have) return have;
-    const node = await this.core.readNode({ name: this.nodeName });
+    let node;
+    try {
+      node = await this.core.readNode({ name: this.nodeName });
+    } catch (e) {
+      if (isCode(e, 404)) throw new StateError(`Node ${this.nodeName} is not in the API server, and its ZTNode must be owned by it; check --node-name`);
+      throw e;
+    }
     const body = {
       apiVersion: ZTKUBE_API_VERSION,
       kind: ZTNODE.kind,

@@ -51,23 +51,26 @@ test('plan: joins what selects the node, leaves recorded networks no ZTNetwork w
   assert.deepEqual([...edge.wanted.keys()].sort(), ['1111111111000001', '2222222222000001']);
 });
 
-test('catalog: by ZTNetwork name or network ID; bridge takes this node\'s pod range, sixplane none; what is missing is a sentence', () => {
+test('catalog: by ZTNetwork name or network ID, only where it selects the node; bridge takes this node\'s pod range, sixplane none; what is missing is a sentence', () => {
   const networks = [
     net('lan', { managed: {}, attach: { mode: 'bridge', mtu: 1400 } }, { networkId: 'abcdefabcd000001', podRanges: [{ node: 'n1', range: '10.147.20.0/26' }, { node: 'n2', range: '10.147.20.64/26' }] }),
     net('six', { networkId: '8056c2e21c000001', attach: { mode: 'sixplane' } }),
     net('pending', { managed: {} }),
   ];
-  const lan = catalogEntryFor(networks, 'lan', 'n2');
+  const lan = catalogEntryFor(networks, 'lan', 'n2', {});
   assert.equal(lan.nwid, 0xabcdefabcd000001n);
   assert.equal(lan.mode, 'bridge');
   assert.equal(prefixToString(lan.range!), '10.147.20.64/26');
   assert.equal(lan.mtu, 1400);
-  assert.deepEqual(catalogEntryFor(networks, 'ABCDEFABCD000001', 'n1').mode, 'bridge');
-  const six = catalogEntryFor(networks, '8056c2e21c000001', 'n1');
+  assert.deepEqual(catalogEntryFor(networks, 'ABCDEFABCD000001', 'n1', {}).mode, 'bridge');
+  const six = catalogEntryFor(networks, '8056c2e21c000001', 'n1', {});
   assert.deepEqual({ mode: six.mode, range: six.range, mtu: six.mtu }, { mode: 'sixplane', range: null, mtu: null });
-  assert.throws(() => catalogEntryFor(networks, 'lan', 'n3'), (e) => code(11)(e) && /no pod range for node n3/.test((e as Error).message));
-  assert.throws(() => catalogEntryFor(networks, 'pending', 'n1'), (e) => code(11)(e) && /no network ID yet/.test((e as Error).message));
-  assert.throws(() => catalogEntryFor(networks, 'nope', 'n1'), (e) => code(7)(e) && /no ZTNetwork has that name/.test((e as Error).message));
+  assert.throws(() => catalogEntryFor(networks, 'lan', 'n3', {}), (e) => code(11)(e) && /no pod range for node n3/.test((e as Error).message));
+  assert.throws(() => catalogEntryFor(networks, 'pending', 'n1', {}), (e) => code(11)(e) && /no network ID yet/.test((e as Error).message));
+  assert.throws(() => catalogEntryFor(networks, 'nope', 'n1', {}), (e) => code(7)(e) && /no ZTNetwork has that name/.test((e as Error).message));
+  const edgeOnly = [net('edge', { networkId: '8056c2e21c000002', nodeSelector: { role: 'edge' }, attach: { mode: 'sixplane' } })];
+  assert.equal(catalogEntryFor(edgeOnly, 'edge', 'n1', { role: 'edge' }).nwid, 0x8056c2e21c000002n);
+  assert.throws(() => catalogEntryFor(edgeOnly, 'edge', 'n1', { role: 'worker' }), (e) => code(7)(e) && /does not select node n1/.test((e as Error).message));
 });
 
 const localStatus = { address: 'a1b2c3d4e5', publicIdentity: 'a1b2c3d4e5:0:abcd', version: '1.14.1', online: true, planetWorldId: 149604618, planetWorldTimestamp: 1567191349589 };
