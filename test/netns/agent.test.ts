@@ -5,22 +5,26 @@
 //   [n1 10.N.0.2: ztkube agent --node-name n1 :9993, health 127.0.0.1:9994] ---------------------------------+-- br0
 //   [n2 10.N.0.3: ztkube agent --node-name n2] ---------------------------------------------------------------+
 //   [n3 10.N.0.4: ztkube agent --node-name n3 with a copy of n1's identity (the clone check, last)] ------------+
-//         each node: its own CNI conf dir (10-pods.conf: Debian's bridge + host-local), bin dir, home
+//         each node: its own CNI conf dir (10-pods.conf: Debian's bridge + host-local), bin dir, home;
+//         ztb… = a lan TAP + pods' zt1 veths (bridge mode); routed veths from the node's 6PLANE /80
 //   [pod namespaces /run/netns/ztka<pid>N], attached by a test "kubelet" running the node's
 //    installed conflist inside the node's namespace, plugin after plugin, as libcni does
 //
-// kubectl (1.30) in op: Nodes n1..n3 and a managed ZTNetwork (private: false, 6PLANE, sixplane
-// attach). Checked as a user would: each agent joins and its ZTNode shows the network OK with
-// a 6PLANE address; the shim is in the bin dir and the .conf became a .conflist ending in
-// ztkube; two annotated pods (one per node) get zt0 and ping each other over ZeroTier; /readyz
-// and /metrics answer; deleting the ZTNetwork removes the pods' zt0 (no veth left) and the
-// agents leave; a node with a cloned identity reports IdentityConflict and is not ready.
+// kubectl (1.30) in op: Nodes n1..n3 and two managed ZTNetworks for nodes labelled
+// ztkube.io/pods=yes (private: false): "six" (sixplane) and "lan" (bridge; the pod ranges and
+// active-bridge marks are written with kubectl when the operator has not). Checked as a user
+// would: the agents join both and their ZTNodes show them OK; the shim is in the bin dir and
+// the .conf became a .conflist ending in ztkube; two annotated pods (one per node) get zt0 and
+// zt1 and ping each other over ZeroTier (IPv6 and IPv4); /readyz and /metrics answer; an agent
+// restart keeps the pod connected; a network joined by hand is not left; deleting a ZTNetwork
+// or relabelling a node detaches the pods' interfaces (no veth or bridge left) and the nodes
+// leave; a node with a cloned identity reports IdentityConflict and is not ready.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
 import { repoRoot } from '../helpers/shared.js';
 import { hasNetns, nsLab, waitFor, type Lab, type LabHost } from '../helpers/netns.js';
 import { kubectl130 } from '../helpers/kubectl.js';
@@ -39,12 +43,29 @@ let homes: Homes;
 let op: LabHost, n1: LabHost, n2: LabHost, n3: LabHost;
 const logs: Record<string, string> = {};
 const podNamespaces: string[] = [];
+const agents: Record<string, ChildProcess> = {};
 
-function startIn(h: LabHost, name: string, args: string[]): void {
+/** Is the IPv4 address inside the CIDR? */
+function inside(ip: string, cidr: string): boolean {
+  const n = (a: string): number => a.split('.').reduce((x, o) => x * 256 + Number(o), 0);
+  const [base, bits] = cidr.split('/') as [string, string];
+  const size = 2 ** (32 - Number(bits));
+  return Math.floor(n(ip) / size) === Math.floor(n(base) / size);
+}
+
+function startIn(h: LabHost, name: string, args: string[]): ChildProcess {
   const c = lab!.spawn(h, process.execPath, args);
-  logs[name] = '';
+  logs[name] ??= '';
   c.stdout!.on('data', (d) => (logs[name] += d));
   c.stderr!.on('data', (d) => (logs[name] += d));
+  return c;
+}
+
+async function stopProcess(c: ChildProcess): Promise<void> {
+  if (c.exitCode !== null || c.signalCode !== null) return;
+  const gone = new Promise<void>((r) => c.once('exit', () => r()));
+  c.kill('SIGTERM');
+  await gone;
 }
 
 function dumpLogs(): string {
@@ -79,8 +100,8 @@ function health(h: LabHost, path: string): { status: number; body: string } {
 
 const dir = (h: LabHost, sub: string): string => join(work, `${h.name}-${sub}`);
 
-function startAgent(h: LabHost): void {
-  startIn(h, `agent-${h.name}`, [cli, 'agent', '--node-name', h.name, '--kubeconfig', join(work, 'kubeconfig-nodes'), '--home', homes.home(h.name), '--port', '9993',
+function startAgent(h: LabHost): ChildProcess {
+  return startIn(h, `agent-${h.name}`, [cli, 'agent', '--node-name', h.name, '--kubeconfig', join(work, 'kubeconfig-nodes'), '--home', homes.home(h.name), '--port', '9993',
     '--cni-socket', join(dir(h, 'run'), 'cni.sock'), '--cni-bin-dir', dir(h, 'bin'), '--cni-conf-dir', dir(h, 'net.d'), '--cni-binary', shimPath,
     '--health-addr', '127.0.0.1:9994', '--log-format', 'json']);
 }
@@ -137,9 +158,9 @@ function podVeths(h: LabHost): string[] {
   return links.map((l) => l.ifname).filter((n) => /^zt[pqb]/.test(n));
 }
 
-function ztnodeNetwork(node: string, nwid: string): { status?: string; assignedAddresses?: string[]; podsAttached?: number } | null {
+function ztnodeNetwork(node: string, nwid: string): { status?: string; assignedAddresses?: string[]; podsAttached?: number; bridge?: boolean } | null {
   const n = kJson(['get', 'ztnode', node]);
-  return (n?.status?.networks as Array<{ networkId: string; status?: string; assignedAddresses?: string[]; podsAttached?: number }> | undefined)?.find((x) => x.networkId === nwid) ?? null;
+  return (n?.status?.networks as Array<{ networkId: string; status?: string; assignedAddresses?: string[]; podsAttached?: number; bridge?: boolean }> | undefined)?.find((x) => x.networkId === nwid) ?? null;
 }
 
 before(() => {
@@ -173,7 +194,7 @@ after(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-test('agent: joins the ZTNetwork selecting its node, installs the CNI chain, pods ping across nodes, deleting the ZTNetwork detaches them, a clone is reported', { skip, timeout: 420_000 }, async () => {
+test('agent: joins the ZTNetworks selecting its node, installs the CNI chain, pods ping across nodes in both modes, restarts, leaves on delete and relabel, a clone is reported', { skip, timeout: 420_000 }, async () => {
   try {
     startIn(op, 'apiserver', [apiserver, '--port', '6443']);
     await waitFor('the test API server', () => logs.apiserver!.includes('listening'), 15_000);
@@ -188,8 +209,8 @@ test('agent: joins the ZTNetwork selecting its node, installs the CNI chain, pod
     startIn(op, 'operator', [cli, 'operator', '--kubeconfig', join(work, 'kubeconfig'), '--namespace', 'ztkube-system', '--home', homes.home('op'), '--port', '9993', '--log-format', 'json']);
     await waitFor('the operator started', () => logs.operator!.includes('operator started'), 30_000);
 
-    startAgent(n1);
-    startAgent(n2);
+    agents.n1 = startAgent(n1);
+    agents.n2 = startAgent(n2);
     for (const h of [n1, n2]) await waitFor(`${h.name} ready`, () => health(h, '/readyz').status === 200, 60_000);
     assert.equal(health(n1, '/healthz').status, 200);
     // Ready: the shim and the chained config are in place, written through temp files.
@@ -209,48 +230,109 @@ test('agent: joins the ZTNetwork selecting its node, installs the CNI chain, pod
     const privateKey = readFileSync(join(homes.home('n1'), 'identity.secret'), 'utf8').trim().split(':')[3]!;
     assert.ok(!logs['agent-n1']!.includes(privateKey), 'the identity secret is never logged');
 
-    mustK(['apply', '-f', '-'], ['apiVersion: ztkube.io/v1alpha1', 'kind: ZTNetwork', 'metadata: {name: pods}', 'spec:',
-      '  nodeSelector: {ztkube.io/pods: "yes"}', '  managed:', '    name: pods-lan', '    private: false', '    v6Modes: [6plane]',
-      '    ipv4Pools: [{start: 10.147.44.10, end: 10.147.44.99}]', '    routes: [{target: 10.147.44.0/24}]', '  attach: {mode: sixplane}', ''].join('\n'));
-    const nwid = (await waitFor('the ZTNetwork has its ID', () => kJson(['get', 'ztnetwork', 'pods'])?.status?.networkId, 30_000)) as string;
+    // Two managed networks for every node labelled ztkube.io/pods=yes: "six" (sixplane) and
+    // "lan" (bridge; the nodes' pod ranges and their active-bridge marks are written here with
+    // kubectl, in case the operator does not do it yet).
+    const ztnetwork = (name: string, pool: string, mode: string, extra: string[]): string => ['apiVersion: ztkube.io/v1alpha1', 'kind: ZTNetwork', `metadata: {name: ${name}}`, 'spec:',
+      '  nodeSelector: {ztkube.io/pods: "yes"}', '  managed:', `    name: ${name}-lan`, '    private: false', '    v6Modes: [6plane]',
+      `    ipv4Pools: [{start: ${pool}.10, end: ${pool}.99}]`, `    routes: [{target: ${pool}.0/24}]`, '  attach:', `    mode: ${mode}`, ...extra, ''].join('\n');
+    mustK(['apply', '-f', '-'], ztnetwork('six', '10.147.44', 'sixplane', []));
+    mustK(['apply', '-f', '-'], ztnetwork('lan', '10.147.45', 'bridge', ['    podRanges: [10.147.45.128/25]']));
+    const six = (await waitFor('six has its ID', () => kJson(['get', 'ztnetwork', 'six'])?.status?.networkId, 30_000)) as string;
+    const lan = (await waitFor('lan has its ID', () => kJson(['get', 'ztnetwork', 'lan'])?.status?.networkId, 30_000)) as string;
+    const ranges = { n1: '10.147.45.128/26', n2: '10.147.45.192/26' };
+    await waitFor('lan has pod ranges', () => {
+      const have = kJson(['get', 'ztnetwork', 'lan'])?.status?.podRanges as Array<{ node: string; range: string }> | undefined;
+      if (have?.some((r) => r.node === 'n1') && have.some((r) => r.node === 'n2')) {
+        for (const r of have) if (r.node === 'n1' || r.node === 'n2') ranges[r.node] = r.range;
+        return true;
+      }
+      k(['patch', 'ztnetwork', 'lan', '--subresource=status', '--type', 'merge', '-p', JSON.stringify({ status: { podRanges: [{ node: 'n1', range: ranges.n1 }, { node: 'n2', range: ranges.n2 }] } })]);
+      return false;
+    }, 30_000, 1_000);
     for (const h of [n1, n2]) {
-      await waitFor(`ZTNode ${h.name} OK on the network with a 6PLANE address`, () => {
-        const n = ztnodeNetwork(h.name, nwid);
+      await waitFor(`ZTNode ${h.name} OK on six with a 6PLANE address`, () => {
+        const n = ztnodeNetwork(h.name, six);
         return n?.status === 'OK' && (n.assignedAddresses ?? []).some((a) => a.startsWith('fc') && a.endsWith('/40'));
       }, 60_000);
+      await waitFor(`ZTNode ${h.name} OK on lan`, () => ztnodeNetwork(h.name, lan)?.status === 'OK', 60_000);
+      const member = `${lan}-${homes.addr(h.name)}`;
+      await waitFor(`${h.name} an active bridge on lan`, () => {
+        if (ztnodeNetwork(h.name, lan)?.bridge === true) return true;
+        k(['patch', 'ztmember', member, '--type', 'merge', '-p', '{"spec":{"activeBridge":true}}']);
+        return false;
+      }, 60_000, 1_000);
     }
     const got = mustK(['get', 'ztnodes']);
-    assert.match(got, new RegExp(`n1\\s+${homes.addr('n1')}\\s+true\\s+1`), got);
-    assert.match(got, new RegExp(`n2\\s+${homes.addr('n2')}\\s+true\\s+1`), got);
+    assert.match(got, new RegExp(`n1\\s+${homes.addr('n1')}\\s+true\\s+2`), got);
+    assert.match(got, new RegExp(`n2\\s+${homes.addr('n2')}\\s+true\\s+2`), got);
 
-    // Two annotated pods, one per node, and one without the annotation.
-    const p1 = newPod('web-1', n1, 'pods');
-    const p2 = newPod('web-2', n2, 'pods');
+    // Two annotated pods, one per node, on both networks, and one without the annotation.
+    const p1 = newPod('web-1', n1, 'six, lan');
+    const p2 = newPod('web-2', n2, 'six, lan');
     const plain = newPod('plain', n1, null);
     const r1 = runChain(p1, 'ADD');
     const r2 = runChain(p2, 'ADD');
     const r3 = runChain(plain, 'ADD');
+    assert.deepEqual(r1.interfaces.map((i: { name: string }) => i.name).filter((n: string) => n.startsWith('zt')), ['zt0', 'zt1']);
     assert.deepEqual(r3.interfaces.map((i: { name: string }) => i.name).filter((n: string) => n.startsWith('zt')), [], 'no annotation, nothing added');
-    const zt1 = r1.ips.find((i: { address: string }) => i.address.startsWith('fc')).address.split('/')[0] as string;
-    const zt2 = r2.ips.find((i: { address: string }) => i.address.startsWith('fc')).address.split('/')[0] as string;
-    assert.match(inPod(p1, 'ip', ['-o', 'link']).out, /zt0/);
-    await waitFor('web-1 pings web-2 over ZeroTier', () => inPod(p1, 'ping', ['-6', '-c', '1', '-W', '2', zt2]).code === 0, 60_000, 500);
-    assert.equal(inPod(p2, 'ping', ['-6', '-c', '2', '-W', '2', zt1]).code, 0, 'and back');
-    await waitFor('ZTNode n1 counts its pod', () => ztnodeNetwork('n1', nwid)?.podsAttached === 1, 45_000);
+    const ip = (r: any, prefix: string): string => r.ips.find((i: { address: string }) => i.address.startsWith(prefix)).address.split('/')[0]; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const [six1, six2, v4a, v4b] = [ip(r1, 'fc'), ip(r2, 'fc'), ip(r1, '10.147.45.'), ip(r2, '10.147.45.')];
+    assert.ok(inside(v4a, ranges.n1) && inside(v4b, ranges.n2), `pod IPv4s from each node's range: ${v4a} ${v4b}`);
+    await waitFor('web-1 pings web-2 over six (IPv6)', () => inPod(p1, 'ping', ['-6', '-c', '1', '-W', '2', six2]).code === 0, 60_000, 500);
+    assert.equal(inPod(p2, 'ping', ['-6', '-c', '2', '-W', '2', six1]).code, 0, 'and back');
+    await waitFor('web-1 pings web-2 over lan (IPv4, bridged)', () => inPod(p1, 'ping', ['-c', '1', '-W', '2', v4b]).code === 0, 60_000, 500);
+    assert.equal(inPod(p2, 'ping', ['-c', '2', '-W', '2', v4a]).code, 0, 'and back');
+    await waitFor('ZTNode n1 counts its pod on both networks', () => ztnodeNetwork('n1', six)?.podsAttached === 1 && ztnodeNetwork('n1', lan)?.podsAttached === 1, 45_000);
 
     const metrics = health(n1, '/metrics');
     assert.equal(metrics.status, 200);
     assert.match(metrics.body, /^ztkube_agent_ready 1$/m);
     assert.match(metrics.body, /^ztkube_cni_requests_total\{command="ADD",outcome="ok"\} 2$/m);
-    assert.match(metrics.body, /^zt_num_networks /m, 'the node metrics are there too');
+    assert.match(metrics.body, /^zt_num_networks 2$/m, 'the node metrics are there too');
 
-    // Deleting the ZTNetwork: the pods lose zt0, the nodes leave, nothing is left on the hosts.
-    mustK(['delete', 'ztnetwork', 'pods', '--timeout=60s']);
+    // An agent restart: the networks stay joined, the pod stays connected, CNI is served again.
+    await stopProcess(agents.n1!);
+    assert.deepEqual(JSON.parse(readFileSync(join(dir(n1, 'net.d'), '10-pods.conflist'), 'utf8')).plugins.map((p: { type: string }) => p.type), ['bridge', 'ztkube'], 'the plugin stays across a restart');
+    agents.n1 = startAgent(n1);
+    await waitFor('n1 ready again', () => health(n1, '/readyz').status === 200, 60_000);
+    await waitFor('web-1 pings web-2 over lan after the restart', () => inPod(p1, 'ping', ['-c', '1', '-W', '2', v4b]).code === 0, 60_000, 500);
+    assert.equal(inPod(p1, 'ping', ['-6', '-c', '1', '-W', '2', six2]).code, 0);
+
+    // A network joined by hand on n2 before a ZTNetwork names it: n1 joins and leaves it with
+    // the ZTNetwork, n2 stays on it.
+    const byHand = 'deadbeef00000001';
+    lab!.exec(n2, process.execPath, [cli, 'join', byHand, '--home', homes.home('n2')]);
+    mustK(['apply', '-f', '-'], `apiVersion: ztkube.io/v1alpha1\nkind: ZTNetwork\nmetadata: {name: byhand}\nspec: {networkId: ${byHand}}\n`);
+    await waitFor('n1 joins the byhand network', () => ztnodeNetwork('n1', byHand) !== null, 30_000);
+    await waitFor('n2 records it as not its own', () => JSON.parse(readFileSync(join(homes.home('n2'), 'ztkube-agent-networks.json'), 'utf8')).networks[byHand]?.isOwned === false, 30_000);
+    mustK(['delete', 'ztnetwork', 'byhand', '--timeout=60s']);
+    await waitFor('n1 leaves the byhand network', () => ztnodeNetwork('n1', byHand) === null, 30_000);
+    await waitFor('n2 forgets it', () => JSON.parse(readFileSync(join(homes.home('n2'), 'ztkube-agent-networks.json'), 'utf8')).networks[byHand] === undefined, 30_000);
+    assert.notEqual(ztnodeNetwork('n2', byHand), null, 'n2 stays on a network joined by hand');
+
+    // Deleting six: the pods lose zt0 only, the nodes leave six, lan keeps working.
+    mustK(['delete', 'ztnetwork', 'six', '--timeout=60s']);
     for (const [h, p] of [[n1, p1], [n2, p2]] as const) {
-      await waitFor(`${p.name} without zt0`, () => !/zt0/.test(inPod(p, 'ip', ['-o', 'link']).out), 45_000);
-      await waitFor(`${h.name} off the network`, () => (kJson(['get', 'ztnode', h.name])?.status?.networks ?? []).length === 0, 45_000);
+      await waitFor(`${p.name} without zt0`, () => !/\bzt0\b/.test(inPod(p, 'ip', ['-o', 'link']).out), 45_000);
+      await waitFor(`${h.name} off six`, () => ztnodeNetwork(h.name, six) === null, 45_000);
+      assert.match(inPod(p, 'ip', ['-o', 'link']).out, /\bzt1\b/, 'the lan interface stays');
+    }
+    assert.equal(inPod(p1, 'ping', ['-c', '1', '-W', '2', v4b]).code, 0, 'lan still carries the pods');
+
+    // n2 no longer labelled for the networks: it detaches its pod and leaves lan.
+    mustK(['label', 'node', 'n2', 'ztkube.io/pods=no', '--overwrite']);
+    await waitFor('web-2 without zt1', () => !/\bzt1\b/.test(inPod(p2, 'ip', ['-o', 'link']).out), 45_000);
+    await waitFor('n2 off lan', () => ztnodeNetwork('n2', lan) === null, 45_000);
+    assert.deepEqual(podVeths(n2), [], 'n2 keeps no pod veth or bridge');
+
+    // Deleting lan: n1 detaches its pod and leaves too; nothing is left on the hosts.
+    mustK(['delete', 'ztnetwork', 'lan', '--timeout=60s']);
+    await waitFor('web-1 without zt1', () => !/\bzt1\b/.test(inPod(p1, 'ip', ['-o', 'link']).out), 45_000);
+    await waitFor('n1 off lan', () => ztnodeNetwork('n1', lan) === null, 45_000);
+    for (const h of [n1, n2]) {
       assert.deepEqual(podVeths(h), [], `${h.name} keeps no pod veth or bridge`);
-      assert.deepEqual(JSON.parse(readFileSync(join(homes.home(h.name), 'ztkube-agent-networks.json'), 'utf8')).networks, {});
+      assert.deepEqual(Object.keys(JSON.parse(readFileSync(join(homes.home(h.name), 'ztkube-agent-networks.json'), 'utf8')).networks), []);
     }
     assert.match(inPod(p1, 'ip', ['-o', 'link']).out, /eth0/, 'the primary network stays');
     for (const p of [p1, p2, plain]) runChain(p, 'DEL'); // the ztkube part has nothing left to do and succeeds
@@ -262,8 +344,9 @@ test('agent: joins the ZTNetwork selecting its node, installs the CNI chain, pod
       return n?.status?.conditions?.find((c: { type: string; status: string }) => c.type === 'IdentityConflict' && c.status === 'True') ?? null;
     }, 60_000);
     assert.match(clash.message, /n1/);
-    const line = logs['agent-n3']!.split('\n').find((l) => l.includes('identity conflict')) ?? '';
-    assert.ok(line.includes('"otherNode":"n1"') && line.includes('"node":"n3"'), `an error line names both nodes: ${line}`);
+    // (the log arrives through a pipe this process reads between its blocking kubectl calls)
+    const line = await waitFor('the conflict in n3\'s log', () => logs['agent-n3']!.split('\n').find((l) => l.includes('identity conflict')), 10_000);
+    assert.ok(line.includes('"otherNode":"n1"') && line.includes('"node":"n3"') && line.includes('"level":"error"'), `an error line names both nodes: ${line}`);
     assert.equal(health(n3, '/readyz').status, 503);
     assert.match(health(n3, '/readyz').body, /node n1 runs this node's ZeroTier identity/);
   } catch (e) {
