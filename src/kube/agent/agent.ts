@@ -30,6 +30,7 @@ import { buildZTNodeStatus, statusFingerprint, type LocalNetworkJson, type Local
 const PASS_MS = 5_000;
 /** The ZTNode status is written at least this often (contracts: every 30 s). */
 export const HEARTBEAT_MS = 30_000;
+const FAILURE_LOG_INTERVAL_MS = 60_000;
 
 export interface AgentOptions {
   nodeName: string;
@@ -67,6 +68,8 @@ export class Agent {
   private isCniInstalled = false;
   private hasWarnedNoConfig = false;
   private passFailuresTotal = 0;
+  private lastFailure = '';
+  private lastFailureLogMs = 0;
 
   constructor(o: AgentOptions) {
     this.o = o;
@@ -138,7 +141,13 @@ export class Agent {
     this.running = this.pass()
       .catch((e: Error) => {
         this.passFailuresTotal++;
-        this.log.warn('agent pass failed', { error: e.message });
+        // A lasting failure (the API server away) is said once a minute, not every pass.
+        const now = Date.now();
+        if (e.message !== this.lastFailure || now - this.lastFailureLogMs >= FAILURE_LOG_INTERVAL_MS) {
+          this.log.warn('agent pass failed', { error: e.message, failuresTotal: this.passFailuresTotal });
+          this.lastFailure = e.message;
+          this.lastFailureLogMs = now;
+        }
       })
       .finally(() => {
         this.running = null;
@@ -149,15 +158,29 @@ export class Agent {
       });
   }
 
+  /**
+   * One pass. Its steps do not depend on each other's success (an API outage must not keep
+   * the CNI config from being put back, nor a failed join the status from being written);
+   * the first failure is reported after all ran.
+   */
   private async pass(): Promise<void> {
     const status = await this.get<LocalStatusJson>('/status');
     this.isOnline = status.online;
+    const failures: unknown[] = [];
+    const step = async (f: () => Promise<void> | void): Promise<void> => {
+      try {
+        await f();
+      } catch (e) {
+        failures.push(e);
+      }
+    };
     if (this.informers.isSynced) {
       this.checkConflict(status.address);
-      await this.reconcileNetworks();
+      await step(() => this.reconcileNetworks());
     }
-    await this.writeStatus(status);
-    this.ensureCni();
+    await step(() => this.ensureCni());
+    await step(() => this.writeStatus(status));
+    if (failures.length > 0) throw failures[0];
   }
 
   private checkConflict(address: string): void {
