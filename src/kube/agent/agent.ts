@@ -87,7 +87,7 @@ export class Agent {
       safety: o.safety,
       cniSocket: o.cniSocket,
       cniPorts: {
-        catalog: new KubeNetworkCatalog(() => this.informers.ztNetworks(), () => this.informers.nodeLabels(), o.nodeName),
+        catalog: new KubeNetworkCatalog({ networks: () => this.informers.ztNetworks(), labels: () => this.informers.nodeLabels(), nodeName: o.nodeName, claim: (id, ztnetwork) => this.claim(id, ztnetwork) }),
         podNetworks: new KubePodNetworks(o.kc.makeApiClient(CoreV1Api)),
         isReady: () => this.notReadyReason() === null,
       },
@@ -216,6 +216,15 @@ export class Agent {
       this.records.delete(id);
       this.joined.save(this.records);
     }
+  }
+
+  /** A pod's ADD is about to use the network: a join it causes is the agent's own. */
+  private async claim(id: string, ztnetwork: string): Promise<void> {
+    if (this.records.has(id)) return;
+    const isOnNode = (await this.get<LocalNetworkJson[]>('/network')).some((n) => n.id === id);
+    if (this.records.has(id)) return; // a pass recorded it meanwhile
+    this.records.set(id, { ztnetwork, isOwned: !isOnNode });
+    this.joined.save(this.records);
   }
 
   private async writeStatus(status: LocalStatusJson): Promise<void> {

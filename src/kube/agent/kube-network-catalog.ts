@@ -2,6 +2,7 @@
 // ZTNetwork's name or its 16-hex network ID; the entry carries its attach mode, this node's pod
 // range (status.podRanges) and the MTU override. Errors are CniErrors a runtime shows as is.
 import { parsePrefix } from '../../net/ip/prefix.js';
+import { hexPad } from '../../util/hex.js';
 import { CNI_CODE, CniError } from '../../cni/cni-error.js';
 import type { CatalogEntry, NetworkCatalogPort } from '../../cni/network-catalog.js';
 import { networkIdOf, podRangeOf, selectsNode, type ZTNetworkResource } from './ztnetwork-view.js';
@@ -30,22 +31,30 @@ export function catalogEntryFor(networks: readonly ZTNetworkResource[], name: st
   return { nwid: BigInt(`0x${id}`), mode, range, mtu };
 }
 
-export class KubeNetworkCatalog implements NetworkCatalogPort {
-  private readonly networks: () => readonly ZTNetworkResource[];
-  private readonly labels: () => Record<string, string> | undefined;
-  private readonly nodeName: string;
+export interface KubeNetworkCatalogOptions {
+  networks(): readonly ZTNetworkResource[];
+  labels(): Record<string, string> | undefined;
+  nodeName: string;
+  /**
+   * Called before the attacher uses the network (and joins it when the node is not on it yet):
+   * the agent records the join as its own, so that it leaves the network with its ZTNetwork.
+   */
+  claim(networkId: string, ztnetwork: string): Promise<void>;
+}
 
-  constructor(networks: () => readonly ZTNetworkResource[], labels: () => Record<string, string> | undefined, nodeName: string) {
-    this.networks = networks;
-    this.labels = labels;
-    this.nodeName = nodeName;
+export class KubeNetworkCatalog implements NetworkCatalogPort {
+  private readonly o: KubeNetworkCatalogOptions;
+
+  constructor(o: KubeNetworkCatalogOptions) {
+    this.o = o;
   }
 
-  resolve(name: string): Promise<CatalogEntry> {
-    try {
-      return Promise.resolve(catalogEntryFor(this.networks(), name, this.nodeName, this.labels()));
-    } catch (e) {
-      return Promise.reject(e as Error);
-    }
+  async resolve(name: string): Promise<CatalogEntry> {
+    const networks = this.o.networks();
+    const entry = catalogEntryFor(networks, name, this.o.nodeName, this.o.labels());
+    const id = hexPad(entry.nwid, 16);
+    const owner = networks.find((n) => networkIdOf(n) === id)?.metadata?.name ?? name;
+    await this.o.claim(id, owner);
+    return entry;
   }
 }

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { networkIdOf, selectsNode, type ZTNetworkResource } from '../../../../src/kube/agent/ztnetwork-view.js';
 import { planNetworks, type JoinedRecord } from '../../../../src/kube/agent/desired-networks.js';
-import { catalogEntryFor } from '../../../../src/kube/agent/kube-network-catalog.js';
+import { KubeNetworkCatalog, catalogEntryFor } from '../../../../src/kube/agent/kube-network-catalog.js';
 import { buildZTNodeStatus, statusFingerprint } from '../../../../src/kube/agent/ztnode-status.js';
 import { findIdentityConflict } from '../../../../src/kube/agent/identity-conflict.js';
 import { CniError } from '../../../../src/cni/cni-error.js';
@@ -71,6 +71,16 @@ test('catalog: by ZTNetwork name or network ID, only where it selects the node; 
   const edgeOnly = [net('edge', { networkId: '8056c2e21c000002', nodeSelector: { role: 'edge' }, attach: { mode: 'sixplane' } })];
   assert.equal(catalogEntryFor(edgeOnly, 'edge', 'n1', { role: 'edge' }).nwid, 0x8056c2e21c000002n);
   assert.throws(() => catalogEntryFor(edgeOnly, 'edge', 'n1', { role: 'worker' }), (e) => code(7)(e) && /does not select node n1/.test((e as Error).message));
+});
+
+test('catalog port: claims the network for the ZTNetwork before the attacher uses it; nothing is claimed for a refusal', async () => {
+  const networks = [net('six', { networkId: '8056c2e21c000001', attach: { mode: 'sixplane' } }), net('edge', { networkId: '8056c2e21c000002', nodeSelector: { role: 'edge' } })];
+  const claims: string[] = [];
+  const catalog = new KubeNetworkCatalog({ networks: () => networks, labels: () => ({}), nodeName: 'n1', claim: async (id, name) => void claims.push(`${id} ${name}`) });
+  assert.equal((await catalog.resolve('8056C2E21C000001')).mode, 'sixplane');
+  assert.equal((await catalog.resolve('six')).nwid, 0x8056c2e21c000001n);
+  await assert.rejects(catalog.resolve('edge'), code(7));
+  assert.deepEqual(claims, ['8056c2e21c000001 six', '8056c2e21c000001 six']);
 });
 
 const localStatus = { address: 'a1b2c3d4e5', publicIdentity: 'a1b2c3d4e5:0:abcd', version: '1.14.1', online: true, planetWorldId: 149604618, planetWorldTimestamp: 1567191349589 };
