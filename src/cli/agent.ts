@@ -45,7 +45,7 @@ export const agentCommand: CommandModule = {
       .option('cni-binary', { type: 'string', default: DEFAULT_SHIM, describe: 'the shim to install' })
       .option('cni-install', { type: 'boolean', default: true, describe: '--no-cni-install: serve the socket but leave the bin and conf dirs alone' })
       .option('uninstall-on-exit', { type: 'boolean', default: false, describe: 'take the shim and its config away at SIGTERM (default: keep them, so pods keep working across restarts)' })
-      .option('uninstall', { type: 'boolean', default: false, describe: 'only remove the shim and its chained config, then exit (the DaemonSet preStop)' })
+      .option('uninstall', { type: 'boolean', default: false, describe: 'only remove the shim and its chained config, then exit (with the agent stopped: a running one chains itself again; it takes --uninstall-on-exit instead)' })
       .option('health-addr', { type: 'string', default: '0.0.0.0:9994', describe: 'HTTP /healthz, /readyz and /metrics' })
       .option('log-level', { type: 'string', default: 'info', choices: ['error', 'warn', 'info', 'debug'] })
       .option('log-format', { type: 'string', choices: ['json', 'text'], describe: 'default: text on a terminal, json otherwise' }),

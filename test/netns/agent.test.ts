@@ -18,7 +18,8 @@
 // zt1 and ping each other over ZeroTier (IPv6 and IPv4); /readyz and /metrics answer; an agent
 // restart keeps the pod connected; a network joined by hand is not left; deleting a ZTNetwork
 // or relabelling a node detaches the pods' interfaces (no veth or bridge left) and the nodes
-// leave; a node with a cloned identity reports IdentityConflict and is not ready.
+// leave; --uninstall-on-exit and --uninstall take the shim and its entry away; a node with a
+// cloned identity reports IdentityConflict and is not ready.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -100,10 +101,16 @@ function health(h: LabHost, path: string): { status: number; body: string } {
 
 const dir = (h: LabHost, sub: string): string => join(work, `${h.name}-${sub}`);
 
-function startAgent(h: LabHost): ChildProcess {
+const cniDirs = (h: LabHost): string[] => ['--cni-bin-dir', dir(h, 'bin'), '--cni-conf-dir', dir(h, 'net.d')];
+
+function startAgent(h: LabHost, extra: string[] = []): ChildProcess {
   return startIn(h, `agent-${h.name}`, [cli, 'agent', '--node-name', h.name, '--kubeconfig', join(work, 'kubeconfig-nodes'), '--home', homes.home(h.name), '--port', '9993',
-    '--cni-socket', join(dir(h, 'run'), 'cni.sock'), '--cni-bin-dir', dir(h, 'bin'), '--cni-conf-dir', dir(h, 'net.d'), '--cni-binary', shimPath,
-    '--health-addr', '127.0.0.1:9994', '--log-format', 'json']);
+    '--cni-socket', join(dir(h, 'run'), 'cni.sock'), ...cniDirs(h), '--cni-binary', shimPath, '--health-addr', '127.0.0.1:9994', '--log-format', 'json', ...extra]);
+}
+
+/** The plugin types of the node's conflist. */
+function chained(h: LabHost): string[] {
+  return (JSON.parse(readFileSync(join(dir(h, 'net.d'), '10-pods.conflist'), 'utf8')) as { plugins: Array<{ type: string }> }).plugins.map((p) => p.type);
 }
 
 /** The node's primary network as a single-plugin .conf (the agent makes it a .conflist). */
@@ -294,7 +301,7 @@ test('agent: joins the ZTNetworks selecting its node, installs the CNI chain, po
     // An agent restart: the networks stay joined, the pod stays connected, CNI is served again.
     await stopProcess(agents.n1!);
     assert.deepEqual(JSON.parse(readFileSync(join(dir(n1, 'net.d'), '10-pods.conflist'), 'utf8')).plugins.map((p: { type: string }) => p.type), ['bridge', 'ztkube'], 'the plugin stays across a restart');
-    agents.n1 = startAgent(n1);
+    agents.n1 = startAgent(n1, ['--uninstall-on-exit']);
     await waitFor('n1 ready again', () => health(n1, '/readyz').status === 200, 60_000);
     await waitFor('web-1 pings web-2 over lan after the restart', () => inPod(p1, 'ping', ['-c', '1', '-W', '2', v4b]).code === 0, 60_000, 500);
     assert.equal(inPod(p1, 'ping', ['-6', '-c', '1', '-W', '2', six2]).code, 0);
@@ -349,6 +356,17 @@ test('agent: joins the ZTNetworks selecting its node, installs the CNI chain, po
     assert.ok(line.includes('"otherNode":"n1"') && line.includes('"node":"n3"') && line.includes('"level":"error"'), `an error line names both nodes: ${line}`);
     assert.equal(health(n3, '/readyz').status, 503);
     assert.match(health(n3, '/readyz').body, /node n1 runs this node's ZeroTier identity/);
+    assert.deepEqual([readdirSync(dir(n3, 'bin')), readdirSync(dir(n3, 'net.d'))], [[], ['10-pods.conf']], 'a node that is not ready installs nothing');
+
+    // Uninstall: n1 (--uninstall-on-exit) at its stop; n2 stopped, then `ztkube agent --uninstall`.
+    await stopProcess(agents.n1!);
+    assert.deepEqual(chained(n1), ['bridge']);
+    assert.deepEqual(readdirSync(dir(n1, 'bin')), []);
+    await stopProcess(agents.n2!);
+    assert.deepEqual(chained(n2), ['bridge', 'ztkube'], 'kept at a plain stop');
+    lab!.exec(n2, process.execPath, [cli, 'agent', '--uninstall', ...cniDirs(n2)]);
+    assert.deepEqual(chained(n2), ['bridge']);
+    assert.deepEqual(readdirSync(dir(n2, 'bin')), []);
   } catch (e) {
     console.error(dumpLogs());
     throw e;

@@ -101,6 +101,7 @@ export class Agent {
     if (this.api === null) return 'the ZeroTier node is starting';
     if (!this.isOnline) return 'the ZeroTier node reaches no root yet';
     if (!this.informers.isSynced) return 'the ZTNetwork, ZTNode and Node informers have not synced yet';
+    if (this.informers.nodeLabels() === undefined) return `Node ${this.o.nodeName} is not in the API server (check --node-name)`;
     if (this.conflictWith !== null) return `node ${this.conflictWith} runs this node's ZeroTier identity; give one of them a fresh identity`;
     return null;
   }

@@ -1,6 +1,6 @@
 // The agent's three informers (issue #12): ZTNetworks (what to join), ZTNodes (identity
 // conflicts) and its own Node (labels for the selectors, by a field selector on the list and
-// the watch). An informer that fails lists and watches again after a delay (client-node
+// the watch). ZTNetwork and Node events wake the agent's loop. An informer that fails lists and watches again after a delay (client-node
 // re-lists on 410 Gone by itself); `isSynced` turns true once every first list is in.
 import { CoreV1Api, CustomObjectsApi, ListWatch, Watch, type KubeConfig, type KubernetesObject, type V1Node } from '@kubernetes/client-node';
 import type winston from 'winston';
@@ -24,9 +24,9 @@ export class KubeInformers {
     const core = kc.makeApiClient(CoreV1Api);
     const watch = new Watch(kc);
     const byName = `metadata.name=${nodeName}`;
-    const make = (path: string, list: () => Promise<unknown>, fieldSelector?: string): ListWatch<KubernetesObject> => {
+    const make = (path: string, list: () => Promise<unknown>, isWaking: boolean, fieldSelector?: string): ListWatch<KubernetesObject> => {
       const lw = new ListWatch<KubernetesObject>(path, watch, list as never, false, undefined, fieldSelector);
-      for (const ev of ['add', 'update', 'delete'] as const) lw.on(ev, () => onChange());
+      if (isWaking) for (const ev of ['add', 'update', 'delete'] as const) lw.on(ev, () => onChange());
       lw.on('error', (e) => {
         if (this.isStopped) return;
         log.warn('watch failed; listing again', { path, error: String((e as Error)?.message ?? e), retryInMs: RESTART_MS });
@@ -39,9 +39,11 @@ export class KubeInformers {
       this.lists.push(lw);
       return lw;
     };
-    this.networks = make(`/apis/${group}/${version}/${ZTNETWORK.plural}`, () => api.listClusterCustomObject({ group, version, plural: ZTNETWORK.plural }));
-    this.ztnodes = make(`/apis/${group}/${version}/${ZTNODE.plural}`, () => api.listClusterCustomObject({ group, version, plural: ZTNODE.plural }));
-    this.node = make('/api/v1/nodes', () => core.listNode({ fieldSelector: byName }), byName);
+    this.networks = make(`/apis/${group}/${version}/${ZTNETWORK.plural}`, () => api.listClusterCustomObject({ group, version, plural: ZTNETWORK.plural }), true);
+    // Every agent writes its ZTNode at least every 30 s: waking every agent for each of those
+    // writes would cost passes quadratic in the nodes; the periodic pass reads them instead.
+    this.ztnodes = make(`/apis/${group}/${version}/${ZTNODE.plural}`, () => api.listClusterCustomObject({ group, version, plural: ZTNODE.plural }), false);
+    this.node = make('/api/v1/nodes', () => core.listNode({ fieldSelector: byName }), true, byName);
   }
 
   async start(): Promise<void> {
