@@ -13,6 +13,8 @@ import { ZTNodeWriter } from '../../src/kube/agent/ztnode-writer.js';
 import { KubePodNetworks } from '../../src/kube/agent/kube-pod-networks.js';
 import { JoinedNetworksFile } from '../../src/kube/agent/joined-networks-file.js';
 import { buildZTNodeStatus } from '../../src/kube/agent/ztnode-status.js';
+import { KubeInformers } from '../../src/kube/agent/kube-informers.js';
+import { createLogger } from '../../src/service/log.js';
 import { CniError } from '../../src/cni/cni-error.js';
 import { StateError } from '../../src/util/errors.js';
 import { kubeConfigFor } from '../helpers/kube-client.js';
@@ -82,6 +84,34 @@ describe('agent: Kubernetes edges (test API server)', () => {
     assert.equal(await pods.annotation({ namespace: 'default', name: 'bare' }), null);
     assert.equal(await pods.annotation(null), null);
     await assert.rejects(pods.annotation({ namespace: 'default', name: 'ghost' }), (e) => e instanceof CniError && e.cniCode === 11 && /default\/ghost.*does not know it/.test(e.message));
+  });
+
+  it('informers: not synced while the API server is away (no empty cache taken for the truth), synced once it answers', async () => {
+    const probe = await createKubeApiServer();
+    const port = Number(new URL(probe.url).port);
+    await probe.close();
+    const log = createLogger({ level: 'error', format: 'json' });
+    let changes = 0;
+    const informers = new KubeInformers(kubeConfigFor(`http://127.0.0.1:${port}`), 'node-b', log, () => changes++);
+    let later: KubeApiServer | null = null;
+    try {
+      await informers.start();
+      assert.equal(informers.isSynced, false);
+      later = await createKubeApiServer({ port });
+      const kc = kubeConfigFor(later.url);
+      const extensions = kc.makeApiClient(ApiextensionsV1Api);
+      const dir = join(repoRoot, 'manifests', 'crds');
+      for (const f of readdirSync(dir)) await extensions.createCustomResourceDefinition({ body: loadYaml<V1CustomResourceDefinition>(readFileSync(join(dir, f), 'utf8')) });
+      await kc.makeApiClient(CoreV1Api).createNode({ body: { metadata: { name: 'node-b', labels: { zone: 'a' } } } });
+      await kc.makeApiClient(CoreV1Api).createNode({ body: { metadata: { name: 'node-c' } } });
+      for (let i = 0; i < 200 && !(informers.isSynced && informers.nodeLabels() !== undefined); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(informers.isSynced, true);
+      assert.deepEqual(informers.nodeLabels(), { zone: 'a' }, 'its own Node only');
+      assert.ok(changes >= 1, 'the Node woke the agent');
+    } finally {
+      await informers.stop();
+      await later?.close();
+    }
   });
 
   it('joined networks file: absent is empty, saved reads back, a damaged one is a StateError naming it', () => {

@@ -17,7 +17,8 @@ export class KubeInformers {
   private readonly node: ListWatch<KubernetesObject>;
   private readonly timers = new Set<NodeJS.Timeout>();
   private isStopped = false;
-  isSynced = false;
+  /** Per informer: has a list ever succeeded (its cache holds the truth, not an empty start)? */
+  private readonly hasListed: boolean[] = [];
 
   constructor(kc: KubeConfig, nodeName: string, log: winston.Logger, onChange: () => void) {
     const api = kc.makeApiClient(CustomObjectsApi);
@@ -25,7 +26,16 @@ export class KubeInformers {
     const watch = new Watch(kc);
     const byName = `metadata.name=${nodeName}`;
     const make = (path: string, list: () => Promise<unknown>, isWaking: boolean, fieldSelector?: string): ListWatch<KubernetesObject> => {
-      const lw = new ListWatch<KubernetesObject>(path, watch, list as never, false, undefined, fieldSelector);
+      const index = this.hasListed.push(false) - 1;
+      // client-node's start() resolves even when its list failed (it reports an error event):
+      // only a list that came back makes the cache trustworthy. An agent that took an empty
+      // cache for the truth would leave every network and detach every pod.
+      const listed = async (): Promise<unknown> => {
+        const r = await list();
+        this.hasListed[index] = true;
+        return r;
+      };
+      const lw = new ListWatch<KubernetesObject>(path, watch, listed as never, false, undefined, fieldSelector);
       if (isWaking) for (const ev of ['add', 'update', 'delete'] as const) lw.on(ev, () => onChange());
       lw.on('error', (e) => {
         if (this.isStopped) return;
@@ -46,9 +56,13 @@ export class KubeInformers {
     this.node = make('/api/v1/nodes', () => core.listNode({ fieldSelector: byName }), true, byName);
   }
 
+  /** Lists and watches; a failed first list is retried in the background (isSynced stays false). */
   async start(): Promise<void> {
     await Promise.all(this.lists.map((l) => l.start()));
-    this.isSynced = true;
+  }
+
+  get isSynced(): boolean {
+    return this.hasListed.every((x) => x);
   }
 
   async stop(): Promise<void> {
