@@ -46,6 +46,7 @@ async function cli(): Promise<void> {
   const { tcpRelayCommand } = await import('../src/cli/tcp-relay.js');
   const { dockerPluginCommand } = await import('../src/cli/docker-plugin.js');
   const { operatorCommand } = await import('../src/cli/operator.js');
+  const { agentCommand } = await import('../src/cli/agent.js');
   const { splitAttachedSwitches } = await import('../src/cli/attached-switches.js');
   let args = hideBin(process.argv);
   // Only where -D/-T/-H/-p mean what they mean to zerotier-cli (not for the daemon or idtool).
@@ -63,6 +64,7 @@ async function cli(): Promise<void> {
     .command(tcpRelayCommand)
     .command(dockerPluginCommand)
     .command(operatorCommand)
+    .command(agentCommand)
     .demandCommand(1, 'name a command')
     .strict()
     .fail((msg, err) => {

@@ -65,6 +65,16 @@ export class PodAttacher implements AttachmentPort {
     return this.serialize(() => this.release((x) => x.containerId === containerId && x.primaryIfname === primaryIfname));
   }
 
+  /** Releases every attachment to one network (before the node leaves it); answers how many went. */
+  detachNetwork(nwid: bigint): Promise<number> {
+    const id = hexPad(nwid, 16);
+    return this.serialize(async () => {
+      const n = this.records.filter((x) => x.nwid === id).length;
+      await this.release((x) => x.nwid === id);
+      return n;
+    });
+  }
+
   check(containerId: string, primaryIfname: string, netns: string): Promise<void> {
     return this.serialize(async () => {
       for (const x of this.records.filter((y) => y.containerId === containerId && y.primaryIfname === primaryIfname)) {

@@ -52,7 +52,7 @@ import { LocalConfError } from './startup-errors.js';
 import { checkTapAccess } from './tap-preflight.js';
 import { PortInUseError } from '../util/errors.js';
 import { DockerPluginHost } from './docker-plugin-host.js';
-import { CniHost } from './cni-host.js';
+import { CniHost, type CniPorts } from './cni-host.js';
 import { LinuxContainerLinks } from '../net/ip/linux-container-links.js';
 
 const BINDER_REFRESH_MS = 30_000;
@@ -96,6 +96,8 @@ export interface DaemonOptions extends ConfigurableOptions {
   dockerPluginSocket?: string;
   /** Serve the CNI plugin on this Unix socket (issue #12). */
   cniSocket?: string;
+  /** The agent's Kubernetes-fed catalog, pod annotations and readiness; absent: the net config's tables (daemon --cni). */
+  cniPorts?: CniPorts;
   /** Where the embedded controller keeps its records instead of controller.d (the operator: Kubernetes). */
   controllerStore?: ControllerStore;
 }
@@ -447,8 +449,18 @@ export class Daemon {
   }
 
   private async startCni(socketPath: string): Promise<void> {
-    const cni = (this.cni = new CniHost(this.containerHostOptions(socketPath, 'cni')));
+    const cni = (this.cni = new CniHost({ ...this.containerHostOptions(socketPath, 'cni'), ports: this.flags.cniPorts }));
     await cni.start();
+  }
+
+  /** The node's metrics as Prometheus text, as GET /metrics answers ('' while no node runs). */
+  metricsText(): string {
+    return this.metrics.render();
+  }
+
+  /** The CNI server once started (null before or without --cni), for the agent that detaches pods. */
+  get cniHost(): CniHost | null {
+    return this.cni;
   }
 
   /** The embedded controller once started (null before), for the operator that drives it. */
