@@ -66,9 +66,6 @@ export function copyApp(app) {
   if (!existsSync(join(repo, CNI_SHIM))) throw new Error(`${CNI_SHIM} is missing; run make build first`);
   for (const p of ['dist/cmd', 'dist/src', 'package.json', 'cni', CNI_SHIM]) cpSync(join(repo, p), join(app, p), { recursive: true });
   for (const f of NATIVE_ADDONS) cpSync(join(repo, 'native/build/Release', f), join(app, 'native/build/Release', f));
-  // The CNI shim `ztkube agent` installs on the node (its default --cni-binary is this path).
-  if (!existsSync(join(repo, 'build/cni/ztkube'))) throw new Error('build/cni/ztkube is missing; run make build first');
-  cpSync(join(repo, 'build/cni/ztkube'), join(app, 'build/cni/ztkube'));
   // The launchers as `make build` makes them: ztkube, and the links it reads its personality from.
   cpSync(join(repo, 'bin'), join(app, 'bin'), { recursive: true, verbatimSymlinks: true });
   // Production dependencies only, as npm resolved them.
