@@ -12,6 +12,9 @@ import { PluginError } from '../../docker/plugin-error.js';
 const GONE_LINK = /Cannot find device|does not exist/;
 /** `ip link add` says so when a name is taken. */
 const EXISTING_LINK = /File exists/;
+/** EXFULL from the kernel: the bridge has no free port number left (BR_MAX_PORTS, port 0 reserved). */
+const BRIDGE_FULL = /Exchange full/;
+const BRIDGE_MAX_PORTS = 1023;
 const SIXPLANE_HOST_ADDRESS = 'fe80::1/64';
 
 /** A row of `ip -j -d link show`. */
@@ -62,6 +65,9 @@ export class LinuxContainerLinks implements ContainerLinks {
     try {
       await this.ip(add);
     } catch (e) {
+      if (v.bridge && BRIDGE_FULL.test((e as Error).message)) {
+        throw new PluginError('docker_host', `the bridge ${v.bridge} is full: Linux bridges take at most ${BRIDGE_MAX_PORTS} ports (its ZeroTier TAP is one), so no more pods or containers can join it on this host`);
+      }
       if (!EXISTING_LINK.test((e as Error).message)) throw e;
       await this.removeLink(v.hostName); // a pair left by an earlier attempt
       await this.removeLink(v.peerName);
