@@ -11,7 +11,7 @@
 //   3. TCP (iperf3) from a pod on node to a pod on m1 over ZeroTier (bridge mode) next to node
 //      to m1 over their own ZeroTier addresses, in the same run.
 // Knobs: ZTKUBE_BENCH_CNI_STEPS="50,100,200" (the scale steps), ZTKUBE_BENCH_CNI_BUDGET_S (the
-// scale phase's time budget, default 40; the step running when it runs out is finished).
+// scale phase's time budget, default 30; the step running when it runs out is finished).
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,7 +22,7 @@ import { CNI_BIN_DIR, POD_RANGE, cniLab, hasCniPlugins, type CniLab, type Pod } 
 const VERSION = '1.0.0';
 const PODS = 100;
 const STEPS = (process.env.ZTKUBE_BENCH_CNI_STEPS ?? '50,100,200,300,400,600,800,1000,1100').split(',').map(Number);
-const SCALE_BUDGET_MS = Number(process.env.ZTKUBE_BENCH_CNI_BUDGET_S ?? 40) * 1000;
+const SCALE_BUDGET_MS = Number(process.env.ZTKUBE_BENCH_CNI_BUDGET_S ?? 30) * 1000;
 /** Pods deleted through the chain at the top of the scale phase. */
 const DEL_AT_SCALE = 50;
 /** A step degrades when its median ADD is this many times the first step's. */
