@@ -128,14 +128,16 @@ export class PodAttacher implements AttachmentPort {
     const mtu = entry.mtu ?? config.mtu;
     const key = vethKey(r.containerId, r.ifname);
     const hostVeth = `ztp${key}`;
-    const mac = randomMac(this.o.random, firstOctetForNetwork(entry.nwid));
+    const memberOctet = firstOctetForNetwork(entry.nwid);
     const taken = this.records.map((x) => x.address);
     let address: string;
+    let mac: string;
     let routes: AddedRoute[];
     if (entry.mode === 'bridge') {
       if (!config.isBridgeAllowed) config = await this.becomeBridge(entry.nwid, id);
       const lan = lanOf(config, entry.range!, id);
       address = allocateIpv4(entry.range!, lan, taken, config.assignedAddresses.filter((a) => a.family === 4).map((a) => ipText(4, a.ip)));
+      mac = macForPodIpv4(address, memberOctet);
       const bridge = bridgeName(entry.nwid);
       await this.o.links.ensureBridge(bridge, zt.tapName(entry.nwid)!, config.mtu);
       zt.setAddressDevice(entry.nwid, bridge);
@@ -144,6 +146,7 @@ export class PodAttacher implements AttachmentPort {
     } else {
       checkSixplane(config, zt.address(), id, this.o.links.isIpv6Forwarding());
       address = allocateSixplane(entry.nwid, zt.address(), taken);
+      mac = randomMac(this.o.random, memberOctet); // routed: no peer ever sees it
       await this.o.links.createVeth({ hostName: hostVeth, peerName: `ztq${key}`, peerMac: mac, mtu, bridge: null });
       await this.o.links.routeToContainer(hostVeth, address.replace(/\/\d+$/, ''));
       routes = sixplaneRoutes(config);
@@ -225,6 +228,17 @@ function vethKey(containerId: string, ifname: string): string {
   let h = 0xcbf29ce484222325n;
   for (const b of Buffer.from(`${containerId}/${ifname}`)) h = ((h ^ BigInt(b)) * 0x100000001b3n) & 0xffffffffffffffffn;
   return hexPad(h & 0xffffffffffffn, 12);
+}
+
+/**
+ * A bridge-mode pod's MAC from its IPv4 address (02:7a:a.b.c.d, as Docker's 02:42:…): an address
+ * handed out again after a DEL comes back with the same MAC, so members that still hold an ARP
+ * entry for it reach the new pod at once instead of after the entry goes stale (seconds of
+ * silence). Addresses are unique on the LAN, so these MACs are too.
+ */
+function macForPodIpv4(address: string, memberOctet: number): string {
+  const first = memberOctet === 0x02 ? 0x06 : 0x02; // never a ZeroTier member's MAC
+  return [first, 0x7a, ...address.replace(/\/\d+$/, '').split('.').map(Number)].map((x) => hexPad(x, 2)).join(':');
 }
 
 function randomMac(random: (n: number) => Uint8Array, memberOctet: number): string {

@@ -5,7 +5,9 @@
 // does: Debian's `bridge` + `host-local` for eth0 (state in the test's temp dir), then the
 // chained ztkube shim. One ZeroTier network `<ctl>000001`: 10.147.43.0/24 (members .10-.99,
 // node's pods 10.147.43.128/26) and 6PLANE; node is an active bridge from the start.
-// teardown() removes everything, also after a failure.
+// With { m1Cni: true } m1 runs `ztkube daemon --cni` too (socket m1Socket), a second node for
+// pod-to-pod traffic across nodes (the CNI benchmark). teardown() removes everything, also
+// after a failure.
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,11 +47,13 @@ export interface CniLab {
   node: LabHost;
   nwid: string;
   socket: string;
+  /** m1's CNI socket when the lab was made with m1Cni, else null. */
+  m1Socket: string | null;
   work: string;
   api(x: LabHost, method: string, path: string, body?: unknown): { status: number; json: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
   memberAddress(x: LabHost, family: 4 | 6): string | null;
-  /** Runs one plugin binary in node's namespace with the CNI env and stdin. */
-  plugin(binary: string, env: Record<string, string>, stdin: unknown): PluginRun;
+  /** Runs one plugin binary in node's namespace (or `on`'s) with the CNI env and stdin. */
+  plugin(binary: string, env: Record<string, string>, stdin: unknown, on?: LabHost): PluginRun;
   newPod(name: string): Pod;
   /** Deletes the pod's namespace (the kernel removes its ends of the veths). */
   removePod(p: Pod): void;
@@ -62,7 +66,12 @@ export interface CniLab {
   teardown(): Promise<void>;
 }
 
-export async function cniLab(): Promise<CniLab> {
+export interface CniLabOptions {
+  /** m1 runs `ztkube daemon --cni` as well. */
+  m1Cni?: boolean;
+}
+
+export async function cniLab(opts: CniLabOptions = {}): Promise<CniLab> {
   const work = mkdtempSync(join(tmpdir(), `ztkube-cni-${process.pid}-`));
   chmodSync(work, 0o755);
   const lab = nsLab(['ctl', 'm1', 'node']);
@@ -72,6 +81,7 @@ export async function cniLab(): Promise<CniLab> {
   const home = (x: LabHost): string => join(work, x.name);
   const address = (x: LabHost): string => readFileSync(join(home(x), 'identity.public'), 'utf8').slice(0, 10);
   const socket = join(work, 'cni.sock');
+  const m1Socket = opts.m1Cni ? join(work, 'cni-m1.sock') : null;
   let nodeProcess: ChildProcess | null = null;
   let tornDown = false;
 
@@ -102,8 +112,8 @@ export async function cniLab(): Promise<CniLab> {
     }
     return null;
   };
-  const plugin = (binary: string, env: Record<string, string>, stdin: unknown): PluginRun => {
-    const r = spawnSync('ip', ['netns', 'exec', node.ns, binary], { env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ...env }, input: JSON.stringify(stdin), encoding: 'utf8', timeout: 90_000 });
+  const plugin = (binary: string, env: Record<string, string>, stdin: unknown, on: LabHost = node): PluginRun => {
+    const r = spawnSync('ip', ['netns', 'exec', on.ns, binary], { env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ...env }, input: JSON.stringify(stdin), encoding: 'utf8', timeout: 90_000 });
     let json: unknown = null;
     try {
       json = r.stdout.trim() === '' ? null : JSON.parse(r.stdout);
@@ -136,11 +146,12 @@ export async function cniLab(): Promise<CniLab> {
     for (const x of lab.hosts) writeFileSync(join(home(x), 'planet'), readFileSync(join(work, 'planet')));
     // Routing 6PLANE addresses to pods needs IPv6 forwarding: set inside node's namespace only.
     lab.exec(node, 'sysctl', ['-q', '-w', 'net.ipv6.conf.all.forwarding=1']);
+    if (m1Socket) lab.exec(m1, 'sysctl', ['-q', '-w', 'net.ipv6.conf.all.forwarding=1']);
     startDaemon(ctl);
-    startDaemon(m1);
+    startDaemon(m1, m1Socket ? ['--cni', '--cni-socket', m1Socket] : []);
     nodeProcess = startDaemon(node, ['--cni', '--cni-socket', socket]);
     await waitFor('the APIs up', () => lab.hosts.every((x) => api(x, 'GET', '/status').status === 200), 30_000);
-    await waitFor('the CNI socket', () => existsSync(socket), 10_000);
+    await waitFor('the CNI socket', () => existsSync(socket) && (!m1Socket || existsSync(m1Socket)), 10_000);
     const nwid = `${address(ctl)}000001`;
     ok(api(ctl, 'POST', `/controller/network/${nwid}`, {
       name: 'pods',
@@ -158,7 +169,7 @@ export async function cniLab(): Promise<CniLab> {
     await waitFor('m1 on the network', () => memberAddress(m1, 4) && memberAddress(m1, 6), 45_000);
     let podSeq = 0;
     return {
-      lab, ctl, m1, node, nwid, socket, work, api, memberAddress, plugin, removePod, dumpLogs, teardown,
+      lab, ctl, m1, node, nwid, socket, m1Socket, work, api, memberAddress, plugin, removePod, dumpLogs, teardown,
       newPod: (name) => {
         const ns = `ztkpod${process.pid % 100000}${podSeq++}`;
         execFileSync('ip', ['netns', 'add', ns]);
