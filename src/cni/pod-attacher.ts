@@ -13,6 +13,7 @@ import { firstOctetForNetwork } from '../protocol/member-mac.js';
 import { addressToString } from '../protocol/address.js';
 import { sixPlaneIp, SIXPLANE_PREFIX_BITS } from '../protocol/zt-ipv6.js';
 import { hexPad } from '../util/hex.js';
+import { macForIpv4, randomContainerMac } from '../net/ip/container-mac.js';
 import { CNI_CODE, CniError } from './cni-error.js';
 import type { Additions, AddedRoute } from './cni-result.js';
 import type { AttachmentRecord, AttachmentStateStore } from './attachment-state.js';
@@ -137,7 +138,7 @@ export class PodAttacher implements AttachmentPort {
       if (!config.isBridgeAllowed) config = await this.becomeBridge(entry.nwid, id);
       const lan = lanOf(config, entry.range!, id);
       address = allocateIpv4(entry.range!, lan, taken, config.assignedAddresses.filter((a) => a.family === 4).map((a) => ipText(4, a.ip)));
-      mac = macForPodIpv4(address, memberOctet);
+      mac = macForIpv4(address, memberOctet);
       const bridge = bridgeName(entry.nwid);
       await this.o.links.ensureBridge(bridge, zt.tapName(entry.nwid)!, config.mtu);
       zt.setAddressDevice(entry.nwid, bridge);
@@ -146,7 +147,7 @@ export class PodAttacher implements AttachmentPort {
     } else {
       checkSixplane(config, zt.address(), id, this.o.links.isIpv6Forwarding());
       address = allocateSixplane(entry.nwid, zt.address(), taken);
-      mac = randomMac(this.o.random, memberOctet); // routed: no peer ever sees it
+      mac = randomContainerMac(this.o.random, memberOctet); // routed: no peer ever sees it
       await this.o.links.createVeth({ hostName: hostVeth, peerName: `ztq${key}`, peerMac: mac, mtu, bridge: null });
       await this.o.links.routeToContainer(hostVeth, address.replace(/\/\d+$/, ''));
       routes = sixplaneRoutes(config);
@@ -230,22 +231,4 @@ function vethKey(containerId: string, ifname: string): string {
   return hexPad(h & 0xffffffffffffn, 12);
 }
 
-/**
- * A bridge-mode pod's MAC from its IPv4 address (02:7a:a.b.c.d, as Docker's 02:42:…): an address
- * handed out again after a DEL comes back with the same MAC, so members that still hold an ARP
- * entry for it reach the new pod at once instead of after the entry goes stale (seconds of
- * silence). Addresses are unique on the LAN, so these MACs are too.
- */
-function macForPodIpv4(address: string, memberOctet: number): string {
-  const first = memberOctet === 0x02 ? 0x06 : 0x02; // never a ZeroTier member's MAC
-  return [first, 0x7a, ...address.replace(/\/\d+$/, '').split('.').map(Number)].map((x) => hexPad(x, 2)).join(':');
-}
-
-function randomMac(random: (n: number) => Uint8Array, memberOctet: number): string {
-  for (;;) {
-    const b = random(6);
-    b[0] = (b[0] & 0xfc) | 0x02; // unicast, locally administered
-    if (b[0] !== memberOctet) return [...b].map((x) => hexPad(x, 2)).join(':');
-  }
-}
 

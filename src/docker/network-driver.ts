@@ -10,6 +10,7 @@ import { addressToString } from '../protocol/address.js';
 import { sixPlaneIp, SIXPLANE_PREFIX_BITS } from '../protocol/zt-ipv6.js';
 import { parsePrefix, prefixToString, isDefaultRoute, networkOf, type IpPrefix } from '../net/ip/prefix.js';
 import { hexPad } from '../util/hex.js';
+import { macForIpv4, randomContainerMac } from '../net/ip/container-mac.js';
 import { bigintToIp, ipText, ipToBigint, prefixInside } from './ip-arith.js';
 import { MTU_OPTION, parseNetworkOptions } from './network-options.js';
 import { badRequest, PluginError } from './plugin-error.js';
@@ -116,17 +117,16 @@ export class NetworkDriver {
     const given = optionalString(m, iface, 'MacAddress');
     const nwid = BigInt(`0x${n.nwid}`);
     const memberOctet = firstOctetForNetwork(nwid);
-    let mac: string;
+    let mac = '';
     if (given !== '') {
       const v = parseMac(given);
       if (v === null || Math.floor(v / 2 ** 40) & 1) throw badRequest(`--mac-address must be a unicast MAC like 0e:11:22:33:44:55, got ${JSON.stringify(given)}`);
       // A MAC with the network's member octet is taken for a member's own (07 §7.2).
       if (Math.floor(v / 2 ** 40) === memberOctet) throw badRequest(`--mac-address ${given} starts with ${hexPad(memberOctet, 2)}, which marks ZeroTier member MACs on network ${n.nwid}; choose another first octet`);
       mac = formatMac(v);
-    } else {
-      mac = this.randomMac(memberOctet);
     }
     const address = optionalString(m, iface, 'Address');
+    if (given === '') mac = address !== '' ? macForIpv4(address, memberOctet) : randomContainerMac(this.o.random, memberOctet);
     let addressIPv6 = optionalString(m, iface, 'AddressIPv6');
     const isSixplaneAddress = n.mode === 'sixplane' && addressIPv6 === '';
     if (isSixplaneAddress) addressIPv6 = `${this.sixplaneAddress(nwid)}/128`;
@@ -325,14 +325,6 @@ export class NetworkDriver {
       if (!taken.has(ip)) return ip;
     }
     throw new PluginError('docker_exhausted', `no free address is left in this host's 6PLANE /80 on ZeroTier network ${hexPad(nwid, 16)}`);
-  }
-
-  private randomMac(memberOctet: number): string {
-    for (;;) {
-      const b = this.o.random(6);
-      b[0] = (b[0] & 0xfc) | 0x02; // unicast, locally administered
-      if (b[0] !== memberOctet) return [...b].map((x) => hexPad(x, 2)).join(':');
-    }
   }
 }
 

@@ -115,7 +115,7 @@ test('our own controller makes this host an active bridge; a network joined befo
   assert.equal(r.zt.addressDevices.get(NWID), null, 'the addresses back on the TAP');
 });
 
-test('endpoints: a MAC docker gave comes back empty, ours is unicast, local and never a member MAC; Join answers with the veth and the managed routes', async () => {
+test('endpoints: a MAC docker gave comes back empty, ours is unicast, local, never a member MAC and follows the IPv4 address; Join answers with the veth and the managed routes', async () => {
   const r = rig();
   r.zt.onJoin = (n) => ztConfig(n, { routes: [route('10.147.17.0/24'), route('0.0.0.0/0', '10.147.17.1'), route('172.27.0.0/16', '10.147.17.1')] });
   await r.d.createNetwork(createBody({ 'ztkube.network': '8056c2e21c000001' }));
@@ -128,6 +128,9 @@ test('endpoints: a MAC docker gave comes back empty, ours is unicast, local and 
   const first = parseInt(mac.slice(0, 2), 16);
   assert.equal(first & 3, 2, `${mac} unicast and locally administered`);
   assert.notEqual(first, firstOctetForNetwork(NWID));
+  // From the IPv4 address, as Docker's own bridge does: an address given out again comes back
+  // with its MAC, so members' ARP entries for it stay right (the member octet 02 makes it 06).
+  assert.equal(mac, '06:7a:0a:93:11:82');
   const joined = await r.d.join({ NetworkID: NID, EndpointID: EID, SandboxKey: '/var/run/docker/netns/2b7d', Options: {} });
   assert.deepEqual(joined, {
     InterfaceName: { SrcName: peerEnd(EID), DstPrefix: 'eth' },
