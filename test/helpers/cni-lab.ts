@@ -1,6 +1,6 @@
 // The CNI lab (issue #12): a switched LAN of network namespaces (nsLab) with a ztkube
 // controller `ctl` (also the planet's root), a plain member `m1`, and a node `node` running
-// `ztkube daemon --cni`; pods are namespaces of their own (/run/netns/ztkpod<pid>…) that a
+// `ztkube daemon --cni`; pods are namespaces of their own (/run/netns/ztkpod<pid>-<n>) that a
 // test "kubelet" attaches by running the CNI chain inside node's namespace, as containerd
 // does: Debian's `bridge` + `host-local` for eth0 (state in the test's temp dir), then the
 // chained ztkube shim. One ZeroTier network `<ctl>000001`: 10.147.43.0/24 (members .10-.99,
@@ -171,7 +171,7 @@ export async function cniLab(opts: CniLabOptions = {}): Promise<CniLab> {
     return {
       lab, ctl, m1, node, nwid, socket, m1Socket, work, api, memberAddress, plugin, removePod, dumpLogs, teardown,
       newPod: (name) => {
-        const ns = `ztkpod${process.pid % 100000}${podSeq++}`;
+        const ns = `ztkpod${process.pid}-${podSeq++}`;
         execFileSync('ip', ['netns', 'add', ns]);
         const p = { name, ns, netns: `/run/netns/${ns}`, containerId: `${name.replace(/[^a-z0-9]/g, '')}${process.pid}${podSeq}` };
         pods.push(p);

@@ -8,7 +8,7 @@
 //         ├─ cnibr0 (bridge plugin) ── eth0 of each pod (10.22.0.0/24, host-local)
 //         ├─ ztb… = node's TAP + pods' zt0 veths (bridge mode, 10.147.43.128/26)
 //         └─ routed veths from node's 6PLANE /80 (sixplane mode)
-//   [pod namespaces /run/netns/ztkpod<pid>N]
+//   [pod namespaces /run/netns/ztkpod<pid>-N]
 //
 // Checked as a user would: annotated pods ping m1 over ZeroTier (IPv4 in bridge mode, IPv6
 // in sixplane) and m1 pings back; a pod without the annotation keeps its prevResult exactly;
