@@ -1,11 +1,8 @@
 // The agent's CNI socket (issue #12; default /run/ztkube/cni.sock): one request per
 // connection, as the shim speaks it — the shim writes its JSON and half-closes, the agent
-// answers "<exit code>\n<stdout>" and closes. A stale socket left by a killed agent is
-// replaced; a live one or any other kind of file is never touched.
-import { createServer, connect, type Server, type Socket } from 'node:net';
-import { lstatSync, mkdirSync, unlinkSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { StateError, fileError } from '../util/errors.js';
+// answers "<exit code>\n<stdout>" and closes.
+import { createServer, type Server, type Socket } from 'node:net';
+import { listenOnSocketFile, removeSocketFile } from '../net/unix-socket-listener.js';
 import { CNI_CODE } from './cni-error.js';
 import type { CniReply } from './cni-plugin.js';
 
@@ -32,17 +29,8 @@ export class CniServer {
   }
 
   async start(): Promise<void> {
-    try {
-      mkdirSync(dirname(this.path), { recursive: true, mode: 0o755 });
-    } catch (e) {
-      throw fileError(e, dirname(this.path), 'creating the CNI socket directory');
-    }
-    await this.clearStale();
     const server = createServer({ allowHalfOpen: true }, (c) => this.serve(c));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (e) => reject(fileError(e, this.path, 'listening for the CNI plugin')));
-      server.listen(this.path, () => resolve());
-    });
+    await listenOnSocketFile(server, this.path, { peer: 'the CNI plugin', rival: 'another CNI agent', flag: '--cni-socket' });
     this.server = server;
   }
 
@@ -51,11 +39,7 @@ export class CniServer {
     this.server = null;
     if (!s) return;
     await new Promise<void>((resolve) => s.close(() => resolve()));
-    try {
-      unlinkSync(this.path);
-    } catch {
-      // node removes its own socket file on close; nothing left to remove
-    }
+    removeSocketFile(this.path);
   }
 
   private serve(c: Socket): void {
@@ -76,29 +60,5 @@ export class CniServer {
         answer({ exitCode: 1, stdout: `${JSON.stringify({ cniVersion: '1.1.0', code: CNI_CODE.internal, msg: e.message })}\n` });
       });
     });
-  }
-
-  private async clearStale(): Promise<void> {
-    let isSocket: boolean;
-    try {
-      isSocket = lstatSync(this.path).isSocket();
-    } catch {
-      return; // nothing there
-    }
-    if (!isSocket) throw new StateError(`${this.path}: exists and is not a socket; move it away or choose another --cni-socket`);
-    const isLive = await new Promise<boolean>((resolve) => {
-      const c = connect(this.path);
-      c.once('connect', () => {
-        c.destroy();
-        resolve(true);
-      });
-      c.once('error', () => resolve(false));
-    });
-    if (isLive) throw new StateError(`${this.path}: another CNI agent is listening there; stop it or choose another --cni-socket`);
-    try {
-      unlinkSync(this.path);
-    } catch (e) {
-      throw fileError(e, this.path, 'removing a stale CNI socket');
-    }
   }
 }

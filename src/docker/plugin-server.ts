@@ -1,11 +1,8 @@
 // The plugin's Unix socket (07 §3.1–3.2): an HTTP server dockerd finds at
-// /run/docker/plugins/<name>.sock. A stale socket left by a killed plugin is replaced; a
-// live one (another plugin answering) or any other kind of file is never touched.
+// /run/docker/plugins/<name>.sock (src/net/unix-socket-listener.ts: stale sockets replaced,
+// live ones and other files never touched).
 import { createServer, type Server } from 'node:http';
-import { connect } from 'node:net';
-import { lstatSync, mkdirSync, unlinkSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { StateError, fileError } from '../util/errors.js';
+import { listenOnSocketFile, removeSocketFile } from '../net/unix-socket-listener.js';
 import { PLUGIN_CONTENT_TYPE, type PluginRouter } from './plugin-router.js';
 
 /** Bodies are small JSON documents; anything past this is refused. */
@@ -28,12 +25,6 @@ export class PluginServer {
   }
 
   async start(): Promise<void> {
-    try {
-      mkdirSync(dirname(this.path), { recursive: true, mode: 0o755 });
-    } catch (e) {
-      throw fileError(e, dirname(this.path), 'creating the Docker plugin directory');
-    }
-    await this.clearStale();
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -51,10 +42,7 @@ export class PluginServer {
         this.router.handle(req.url ?? '/', Buffer.concat(chunks).toString('utf8')).then((r) => reply(r.status, r.body), (e: Error) => reply(500, { Err: e.message }));
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (e) => reject(fileError(e, this.path, 'listening for dockerd')));
-      server.listen(this.path, () => resolve());
-    });
+    await listenOnSocketFile(server, this.path, { peer: 'dockerd', rival: 'another Docker plugin', flag: '--docker-plugin-socket' });
     this.server = server;
   }
 
@@ -67,34 +55,6 @@ export class PluginServer {
       s.close(() => resolve());
       s.closeAllConnections();
     });
-    try {
-      unlinkSync(this.path);
-    } catch {
-      // node removes its own socket file on close; nothing left to remove
-    }
-  }
-
-  private async clearStale(): Promise<void> {
-    let isSocket: boolean;
-    try {
-      isSocket = lstatSync(this.path).isSocket();
-    } catch {
-      return; // nothing there
-    }
-    if (!isSocket) throw new StateError(`${this.path}: exists and is not a socket; move it away or choose another --docker-plugin-socket`);
-    const isLive = await new Promise<boolean>((resolve) => {
-      const c = connect(this.path);
-      c.once('connect', () => {
-        c.destroy();
-        resolve(true);
-      });
-      c.once('error', () => resolve(false));
-    });
-    if (isLive) throw new StateError(`${this.path}: another Docker plugin is listening there; stop it or choose another --docker-plugin-socket`);
-    try {
-      unlinkSync(this.path);
-    } catch (e) {
-      throw fileError(e, this.path, 'removing a stale plugin socket');
-    }
+    removeSocketFile(this.path);
   }
 }
