@@ -8,7 +8,8 @@ import { ConfigError } from '../util/errors.js';
 import { createLogger, type LogFormat } from '../service/log.js';
 import { safetyFromEnv } from '../service/safety.js';
 import { DEFAULT_CNI_SOCKET } from '../cni/cni-server.js';
-import { checkPort, startupExitCode } from './daemon.js';
+import { checkBind, checkPort, startupExitCode } from './daemon.js';
+import { loadKubeConfig } from './kube-config-arg.js';
 
 const STOP_GRACE_MS = 5_000;
 /** A Kubernetes node name (DNS subdomain). */
@@ -66,19 +67,8 @@ export const agentCommand: CommandModule = {
       const port = checkPort('port', argv.port);
       const health = parseHealthAddr(argv['health-addr']);
       const home = absolute('home', argv.home);
-      const bind = argv.bind as string[] | undefined;
-      const { parseIp } = await import('../protocol/inet-address.js');
-      for (const b of bind ?? []) if (!parseIp(b)) throw new ConfigError(`--bind must be an IP address, got ${JSON.stringify(b)}`);
-      const { KubeConfig } = await import('@kubernetes/client-node');
-      const kc = new KubeConfig();
-      const file = argv.kubeconfig as string | undefined;
-      try {
-        if (file !== undefined) kc.loadFromFile(file);
-        else kc.loadFromDefault();
-      } catch (e) {
-        throw new ConfigError(`${file ?? 'the kubeconfig'}: could not be read (${(e as Error).message})`, { cause: e });
-      }
-      if (!kc.getCurrentCluster()) throw new ConfigError(`${file ?? 'the kubeconfig'}: names no current cluster`);
+      const bind = checkBind(argv.bind);
+      const kc = await loadKubeConfig(argv.kubeconfig as string | undefined);
       const { Agent } = await import('../kube/agent/agent.js');
       const agent = new Agent({ nodeName, kc, home, port, bind, cniSocket, installer: argv['cni-install'] === false ? null : installer, uninstallOnExit: argv['uninstall-on-exit'] === true, health, log, safety: safetyFromEnv(process.env.ZTKUBE_SAFETY) });
       await agent.start();

@@ -74,6 +74,14 @@ export function checkPort(flag: string, v: unknown): number {
   return v;
 }
 
+/** --bind: every value an IP address (undefined when not given). */
+export function checkBind(v: unknown): string[] | undefined {
+  if (v === undefined) return undefined;
+  const list = Array.isArray(v) ? v : [v];
+  for (const b of list) if (typeof b !== 'string' || !parseIp(b)) throw new ConfigError(`--bind must be an IP address, got ${JSON.stringify(b)}`);
+  return list as string[];
+}
+
 /** The home: positional, --home, $ZEROTIER_HOME, the default; two different ones given is an error. */
 export function resolveHome(positional: string | undefined, flag: string | undefined, env: NodeJS.ProcessEnv): string {
   if (positional !== undefined && flag !== undefined && positional !== flag) {
@@ -101,7 +109,7 @@ export function startupExitCode(e: unknown): number | null {
 export async function runDaemon(a: DaemonArgs, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const port = checkPort('port', a.port);
   const secondaryPort = a.isSecondaryPortAllowed === false ? 'none' : a.secondaryPort === undefined ? undefined : checkPort('secondary-port', a.secondaryPort);
-  for (const b of a.bind ?? []) if (!parseIp(b)) throw new ConfigError(`--bind must be an IP address, got ${JSON.stringify(b)}`);
+  checkBind(a.bind);
   const contact = (a.contact ?? []).map((c) => {
     const addr = parseAddress(c);
     if (addr === null || isReservedAddress(addr)) throw new ConfigError(`--contact must be a node address of 10 hex digits, got ${JSON.stringify(c)}`);

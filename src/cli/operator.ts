@@ -7,7 +7,8 @@ import { toHex } from '../util/hex.js';
 import { ConfigError, ZtkubeError } from '../util/errors.js';
 import { createLogger, type LogFormat } from '../service/log.js';
 import { safetyFromEnv } from '../service/safety.js';
-import { checkPort } from './daemon.js';
+import { checkBind, checkPort } from './daemon.js';
+import { loadKubeConfig } from './kube-config-arg.js';
 import { parseDurationMs } from './duration-arg.js';
 
 const STOP_GRACE_MS = 5_000;
@@ -49,22 +50,11 @@ export const operatorCommand: CommandModule = {
       const { checkElectionTimings, LeaderElector } = await import('../kube/operator/leader-election.js');
       const flagOf = { leaseDurationMs: '--lease-duration', renewDeadlineMs: '--renew-deadline', retryPeriodMs: '--retry-period' };
       checkElectionTimings(timings, (k) => flagOf[k]);
-      const bind = (argv.bind as string[] | undefined) ?? undefined;
-      const { parseIp } = await import('../protocol/inet-address.js');
-      for (const b of bind ?? []) if (!parseIp(b)) throw new ConfigError(`--bind must be an IP address, got ${JSON.stringify(b)}`);
-      const { KubeConfig } = await import('@kubernetes/client-node');
+      const bind = checkBind(argv.bind);
       const { Operator } = await import('../kube/operator/operator.js');
       const { KubeLeaseLock } = await import('../kube/operator/kube-lease-lock.js');
       const { ElectedRun } = await import('../kube/operator/elected-run.js');
-      const kc = new KubeConfig();
-      const file = argv.kubeconfig as string | undefined;
-      try {
-        if (file !== undefined) kc.loadFromFile(file);
-        else kc.loadFromDefault();
-      } catch (e) {
-        throw new ConfigError(`${file ?? 'the kubeconfig'}: could not be read (${(e as Error).message})`, { cause: e });
-      }
-      if (!kc.getCurrentCluster()) throw new ConfigError(`${file ?? 'the kubeconfig'}: names no current cluster`);
+      const kc = await loadKubeConfig(argv.kubeconfig as string | undefined);
       const namespace = argv.namespace as string;
       const operator = new Operator({ kc, namespace, identitySecret: argv['identity-secret'] as string, home: argv.home as string, port, bind, nadNamespaces, cniSocket, log, safety: safetyFromEnv(process.env.ZTKUBE_SAFETY) });
       // client-go's identity form: who (the pod's name is its hostname) plus a random part, so
