@@ -2,6 +2,9 @@
 // says (/status, /network, /peer), the pods attached per network and the identity check.
 // Pure: the API's JSON in, the status object out; conditions keep their lastTransitionTime
 // while their status stays the same.
+import { nextCondition, type Condition } from '../condition.js';
+
+export type { Condition };
 
 export interface LocalStatusJson {
   address: string;
@@ -26,14 +29,6 @@ export interface LocalNetworkJson {
 export interface LocalPeerJson {
   role: string;
   paths?: Array<{ active?: boolean; expired?: boolean }>;
-}
-
-export interface Condition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  reason: string;
-  message: string;
-  lastTransitionTime: string;
 }
 
 export interface ZTNodeStatus {
@@ -62,11 +57,8 @@ export interface StatusInput {
   nowIso: string;
 }
 
-/** A condition, keeping the previous transition time when the status did not change. */
 function condition(type: string, isTrue: boolean, reason: string, message: string, previous: Condition[] | undefined, nowIso: string): Condition {
-  const status = isTrue ? 'True' : 'False';
-  const was = previous?.find((c) => c.type === type);
-  return { type, status, reason, message, lastTransitionTime: was && was.status === status ? was.lastTransitionTime : nowIso };
+  return nextCondition(previous, type, { status: isTrue ? 'True' : 'False', reason, message }, nowIso);
 }
 
 export function buildZTNodeStatus(i: StatusInput): ZTNodeStatus {

@@ -4,17 +4,11 @@
 // the controller once it holds them; for a network joined by ID there is no controller of
 // ours, so the nodes' reports tell whether its controller answers. Pure: a condition keeps
 // its lastTransitionTime while its status stays.
+import { nextCondition, type Condition, type Verdict } from '../condition.js';
 import type { NetworkNodesView } from './network-nodes.js';
-import type { PodRangeResult } from './pod-ranges.js';
 
-export interface Condition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  reason: string;
-  message: string;
-  lastTransitionTime: string;
-  observedGeneration?: number;
-}
+export type { Condition };
+import type { PodRangeResult } from './pod-ranges.js';
 
 export interface ReconcileOutcome {
   networkId: string | null;
@@ -30,11 +24,8 @@ export interface ReconcileOutcome {
   podRanges?: PodRangeResult;
 }
 
-type Verdict = { status: Condition['status']; reason: string; message: string };
-
 function condition(old: Condition[], type: string, v: Verdict, generation: number, nowIso: string): Condition {
-  const prev = old.find((c) => c.type === type);
-  return { type, status: v.status, reason: v.reason, message: v.message, lastTransitionTime: prev && prev.status === v.status ? prev.lastTransitionTime : nowIso, observedGeneration: generation };
+  return nextCondition(old, type, v, nowIso, generation);
 }
 
 function controllerVerdict(o: ReconcileOutcome): Verdict {
