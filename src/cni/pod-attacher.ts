@@ -130,14 +130,16 @@ export class PodAttacher implements AttachmentPort {
     const mtu = entry.mtu ?? config.mtu;
     const key = vethKey(r.containerId, r.ifname);
     const hostVeth = `ztp${key}`;
-    const mac = randomMac(this.o.random, firstOctetForNetwork(entry.nwid));
+    const memberOctet = firstOctetForNetwork(entry.nwid);
     const taken = this.records.map((x) => x.address);
     let address: string;
+    let mac: string;
     let routes: AddedRoute[];
     if (entry.mode === 'bridge') {
       if (!config.isBridgeAllowed) config = await this.becomeBridge(entry.nwid, id);
       const lan = lanOf(config, entry.range!, id);
       address = allocateIpv4(entry.range!, lan, taken, config.assignedAddresses.filter((a) => a.family === 4).map((a) => ipText(4, a.ip)));
+      mac = macForIpv4(address, memberOctet);
       const bridge = bridgeName(entry.nwid);
       await this.o.links.ensureBridge(bridge, zt.tapName(entry.nwid)!, config.mtu);
       zt.setAddressDevice(entry.nwid, bridge);
@@ -146,6 +148,7 @@ export class PodAttacher implements AttachmentPort {
     } else {
       checkSixplane(config, zt.address(), id, this.o.links.isIpv6Forwarding());
       address = allocateSixplane(entry.nwid, zt.address(), taken);
+      mac = randomMac(this.o.random, memberOctet);
       await this.o.links.createVeth({ hostName: hostVeth, peerName: `ztq${key}`, peerMac: mac, mtu, bridge: null });
       await this.o.links.routeToContainer(hostVeth, address.replace(/\/\d+$/, ''));
       routes = sixplaneRoutes(config);
@@ -231,6 +234,19 @@ function vethKey(containerId: string, ifname: string): string {
   let h = 0xcbf29ce484222325n;
   for (const b of Buffer.from(`${containerId}/${ifname}`)) h = ((h ^ BigInt(b)) * 0x100000001b3n) & 0xffffffffffffffffn;
   return hexPad(h & 0xffffffffffffn, 12);
+}
+
+/**
+ * A bridged pod's MAC from its IPv4 (OVN-Kubernetes does the same with 0a:58:…): an address
+ * freed and given to the next pod keeps its MAC, so the ARP caches of the LAN's other members
+ * (ours and any ZeroTier device) stay right, where a new MAC would be unreachable from them
+ * until their entry for the address expired (up to a minute on Linux). The first octet is
+ * unicast, locally administered and never the network's member-MAC octet.
+ */
+function macForIpv4(cidr: string, memberOctet: number): string {
+  const ip = cidr.replace(/\/\d+$/, '').split('.').map(Number);
+  const first = memberOctet === 0x0a ? 0x0e : 0x0a;
+  return [first, 0x7a, ...ip].map((x) => hexPad(x, 2)).join(':');
 }
 
 function randomMac(random: (n: number) => Uint8Array, memberOctet: number): string {

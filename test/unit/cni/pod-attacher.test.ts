@@ -68,13 +68,14 @@ test('bridge: joins, puts the TAP on the bridge, a veth on it, range addresses s
   assert.deepEqual(zerotier.calls, [`join ${ID}`]);
   assert.equal(zerotier.addressDevices.get(NWID), bridgeName(NWID));
   assert.match(links.calls[0], new RegExp(`^bridge ${bridgeName(NWID)} `));
-  assert.match(links.calls[1], new RegExp(`^veth ztp[0-9a-f]{12} ztq[0-9a-f]{12} 12:00:00:00:00:01 2800 ${bridgeName(NWID)}$`));
+  assert.match(links.calls[1], new RegExp(`^veth ztp[0-9a-f]{12} ztq[0-9a-f]{12} 0a:7a:0a:93:11:04 2800 ${bridgeName(NWID)}$`));
   assert.deepEqual(a.ips, [{ address: '10.147.17.4/24', interface: 0 }]);
   assert.deepEqual(a.routes, [{ dst: '10.9.0.0/16', gw: '10.147.17.1' }]);
-  assert.deepEqual(a.interfaces, [{ name: 'zt0', mac: '12:00:00:00:00:01', mtu: 2800, sandbox: '/run/netns/p' }]);
+  assert.deepEqual(a.interfaces, [{ name: 'zt0', mac: '0a:7a:0a:93:11:04', mtu: 2800, sandbox: '/run/netns/p' }]);
   assert.equal(podLinks.setUp[0].ifname, 'zt0');
   const b = await attacher.attach(req('lan', 'zt0', 'c2'));
   assert.equal(b.ips[0].address, '10.147.17.6/24'); // .5 is the member's own
+  assert.equal(b.interfaces[0].mac, '0a:7a:0a:93:11:06', 'the MAC follows the address, so a reused address keeps it');
   assert.equal((await attacher.attach(req('lan', 'zt0', 'c3'))).ips[0].address, '10.147.17.7/24');
   await assert.rejects(attacher.attach(req('lan', 'zt0', 'c4')), (e: unknown) => e instanceof CniError && e.cniCode === 11);
 });
