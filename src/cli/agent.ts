@@ -10,6 +10,7 @@ import { safetyFromEnv } from '../service/safety.js';
 import { DEFAULT_CNI_SOCKET } from '../cni/cni-server.js';
 import { checkBind, checkPort, startupExitCode } from './daemon.js';
 import { loadKubeConfig } from './kube-config-arg.js';
+import { parseHealthAddr } from './health-addr-arg.js';
 
 const STOP_GRACE_MS = 5_000;
 /** A Kubernetes node name (DNS subdomain). */
@@ -20,14 +21,6 @@ const DEFAULT_SHIM = fileURLToPath(new URL('../../../build/cni/ztkube', import.m
 function absolute(flag: string, v: unknown): string {
   if (typeof v !== 'string' || !v.startsWith('/')) throw new ConfigError(`--${flag} must be an absolute path, got ${JSON.stringify(v)}`);
   return v;
-}
-
-/** "host:port" (IPv6 in brackets) → its parts. */
-export function parseHealthAddr(v: unknown): { host: string; port: number } {
-  const m = typeof v === 'string' ? /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(v) : null;
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new ConfigError(`--health-addr must be host:port (e.g. 0.0.0.0:9994), got ${JSON.stringify(v)}`);
-  return { host: m[1] ?? m[2], port };
 }
 
 export const agentCommand: CommandModule = {

@@ -1,5 +1,6 @@
 // `ztkube operator` (issue #11): the Kubernetes operator with the in-cluster controller
-// (src/kube/operator/). Thin: flags, the kubeconfig, leader election, start, stop on a signal.
+// (src/kube/operator/). Thin: flags, the kubeconfig, leader election, the probe endpoint
+// (issue #12; it answers from the start, a standby replica too), start, stop on a signal.
 import { hostname } from 'node:os';
 import type { CommandModule } from 'yargs';
 import { secureRandomBytes } from '../crypto/random.js';
@@ -10,6 +11,7 @@ import { safetyFromEnv } from '../service/safety.js';
 import { checkBind, checkPort } from './daemon.js';
 import { loadKubeConfig } from './kube-config-arg.js';
 import { parseDurationMs } from './duration-arg.js';
+import { parseHealthAddr } from './health-addr-arg.js';
 
 const STOP_GRACE_MS = 5_000;
 const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
@@ -32,6 +34,7 @@ export const operatorCommand: CommandModule = {
       .option('lease-duration', { type: 'string', default: '15s', describe: 'how long the other replicas wait after the last renewal they saw before taking over' })
       .option('renew-deadline', { type: 'string', default: '10s', describe: 'how long the leader keeps acting while it cannot renew; then it exits' })
       .option('retry-period', { type: 'string', default: '2s', describe: 'how often the leader renews and the others try to take over' })
+      .option('health-addr', { type: 'string', default: '0.0.0.0:9995', describe: 'HTTP /healthz, /readyz (the leader: informers listed and controller online; a standby: ready) and /metrics' })
       .option('log-level', { type: 'string', default: 'info', choices: ['error', 'warn', 'info', 'debug'] })
       .option('log-format', { type: 'string', choices: ['json', 'text'], describe: 'default: text on a terminal, json otherwise' }),
   handler: async (argv) => {
@@ -46,6 +49,7 @@ export const operatorCommand: CommandModule = {
       for (const ns of nadNamespaces) if (typeof ns !== 'string' || !NAME.test(ns)) throw new ConfigError(`--nad-namespaces must list Kubernetes namespace names, got ${JSON.stringify(ns)}`);
       const cniSocket = argv['cni-socket'];
       if (typeof cniSocket !== 'string' || !cniSocket.startsWith('/')) throw new ConfigError(`--cni-socket must be an absolute path, got ${JSON.stringify(cniSocket)}`);
+      const health = parseHealthAddr(argv['health-addr'], '0.0.0.0:9995');
       const timings = { leaseDurationMs: parseDurationMs('lease-duration', argv['lease-duration']), renewDeadlineMs: parseDurationMs('renew-deadline', argv['renew-deadline']), retryPeriodMs: parseDurationMs('retry-period', argv['retry-period']) };
       const { checkElectionTimings, LeaderElector } = await import('../kube/operator/leader-election.js');
       const flagOf = { leaseDurationMs: '--lease-duration', renewDeadlineMs: '--renew-deadline', retryPeriodMs: '--retry-period' };
@@ -70,10 +74,15 @@ export const operatorCommand: CommandModule = {
         },
       });
       const run = new ElectedRun({ elector, operator, log });
+      const { HealthServer } = await import('../kube/health-server.js');
+      const { OperatorHealth } = await import('../kube/operator/operator-health.js');
+      const probes = new HealthServer(health.host, health.port, new OperatorHealth({ isLeader: () => elector?.isLeader ?? true, operator }));
+      await probes.start();
+      log.info('health endpoint listening', { addr: `${health.host}:${probes.listeningPort}` });
       const stopped = new Promise<void>((resolve) => {
         const stop = (): void => {
           setTimeout(() => process.exit(process.exitCode ?? 0), STOP_GRACE_MS).unref();
-          run.shutdown().then(resolve, (e: Error) => {
+          run.shutdown().then(() => probes.stop()).then(resolve, (e: Error) => {
             log.error('stop failed', { error: e.message });
             process.exitCode = 1;
             resolve();
@@ -87,6 +96,7 @@ export const operatorCommand: CommandModule = {
       } catch (e) {
         // Give the Lease up before failing, so another replica need not wait it out.
         await run.shutdown().catch((err: Error) => log.warn('stop after a failed start failed', { error: err.message }));
+        await probes.stop();
         throw e;
       }
       await stopped;

@@ -11,6 +11,11 @@ export interface AttachmentRecord {
   containerId: string;
   /** CNI_IFNAME of the invocation that made it. */
   primaryIfname: string;
+  /**
+   * Made for Multus (its net config named the network): then ifname == primaryIfname. Absent
+   * in records written before delegate mode, which were all chained.
+   */
+  isDelegate?: boolean;
   /** The name in the annotation, and the ZeroTier network it meant (16 hex). */
   network: string;
   nwid: string;

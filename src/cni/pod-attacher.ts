@@ -20,7 +20,7 @@ import type { AttachmentRecord, AttachmentStateStore } from './attachment-state.
 import type { NetworkCatalogPort } from './network-catalog.js';
 import { allocateIpv4, allocateSixplane } from './pod-ipam.js';
 import type { PodLinks } from './pod-links.js';
-import type { AttachmentPort, AttachRequest, ValidAttachment } from './ports.js';
+import type { AttachmentKey, AttachmentPort, AttachRequest, ValidAttachment } from './ports.js';
 
 /** How long an ADD waits for a network's config (the runtime's own timeout is minutes). */
 export const CONFIG_WAIT_MS = 30_000;
@@ -62,8 +62,8 @@ export class PodAttacher implements AttachmentPort {
     return this.serialize(() => this.attachNow(r));
   }
 
-  detach(containerId: string, primaryIfname: string): Promise<void> {
-    return this.serialize(() => this.release((x) => x.containerId === containerId && x.primaryIfname === primaryIfname));
+  detach(key: AttachmentKey): Promise<void> {
+    return this.serialize(() => this.release((x) => isUnder(x, key)));
   }
 
   /** Releases every attachment to one network (before the node leaves it); answers how many went. */
@@ -76,9 +76,9 @@ export class PodAttacher implements AttachmentPort {
     });
   }
 
-  check(containerId: string, primaryIfname: string, netns: string): Promise<void> {
+  check(key: AttachmentKey, netns: string): Promise<void> {
     return this.serialize(async () => {
-      for (const x of this.records.filter((y) => y.containerId === containerId && y.primaryIfname === primaryIfname)) {
+      for (const x of this.records.filter((y) => isUnder(y, key))) {
         if (!(await this.o.podLinks.hasPodLink(netns, x.ifname, x.mac))) throw new CniError(CNI_CODE.attachFailed, `the pod's interface ${x.ifname} on network ${x.network} is missing or has another MAC`);
         if (!this.o.zerotier.isJoined(BigInt(`0x${x.nwid}`))) throw new CniError(CNI_CODE.attachFailed, `this node is no longer on ZeroTier network ${x.nwid} (${x.network})`);
       }
@@ -87,7 +87,9 @@ export class PodAttacher implements AttachmentPort {
 
   gc(valid: ValidAttachment[]): Promise<void> {
     const keep = new Set(valid.map((v) => `${v.containerId}\n${v.ifname}`));
-    return this.serialize(() => this.release((x) => !keep.has(`${x.containerId}\n${x.primaryIfname}`)));
+    const containers = new Set(valid.map((v) => v.containerId));
+    const isValid = (x: AttachmentRecord): boolean => keep.has(`${x.containerId}\n${x.primaryIfname}`) || (x.isDelegate === true && containers.has(x.containerId));
+    return this.serialize(() => this.release((x) => !isValid(x)));
   }
 
   // ---- internals ----------------------------------------------------------------------
@@ -153,7 +155,7 @@ export class PodAttacher implements AttachmentPort {
       routes = sixplaneRoutes(config);
     }
     // Recorded before the pod end is set up, so a failure from here on is undone by DEL.
-    this.records.push({ containerId: r.containerId, primaryIfname: r.primaryIfname, network: r.network, nwid: id, mode: entry.mode, ifname: r.ifname, hostVeth, mac, address });
+    this.records.push({ containerId: r.containerId, primaryIfname: r.primaryIfname, ...(r.isDelegate ? { isDelegate: true } : {}), network: r.network, nwid: id, mode: entry.mode, ifname: r.ifname, hostVeth, mac, address });
     this.o.store.save(this.records);
     await this.o.podLinks.setUpPodEnd({ netns: r.netns, peerName: `ztq${key}`, ifname: r.ifname, address, routes });
     return { interfaces: [{ name: r.ifname, mac, mtu, sandbox: r.netns }], ips: [{ address, interface: 0 }], routes };
@@ -179,6 +181,10 @@ export class PodAttacher implements AttachmentPort {
     }
     return this.waitFor(nwid, (c) => c.isBridgeAllowed, `this node was made an active bridge on ZeroTier network ${id}, but no config saying so arrived within`);
   }
+}
+
+function isUnder(x: AttachmentRecord, key: AttachmentKey): boolean {
+  return x.containerId === key.containerId && x.primaryIfname === key.ifname && (x.isDelegate === true) === key.isDelegate;
 }
 
 /** The most specific LAN route of the network holding the node's pod range. */

@@ -14,13 +14,18 @@ export interface PodNetworkRequest {
 
 const NETWORK_NAME = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$|^[0-9a-fA-F]{16}$/;
 
+/** A ZTNetwork name (DNS subdomain) or a 16-hex network id. */
+export function isNetworkName(s: string): boolean {
+  return NETWORK_NAME.test(s);
+}
+
 export function parseNetworksAnnotation(value: string): PodNetworkRequest[] {
   const items = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
   const named = items.map((item) => {
     const at = item.indexOf('@');
     const network = at < 0 ? item : item.slice(0, at);
     const ifname = at < 0 ? null : item.slice(at + 1);
-    if (!NETWORK_NAME.test(network)) throw new CniError(CNI_CODE.invalidConfig, `${NETWORKS_ANNOTATION}: "${network}" is neither a ZTNetwork name nor a 16-digit network id`);
+    if (!isNetworkName(network)) throw new CniError(CNI_CODE.invalidConfig, `${NETWORKS_ANNOTATION}: "${network}" is neither a ZTNetwork name nor a 16-digit network id`);
     if (ifname !== null && !isValidIfname(ifname)) throw new CniError(CNI_CODE.invalidConfig, `${NETWORKS_ANNOTATION}: "${ifname}" is not a valid interface name`);
     return { network, ifname };
   });

@@ -458,6 +458,11 @@ export class Daemon {
     return this.metrics.render();
   }
 
+  /** Whether the node reaches a root or is one (`info` says ONLINE): the operator's readiness. */
+  get isOnline(): boolean {
+    return this.engine.isRunning && this.engine.node.isOnline;
+  }
+
   /** The CNI server once started (null before or without --cni), for the agent that detaches pods. */
   get cniHost(): CniHost | null {
     return this.cni;

@@ -2,12 +2,13 @@
 // processes in namespaces this test creates (short lease times through the flags):
 //
 //   [op 10.N.0.1: test API server 127.0.0.1:6443, root daemon :9993,                 ]
-//   [             operator replica "a" :9994 and replica "b" :9995 (one home each)   ] --+
+//   [             operator replica "a" :9994 and replica "b" :9995 (one home each),  ]
+//   [             their probes (--health-addr) on 127.0.0.1:9996 and :9997           ] --+
 //   [m1 10.N.0.2: ztkube daemon --no-taps :9993] -------------------------------------+-- br0
 //   [m2 10.N.0.3: ztkube daemon --no-taps :9993] -------------------------------------+
 //
 // Exactly one replica holds the Lease and runs the controller node (the other's local API is
-// not even bound); the managed network admits m1. SIGKILL of the leader: the other takes over
+// not even bound; both answer /readyz, /metrics says which leads); the managed network admits m1. SIGKILL of the leader: the other takes over
 // once the lease expires, keeps the network ID, m1 stays OK and m2 is admitted by the new
 // controller. A replica started again waits; SIGTERM of the leader releases the Lease, so the
 // waiting one takes over at its next attempt. Restart: with every replica stopped, a ZTMember
@@ -37,6 +38,7 @@ const RETRY_PERIOD_MS = 1_000;
 const MAX_RETRY_WAIT_MS = RETRY_PERIOD_MS * 2.2;
 const ELECTION_FLAGS = ['--lease-duration', `${LEASE_DURATION_MS / 1000}s`, '--renew-deadline', '4s', '--retry-period', `${RETRY_PERIOD_MS}ms`];
 const REPLICA_PORT: Record<string, number> = { a: 9994, b: 9995 };
+const HEALTH_PORT: Record<string, number> = { a: 9996, b: 9997 };
 
 let lab: Lab | null = null;
 let work = '';
@@ -56,7 +58,7 @@ function startIn(h: LabHost, name: string, args: string[], env?: NodeJS.ProcessE
 
 /** Replica `replica` ("a" or "b", its own home and port) as process `name`. */
 function startReplica(replica: string, name: string): void {
-  startIn(op, name, [cli, 'operator', '--kubeconfig', join(work, 'kubeconfig'), '--namespace', 'ztkube-system', '--home', join(work, `op-${replica}`), '--port', String(REPLICA_PORT[replica]), '--log-format', 'json', ...ELECTION_FLAGS], { POD_NAME: `ztkube-operator-${replica}` });
+  startIn(op, name, [cli, 'operator', '--kubeconfig', join(work, 'kubeconfig'), '--namespace', 'ztkube-system', '--home', join(work, `op-${replica}`), '--port', String(REPLICA_PORT[replica]), '--health-addr', `127.0.0.1:${HEALTH_PORT[replica]}`, '--log-format', 'json', ...ELECTION_FLAGS], { POD_NAME: `ztkube-operator-${replica}` });
 }
 
 function exited(name: string): Promise<number | null> {
@@ -169,6 +171,13 @@ test('operator leader election: one replica acts, SIGKILL fails over, SIGTERM ha
     assert.deepEqual([logLines(standby, 'controller identity'), logLines(standby, 'operator started')], [[], []], 'the standby runs no controller');
     assert.deepEqual(localApi(REPLICA_PORT[standby[0]!]!, '/status'), { error: 'ECONNREFUSED' }, "the standby's node is not even bound");
     assert.equal(localApi(REPLICA_PORT[first[0]!]!, '/status', join(work, `op-${first[0]}`)).status, 200);
+    // The probes: the standby is ready (waiting is its job), the leader once it reconciles.
+    const probe = (replica: string, path: string): { status?: number; body?: string; error?: string } => localApi(HEALTH_PORT[replica[0]!]!, path);
+    assert.equal(probe(standby, '/healthz').status, 200);
+    assert.deepEqual(probe(standby, '/readyz'), { status: 200, body: 'ok\n' });
+    await waitFor('the leader ready', () => probe(first, '/readyz').status === 200, 30_000);
+    assert.match(probe(first, '/metrics').body!, /^ztkube_operator_leader 1$/m);
+    assert.match(probe(standby, '/metrics').body!, /^ztkube_operator_leader 0$/m);
     const secret = kJson(['-n', 'ztkube-system', 'get', 'secret', 'ztkube-controller-identity']);
     assert.equal(lease().leaseDurationSeconds, LEASE_DURATION_MS / 1000);
 
@@ -181,6 +190,9 @@ test('operator leader election: one replica acts, SIGKILL fails over, SIGTERM ha
     };
     const nwid = (await waitFor('the ZTNetwork Ready', ready, 30_000)).status.networkId as string;
     assert.ok(nwid.startsWith(address), 'the network is on the Secret identity');
+    const metrics = probe(first, '/metrics').body!;
+    assert.ok(Number(/^ztkube_operator_reconciles_total (\d+)$/m.exec(metrics)?.[1]) >= 1, `the reconciles are counted: ${metrics.slice(0, 1500)}`);
+    assert.match(metrics, /^ztkube_operator_workqueue_depth \d+$/m);
     await admit(m1, 'm1', nwid);
 
     // --- SIGKILL: the other replica takes over once the lease expired ---

@@ -19,15 +19,11 @@ import { hasNetns, waitFor, type LabHost } from '../helpers/netns.js';
 import { kubectl130 } from '../helpers/kubectl.js';
 import { operatorLab, ztkubeCli as cli, type OperatorLab } from '../helpers/operator-lab.js';
 import { localApi, privateNetworkBody } from '../helpers/zt-network.js';
+import { NAD_CRD } from '../helpers/nad-crd.js';
 
 const kubectl = kubectl130();
 const skip = !hasNetns() ? 'needs root and iproute2' : typeof kubectl === 'string' ? kubectl : false;
 const N2_ADDRESS = 'a1b2c3d4e5';
-const NAD_CRD = ['apiVersion: apiextensions.k8s.io/v1', 'kind: CustomResourceDefinition', 'metadata: {name: network-attachment-definitions.k8s.cni.cncf.io}', 'spec:',
-  '  group: k8s.cni.cncf.io', '  scope: Namespaced',
-  '  names: {plural: network-attachment-definitions, singular: network-attachment-definition, kind: NetworkAttachmentDefinition, shortNames: [net-attach-def]}',
-  '  versions:', '  - name: v1', '    served: true', '    storage: true', '    schema:', '      openAPIV3Schema:', '        type: object', '        properties:',
-  '          spec:', '            type: object', '            properties:', '              config: {type: string}', ''].join('\n');
 
 let ol: OperatorLab | null = null;
 let op: LabHost, m1: LabHost, c2: LabHost;

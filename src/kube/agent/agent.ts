@@ -17,7 +17,7 @@ import { renderPrometheusText, type MetricFamily } from '../../service/metrics/p
 import { StateError } from '../../util/errors.js';
 import { CniInstaller } from './cni-installer.js';
 import { planNetworks, type JoinedRecord } from './desired-networks.js';
-import { HealthServer } from './health-server.js';
+import { HealthServer } from '../health-server.js';
 import { findIdentityConflict } from './identity-conflict.js';
 import { JoinedNetworksFile } from './joined-networks-file.js';
 import { KubeInformers } from './kube-informers.js';

@@ -6,6 +6,7 @@ import { copyFileSync, chmodSync, existsSync, readdirSync, readFileSync, renameS
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../service/home.js';
 import { ConfigError, fileError } from '../../util/errors.js';
+import { POD_ANNOTATIONS_CAPABILITY } from '../../cni/runtime-annotations.js';
 import { chainPlugin, hasPlugin, pickPrimaryConfig, unchainPlugin, ZTKUBE_PLUGIN_TYPE } from './conflist-edit.js';
 
 export interface CniInstallerOptions {
@@ -33,8 +34,9 @@ export class CniInstaller {
     return join(this.o.binDir, ZTKUBE_PLUGIN_TYPE);
   }
 
+  /** The chained entry. Its capability has containerd pass the pod's annotations (no API read per ADD). */
   plugin(): Record<string, unknown> {
-    return { type: ZTKUBE_PLUGIN_TYPE, socket: this.o.socket };
+    return { type: ZTKUBE_PLUGIN_TYPE, socket: this.o.socket, capabilities: { [POD_ANNOTATIONS_CAPABILITY]: true } };
   }
 
   /** Installs what is missing or different; without a primary config nothing is chained yet. */

@@ -68,6 +68,9 @@ export class Operator {
   private queue: WorkQueue | null = null;
   private readonly informers: Array<Informer<KubernetesObject> & ObjectCache<KubernetesObject>> = [];
   private readonly timers: NodeJS.Timeout[] = [];
+  /** Per informer: has a list come back (client-node's start() resolves after a failed one too)? */
+  private readonly hasListed: boolean[] = [];
+  private isStarted = false;
   private isStopped = false;
 
   constructor(opts: OperatorOptions) {
@@ -129,7 +132,24 @@ export class Operator {
     this.timers.push(setInterval(() => {
       memberStatus.pass().catch((e: Error) => log.warn('member status write failed', { error: e.message }));
     }, MEMBER_STATUS_PASS_MS));
+    this.isStarted = true;
     log.info('operator started', { address });
+  }
+
+  /** null when reconciling (started, every informer listed, the controller node online); else why not. */
+  notReadyReason(): string | null {
+    if (this.isStopped) return 'the operator is stopping';
+    if (!this.isStarted) return 'the operator is starting (controller identity, node, informers)';
+    if (this.hasListed.includes(false)) return 'the Node, ZTNode, ZTNetwork and ZTMember informers have not all listed yet';
+    if (!this.daemon?.isOnline) return 'the controller node is not online yet';
+    return null;
+  }
+
+  /** The work queue's counters, and the controller node's metrics (Prometheus text, '' before it runs). */
+  stats(): { queueDepth: number; retrying: number; reconcilesTotal: number; reconcileFailuresTotal: number; nodeMetrics: string } {
+    const q = this.queue;
+    const counts = q?.counts ?? { runsTotal: 0, failuresTotal: 0 };
+    return { queueDepth: q?.depth ?? 0, retrying: q?.retrying ?? 0, reconcilesTotal: counts.runsTotal, reconcileFailuresTotal: counts.failuresTotal, nodeMetrics: this.daemon?.metricsText() ?? '' };
   }
 
   private customInformer(plural: string, api: CustomObjectsApi): Informer<KubernetesObject> & ObjectCache<KubernetesObject> {
@@ -137,7 +157,13 @@ export class Operator {
   }
 
   private informer(plural: string, path: string, list: Parameters<typeof makeInformer<KubernetesObject>>[2]): Informer<KubernetesObject> & ObjectCache<KubernetesObject> {
-    const inf = makeInformer<KubernetesObject>(this.opts.kc, path, list);
+    const index = this.hasListed.push(false) - 1;
+    const listed: typeof list = async () => {
+      const r = await list();
+      this.hasListed[index] = true;
+      return r;
+    };
+    const inf = makeInformer<KubernetesObject>(this.opts.kc, path, listed);
     inf.on('error', (e) => {
       if (this.isStopped) return;
       this.opts.log.warn('watch failed; listing again', { resource: plural, error: String((e as Error)?.message ?? e), retryInMs: INFORMER_RESTART_MS });

@@ -34,6 +34,8 @@ export class WorkQueue {
   private readonly failures = new Map<string, number>();
   private readonly waiting = new Map<string, unknown>();
   private isStopped = false;
+  private runs = 0;
+  private failed = 0;
   private idleWaiters: Array<() => void> = [];
 
   constructor(opts: WorkQueueOptions) {
@@ -56,6 +58,21 @@ export class WorkQueue {
     this.queued.add(key);
     this.ready.push(key);
     this.pump();
+  }
+
+  /** Keys waiting for a worker (not those running or waiting out a retry backoff). */
+  get depth(): number {
+    return this.ready.length;
+  }
+
+  /** Keys waiting out a retry backoff. */
+  get retrying(): number {
+    return this.waiting.size;
+  }
+
+  /** Runs finished so far, and how many of them failed (ztkube_operator_reconciles_total). */
+  get counts(): { runsTotal: number; failuresTotal: number } {
+    return { runsTotal: this.runs, failuresTotal: this.failed };
   }
 
   /** Resolves once nothing is queued, running or waiting for a retry (tests). */
@@ -93,6 +110,7 @@ export class WorkQueue {
       await this.opts.work(key);
       this.failures.delete(key);
     } catch (e) {
+      this.failed++;
       const attempt = (this.failures.get(key) ?? 0) + 1;
       const isGivingUp = attempt >= this.opts.maxAttempts;
       const delayMs = Math.min(this.opts.maxDelayMs, this.opts.baseDelayMs * 2 ** (attempt - 1));
@@ -108,6 +126,7 @@ export class WorkQueue {
         }
       }
     } finally {
+      this.runs++;
       this.running.delete(key);
       if (this.again.delete(key)) this.add(key);
       this.pump();

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { parseHealthAddr } from '../../../src/cli/agent.js';
+import { parseHealthAddr } from '../../../src/cli/health-addr-arg.js';
 import { ConfigError } from '../../../src/util/errors.js';
 import { repoRoot } from '../../helpers/shared.js';
 
@@ -33,4 +33,10 @@ test('bad flags: one sentence naming the flag, exit 2, no stack trace', () => {
     assert.match(r.stderr, stderr);
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   }
+});
+
+test('ztkube operator --health-addr: a bad one is one sentence naming the flag, exit 2', () => {
+  const r = spawnSync(process.execPath, [cli, 'operator', '--health-addr', 'nope', '--kubeconfig', '/nonexistent/kubeconfig'], { encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH } });
+  assert.equal(r.status, 2, r.stderr);
+  assert.equal(r.stderr, 'ztkube operator: --health-addr must be host:port (e.g. 0.0.0.0:9995), got "nope"\n');
 });

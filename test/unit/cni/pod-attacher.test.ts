@@ -57,7 +57,10 @@ function rig(store = new MemoryStore()) {
 }
 
 const config = { networks: { lan: { id: ID, mode: 'bridge', range: '10.147.17.4/30' }, six: { id: ID, mode: 'sixplane', mtu: 1400 } } };
-const req = (network: string, ifname: string, containerId = 'c1'): AttachRequest => ({ containerId, primaryIfname: 'eth0', netns: '/run/netns/p', network, ifname, pod: null, config });
+const req = (network: string, ifname: string, containerId = 'c1'): AttachRequest => ({ containerId, primaryIfname: 'eth0', isDelegate: false, netns: '/run/netns/p', network, ifname, pod: null, config });
+/** What Multus's delegate invocation asks for: the network on CNI_IFNAME itself. */
+const delegateReq = (network: string, ifname: string, containerId = 'c1'): AttachRequest => ({ ...req(network, ifname, containerId), primaryIfname: ifname, isDelegate: true });
+const chainedKey = (containerId: string) => ({ containerId, ifname: 'eth0', isDelegate: false });
 
 test('bridge: joins, puts the TAP on the bridge, a veth on it, range addresses skipping the member\'s .5, routes but no default', async () => {
   const { zerotier, links, podLinks, attacher } = rig();
@@ -73,6 +76,7 @@ test('bridge: joins, puts the TAP on the bridge, a veth on it, range addresses s
   assert.equal(podLinks.setUp[0].ifname, 'zt0');
   const b = await attacher.attach(req('lan', 'zt0', 'c2'));
   assert.equal(b.ips[0].address, '10.147.17.6/24'); // .5 is the member's own
+  assert.equal(b.interfaces[0].mac, '06:7a:0a:93:11:06', 'the MAC follows the address, so a reused address keeps it');
   assert.equal((await attacher.attach(req('lan', 'zt0', 'c3'))).ips[0].address, '10.147.17.7/24');
   await assert.rejects(attacher.attach(req('lan', 'zt0', 'c4')), (e: unknown) => e instanceof CniError && e.cniCode === 11);
 });
@@ -82,7 +86,7 @@ test('bridge: an address handed out again after DEL comes with the same MAC, so 
   const a = await attacher.attach(req('lan', 'zt0', 'c1'));
   const b = await attacher.attach(req('lan', 'zt0', 'c2'));
   assert.notEqual(a.interfaces[0].mac, b.interfaces[0].mac);
-  await attacher.detach('c1', 'eth0');
+  await attacher.detach(chainedKey('c1'));
   const again = await attacher.attach(req('lan', 'zt0', 'c3'));
   assert.equal(again.ips[0].address, a.ips[0].address);
   assert.equal(again.interfaces[0].mac, a.interfaces[0].mac);
@@ -122,14 +126,14 @@ test('DEL removes the host ends and records, twice is fine; a pod-side failure i
   await attacher.attach(req('lan', 'zt0'));
   await attacher.attach(req('six', 'zt1'));
   assert.equal(store.saved.length, 2);
-  await attacher.detach('c1', 'eth0');
-  await attacher.detach('c1', 'eth0');
+  await attacher.detach(chainedKey('c1'));
+  await attacher.detach(chainedKey('c1'));
   assert.deepEqual(store.saved, []);
   assert.deepEqual([...links.links].filter((l) => l.startsWith('ztp')), []);
   podLinks.failNext = true;
   await assert.rejects(attacher.attach(req('lan', 'zt0', 'c9')), /no such netns/);
   assert.equal(store.saved.length, 1);
-  await attacher.detach('c9', 'eth0');
+  await attacher.detach(chainedKey('c9'));
   assert.deepEqual(store.saved, []);
 });
 
@@ -145,4 +149,32 @@ test('GC keeps the listed attachments and releases the rest; a new attacher over
   // the stale pod's address (.6) is free again, the kept one's (.4) is not
   const next = await again.attach(req('lan', 'zt0', 'new'));
   assert.equal(next.ips[0].address, '10.147.17.6/24');
+});
+
+test('a pod with a chained attachment and a Multus one: DEL, CHECK and GC of either never touch the other', async () => {
+  const store = new MemoryStore();
+  const { links, attacher } = rig(store);
+  await attacher.attach(req('lan', 'zt0'));
+  const m = await attacher.attach(delegateReq('lan', 'net1'));
+  assert.deepEqual(m.interfaces.map((i) => i.name), ['net1']);
+  assert.deepEqual(store.saved.map((r) => [r.ifname, r.primaryIfname, r.isDelegate ?? false]), [['zt0', 'eth0', false], ['net1', 'net1', true]]);
+  // The same interface name twice in one pod is refused, whichever way it is asked for.
+  await assert.rejects(attacher.attach(delegateReq('lan', 'zt0')), (e: unknown) => e instanceof CniError && e.cniCode === 7 && /already has an interface zt0/.test(e.message));
+  // A chained key with the Multus interface's name is still not the Multus attachment.
+  await attacher.detach({ containerId: 'c1', ifname: 'net1', isDelegate: false });
+  await attacher.check({ containerId: 'c1', ifname: 'net1', isDelegate: true }, '/run/netns/p');
+  assert.equal(store.saved.length, 2);
+  // The runtime lists only its own attachment (Multus's eth0): the delegate one is kept with its container.
+  await attacher.gc([{ containerId: 'c1', ifname: 'eth0' }]);
+  assert.equal(store.saved.length, 2);
+  await attacher.detach(chainedKey('c1'));
+  assert.deepEqual(store.saved.map((r) => r.ifname), ['net1'], "the chain's DEL leaves Multus's interface");
+  await attacher.detach({ containerId: 'c1', ifname: 'net1', isDelegate: true });
+  await attacher.detach({ containerId: 'c1', ifname: 'net1', isDelegate: true });
+  assert.deepEqual(store.saved, []);
+  assert.deepEqual([...links.links].filter((l) => l.startsWith('ztp')), []);
+  // A container the runtime no longer lists loses its delegate attachments to GC.
+  await attacher.attach(delegateReq('lan', 'net1', 'gone'));
+  await attacher.gc([{ containerId: 'other', ifname: 'eth0' }]);
+  assert.deepEqual(store.saved, []);
 });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { CniPlugin } from '../../../src/cni/cni-plugin.js';
 import { CniServer } from '../../../src/cni/cni-server.js';
 import { ConfigPodNetworks } from '../../../src/cni/config-pod-networks.js';
-import type { AttachmentPort, AttachRequest, ValidAttachment } from '../../../src/cni/ports.js';
+import type { AttachmentKey, AttachmentPort, AttachRequest, ValidAttachment } from '../../../src/cni/ports.js';
 import type { Additions } from '../../../src/cni/cni-result.js';
 import { runShimAsync } from '../../helpers/cni-shim.js';
 
@@ -25,11 +25,11 @@ class RecordingAttachments implements AttachmentPort {
     this.attached.push(r);
     return { interfaces: [{ name: r.ifname, mac: '02:00:00:00:00:0a', sandbox: r.netns }], ips: [{ address: `10.147.17.${this.attached.length + 10}/24`, interface: 0 }], routes: [] };
   }
-  async detach(containerId: string, primaryIfname: string, netns: string): Promise<void> {
-    this.calls.push(`detach ${containerId} ${primaryIfname} ${netns}`);
+  async detach(key: AttachmentKey, netns: string): Promise<void> {
+    this.calls.push(`detach ${key.containerId} ${key.ifname}${key.isDelegate ? ' delegate' : ''} ${netns}`);
   }
-  async check(containerId: string): Promise<void> {
-    this.calls.push(`check ${containerId}`);
+  async check(key: AttachmentKey): Promise<void> {
+    this.calls.push(`check ${key.containerId}${key.isDelegate ? ` ${key.ifname} delegate` : ''}`);
   }
   async gc(valid: ValidAttachment[]): Promise<void> {
     this.gcValid = valid;
@@ -99,4 +99,40 @@ test('errors decided by the agent come back as its CNI error with exit 1', async
   assert.equal(r.status, 1);
   assert.equal((r.json as { code: number }).code, 7);
   assert.match((r.json as { msg: string }).msg, /given twice/);
+});
+
+test('pod annotations passed by the runtime (runtimeConfig) are used instead of reading them', async () => {
+  attachments.attached.length = 0;
+  const annotations = { 'io.kubernetes.cri.pod-annotations': { 'ztkube.io/networks': 'six@zt3', other: 'x' } };
+  const r = await runShimAsync(env('ADD', 'web'), JSON.stringify({ ...conf, runtimeConfig: annotations }));
+  assert.equal(r.status, 0, r.stdout);
+  assert.deepEqual(attachments.attached.map((a) => [a.network, a.ifname]), [['six', 'zt3']], 'not the table the stand-in port reads');
+  const none = await runShimAsync(env('ADD', 'web'), JSON.stringify({ ...conf, runtimeConfig: { 'io.kubernetes.cri.pod-annotations': {} } }));
+  assert.deepEqual(none.json, prevResult, 'passed annotations without ours: the pod passes through');
+  const bad = await runShimAsync(env('ADD', 'web'), JSON.stringify({ ...conf, runtimeConfig: { 'io.kubernetes.cri.pod-annotations': { 'ztkube.io/networks': 7 } } }));
+  assert.equal(bad.status, 1);
+  assert.match((bad.json as { msg: string }).msg, /runtimeConfig\["io.kubernetes.cri.pod-annotations"\]\["ztkube.io\/networks"\] must be a string/);
+});
+
+test('Multus delegate: the net config names the network; exactly it on CNI_IFNAME, the result its own interface; DEL and CHECK keyed as delegate', async () => {
+  attachments.attached.length = 0;
+  attachments.calls.length = 0;
+  // As the operator writes a NAD's config; Multus adds nothing but runs it with CNI_IFNAME=net1.
+  const nad = { cniVersion: '1.1.0', name: 'lan', type: 'ztkube', socket, network: '8056c2e21c000001', podNetworks: { 'default/web': 'six' } };
+  const r = await runShimAsync({ ...env('ADD', 'web'), CNI_IFNAME: 'net1' }, JSON.stringify(nad));
+  assert.equal(r.status, 0, r.stdout);
+  assert.deepEqual(attachments.attached.map((a) => [a.network, a.ifname, a.primaryIfname, a.isDelegate]), [['8056c2e21c000001', 'net1', 'net1', true]], 'no annotation lookup');
+  assert.deepEqual(r.json, {
+    cniVersion: '1.1.0',
+    interfaces: [{ name: 'net1', mac: '02:00:00:00:00:0a', sandbox: '/run/netns/web' }],
+    ips: [{ address: '10.147.17.11/24', interface: 0 }],
+  });
+  assert.equal((await runShimAsync({ ...env('CHECK', 'web'), CNI_IFNAME: 'net1' }, JSON.stringify({ ...nad, prevResult: r.json }))).status, 0);
+  assert.equal((await runShimAsync({ ...env('DEL', 'web'), CNI_IFNAME: 'net1', CNI_NETNS: '' }, JSON.stringify(nad))).status, 0);
+  assert.deepEqual(attachments.calls, ['check id-web net1 delegate', 'detach id-web net1 delegate ']);
+  const bad = await runShimAsync({ ...env('ADD', 'web'), CNI_IFNAME: 'net1' }, JSON.stringify({ ...nad, network: 'Not A Name' }));
+  assert.equal(bad.status, 1);
+  assert.deepEqual(bad.json, { cniVersion: '1.1.0', code: 7, msg: 'config: network must be a ZTNetwork name or a 16-digit network id, got "Not A Name"' });
+  const del = await runShimAsync({ ...env('DEL', 'web'), CNI_IFNAME: 'net1' }, JSON.stringify({ ...nad, network: 'Not A Name' }));
+  assert.equal(del.status, 0, 'DEL succeeds whatever the config names');
 });

@@ -89,3 +89,24 @@ test('an event for a key waiting to retry runs it at once', async () => {
   await q.idle();
   assert.deepEqual([n, clock.pending.length], [2, 0], 'the retry timer was dropped and the key ran');
 });
+
+test('depth, retrying and the run counters follow the queue (the operator\'s /metrics)', async () => {
+  const clock = fakeClock();
+  let release: (() => void) | null = null;
+  const q = new WorkQueue({
+    clock, concurrency: 1,
+    work: async (k) => {
+      if (k === 'slow') await new Promise<void>((r) => (release = r));
+      if (k === 'bad') throw new Error('no');
+    },
+  });
+  q.add('slow');
+  q.add('bad');
+  q.add('ok');
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual([q.depth, q.retrying, q.counts], [2, 0, { runsTotal: 0, failuresTotal: 0 }], 'two wait behind the running one');
+  release!();
+  for (let i = 0; i < 5 && q.counts.runsTotal < 3; i++) await new Promise((r) => setImmediate(r));
+  assert.deepEqual([q.depth, q.retrying, q.counts], [0, 1, { runsTotal: 3, failuresTotal: 1 }], 'bad waits out its backoff');
+  q.stop();
+});

@@ -73,7 +73,8 @@ test('installer: binary and config written once ready, re-chained after someone 
     writeFileSync(join(conf, '10-bridge.conflist'), JSON.stringify({ cniVersion: '0.4.0', name: 'mynet', plugins: [bridge] }));
     assert.equal(installer.isInstalled(), false);
     assert.equal(installer.ensure().kind, 'installed');
-    assert.deepEqual(JSON.parse(readFileSync(join(conf, '10-bridge.conflist'), 'utf8')).plugins, [bridge, ours]);
+    // The entry declares the capability that has containerd pass the pod's annotations.
+    assert.deepEqual(JSON.parse(readFileSync(join(conf, '10-bridge.conflist'), 'utf8')).plugins, [bridge, { ...ours, capabilities: { 'io.kubernetes.cri.pod-annotations': true } }]);
     const changed = installer.uninstall();
     assert.deepEqual(changed.sort(), [join(bin, 'ztkube'), join(conf, '10-bridge.conflist')].sort());
     assert.deepEqual(JSON.parse(readFileSync(join(conf, '10-bridge.conflist'), 'utf8')).plugins, [bridge]);

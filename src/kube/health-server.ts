@@ -1,8 +1,9 @@
-// The agent's probe and scrape endpoint (issue #12), on --health-addr (0.0.0.0:9994): GET
-// /healthz answers 200 while the process serves at all, /readyz 200 only when the agent says
-// it is ready (else 503 with the reason), /metrics the node's metrics and the agent's own.
+// The probe and scrape endpoint of `ztkube agent` (--health-addr 0.0.0.0:9994) and `ztkube
+// operator` (0.0.0.0:9995), issue #12: GET /healthz answers 200 while the process serves at
+// all, /readyz 200 only when its source says it is ready (else 503 with the reason), /metrics
+// the source's Prometheus text.
 import http from 'node:http';
-import { PortInUseError, ConfigError } from '../../util/errors.js';
+import { PortInUseError, ConfigError } from '../util/errors.js';
 
 export interface HealthSource {
   /** null when ready, else why not (one sentence). */
