@@ -177,7 +177,14 @@ test('bridge mode: annotated pods on three nodes get addresses from their node\'
     return out.includes('got');
   }, 15_000, 300);
   assert.match(out, new RegExp(`got ${macOf(a1.result, 'zt0')}`), 'from a1\'s MAC');
-  await waitFor('lan counts 3 pods, ZTNode n1 one', () => c.truth().networks.lan?.status?.podsAttached === 3 && c.nodeNetwork('n1', lan)?.podsAttached === 1, 30_000, 500);
+  await waitFor('lan counts 3 pods, six 2, ZTNode n1 one on lan', () => {
+    const t = c.truth();
+    return t.networks.lan?.status?.podsAttached === 3 && t.networks.six?.status?.podsAttached === 2 && (t.nodes.n1?.status?.networks as Json[]).find((n) => n.networkId === lan)?.podsAttached === 1;
+  }, 30_000, 500);
+  // The tables a user reads: lan in bridge mode, 3/3 nodes, 3 pods, ready; six with its 2 pods.
+  const table = c.kOk(['get', 'ztnetworks']);
+  assert.match(table, new RegExp(`^lan\\s+${lan}\\s+lan-net\\s+bridge\\s+3/3\\s+3\\s+True\\s`, 'm'), table);
+  assert.match(table, new RegExp(`^six\\s+${six}\\s+six-net\\s+sixplane\\s+2/2\\s+2\\s+True\\s`, 'm'), table);
 }));
 
 const RAW_ETH = `import socket, sys
@@ -231,6 +238,8 @@ test('DEL, the second DEL without netns, and GC release everything (veths, addre
   // containerd's CRI never sends CHECK.
   c.kubelet(a3.pod, 'CHECK', { only: 'ztkube' });
   c.kubelet(a3.pod, 'DEL');
+  assert.deepEqual(ztLinks(a3.pod), [], 'DEL took ztlan out of the pod');
+  assert.doesNotMatch(c.inPod(a3.pod, 'ip', ['-o', 'addr']).out, /10\.147\.46\./, 'and its address');
   c.removePod(a3.pod);
   c.kubelet(a3.pod, 'DEL', { netns: '' }); // containerd's second DEL, at RemovePodSandbox
   delete pods.a3;
@@ -271,6 +280,13 @@ test('an agent restart: STATUS says 50 while it is down, running pods stay conne
   assert.equal(c.plugin(n1, 'ztkube', { CNI_COMMAND: 'STATUS' }, { cniVersion: '1.1.0' }).code, 0);
   await waitFor('a1 pings a2 over lan after the restart', () => ping(a1.pod, addressOn(a2.result, 'zt0')), 45_000, 300);
   await waitFor('and over six', () => ping(a1.pod, addressOn(a2.result, 'zt1'), true), 30_000, 300);
+  const links = JSON.parse(c.inPod(a1.pod, 'ip', ['-j', 'link']).out) as Array<{ ifname: string; address: string }>;
+  for (const i of ['zt0', 'zt1']) assert.equal(links.find((l) => l.ifname === i)?.address, macOf(a1.result, i), `a1 kept its ${i}`);
+  // The restarted agent counts the pod it attached before (from its records) on its ZTNode.
+  await waitFor('ZTNode n1 online, OK on both networks with its pod', () => {
+    const n = c.truth().nodes.n1?.status;
+    return n?.online === true && [lan, six].every((id) => (n.networks as Json[]).some((x) => x.networkId === id && x.status === 'OK' && x.podsAttached === 1));
+  }, 30_000, 500);
   const r1 = c.createPod('r1', n1, 'lan');
   const r = c.kubelet(r1, 'ADD');
   await waitFor('a new pod on n1 pings a2', () => ping(r1, addressOn(a2.result, 'zt0')), 30_000, 300);
