@@ -271,10 +271,17 @@ test('DEL, the second DEL without netns, and GC release everything (veths, addre
 test('an agent restart: STATUS says 50 while it is down, running pods stay connected, CNI is served again', { skip, timeout: 90_000 }, () => logged(async () => {
   const c = C!;
   const [a1, a2] = [pods.a1!, pods.a2!];
+  // d1 is deleted while the agent is down (a DaemonSet rollout): DEL succeeds, and the sandbox
+  // goes with its veths; the restarted agent must not keep d1's address taken.
+  const d1 = c.createPod('d1', n1, 'lan');
+  const dIp = addressOn(c.kubelet(d1, 'ADD'), 'zt0');
   await c.stopAgent(n1);
   const status = c.plugin(n1, 'ztkube', { CNI_COMMAND: 'STATUS' }, { cniVersion: '1.1.0' });
   assert.equal(status.code, 1);
   assert.equal(status.json?.code, 50, status.stdout);
+  c.kubelet(d1, 'DEL');
+  c.removePod(d1);
+  c.kubelet(d1, 'DEL', { netns: '' });
   c.startAgent(n1);
   await waitFor('n1 ready again', () => c.health(n1, '/readyz').status === 200, 60_000, 300);
   assert.equal(c.plugin(n1, 'ztkube', { CNI_COMMAND: 'STATUS' }, { cniVersion: '1.1.0' }).code, 0);
@@ -287,6 +294,8 @@ test('an agent restart: STATUS says 50 while it is down, running pods stay conne
     const n = c.truth().nodes.n1?.status;
     return n?.online === true && [lan, six].every((id) => (n.networks as Json[]).some((x) => x.networkId === id && x.status === 'OK' && x.podsAttached === 1));
   }, 30_000, 500);
+  await waitFor(`the restarted agent releases d1's ${dIp}`, () => !JSON.stringify(c.records(n1)).includes(d1.containerId), 20_000, 300);
+  assert.deepEqual(c.records(n1).map((r: Json) => r.containerId), [a1.pod.containerId, a1.pod.containerId], 'a1\'s two attachments stay');
   const r1 = c.createPod('r1', n1, 'lan');
   const r = c.kubelet(r1, 'ADD');
   await waitFor('a new pod on n1 pings a2', () => ping(r1, addressOn(a2.result, 'zt0')), 30_000, 300);
