@@ -46,6 +46,8 @@ export interface KPod {
   ns: string;
   netns: string;
   containerId: string;
+  /** The pod's annotations (what containerd hands libcni as the pod-annotations capability). */
+  annotations: Record<string, string>;
 }
 
 export interface PluginRun {
@@ -211,6 +213,17 @@ export function clusterLab(kubectl: Kubectl, nodeSpecs: ClusterNodeSpec[], extra
     // containerd's keys, in one of the orders it sends them (07 §1.9)
     CNI_ARGS: `K8S_POD_INFRA_CONTAINER_ID=${p.containerId};K8S_POD_UID=uid-${p.name};IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=${p.name}`,
   });
+  /**
+   * libcni's injectRuntimeConfig: a plugin gets `runtimeConfig` with the capability arguments
+   * containerd's CRI passes (the pod's annotations, its port mappings) that its conflist entry
+   * declares in `capabilities`.
+   */
+  const runtimeConfig = (p: KPod, plugin: Record<string, unknown>): Record<string, unknown> => {
+    const args: Record<string, unknown> = { 'io.kubernetes.cri.pod-annotations': p.annotations, portMappings: [] };
+    const declared = (plugin.capabilities ?? {}) as Record<string, unknown>;
+    const rc = Object.fromEntries(Object.entries(args).filter(([k]) => declared[k] === true));
+    return Object.keys(rc).length === 0 ? {} : { runtimeConfig: rc };
+  };
   const kubelet = (p: KPod, command: 'ADD' | 'CHECK' | 'DEL', opts: { netns?: string; only?: string } = {}): Json => {
     const list = installedList(p.node);
     const plugins = (command === 'DEL' ? [...list.plugins].reverse() : list.plugins).filter((x) => opts.only === undefined || x.type === opts.only);
@@ -218,7 +231,7 @@ export function clusterLab(kubectl: Kubectl, nodeSpecs: ClusterNodeSpec[], extra
     const cached = cache.get(p.containerId);
     let prev: Json = command === 'ADD' ? undefined : cached;
     for (const plugin of plugins) {
-      const conf = { ...plugin, cniVersion: list.cniVersion, name: list.name, ...(prev === undefined ? {} : { prevResult: prev }) };
+      const conf = { ...plugin, cniVersion: list.cniVersion, name: list.name, ...runtimeConfig(p, plugin), ...(prev === undefined ? {} : { prevResult: prev }) };
       const r = runPlugin(p.node, binary(p.node, String(plugin.type)), env, conf);
       assert.equal(r.code, 0, `${String(plugin.type)} ${command} for ${p.name} on ${p.node.name}: ${r.stdout} ${r.stderr}`);
       if (command === 'ADD') prev = r.json;
@@ -237,7 +250,7 @@ export function clusterLab(kubectl: Kubectl, nodeSpecs: ClusterNodeSpec[], extra
   const createPod = (name: string, node: LabHost, annotation: string | null): KPod => {
     const ns = `ztcp${process.pid % 100000}${pods.length}`;
     execFileSync('ip', ['netns', 'add', ns]);
-    const p = { name, node, ns, netns: `/run/netns/${ns}`, containerId: `${name.replace(/[^a-z0-9]/g, '')}${process.pid}${pods.length}` };
+    const p: KPod = { name, node, ns, netns: `/run/netns/${ns}`, containerId: `${name.replace(/[^a-z0-9]/g, '')}${process.pid}${pods.length}`, annotations: annotation === null ? {} : { 'ztkube.io/networks': annotation } };
     pods.push(p);
     execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
     const annotations = annotation === null ? '' : `  annotations: {ztkube.io/networks: "${annotation}"}\n`;

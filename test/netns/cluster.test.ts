@@ -6,7 +6,8 @@
 //   [n3: ztkube agent, labels pods=yes] ---------------------------------+
 //   [zo: a real zerotier-one, only with ZTKUBE_ZEROTIER_ONE] ------------+
 //   pods: namespaces a1 (n1: "lan, six"), a2 (n2: "lan, six"), a3 (n3: "lan@ztlan"),
-//         plain (n3: no annotation), g1 (n2: "lan", for GC), r1 (n1: after the restart)
+//         plain (n3: no annotation), g1 (n2: "lan", for GC), d1 (n1: deleted while its agent
+//         is down), r1 (n1: after the restart)
 //
 // Two managed ZTNetworks: "lan" (bridge mode, pods=yes, pod ranges 10.147.46.128/25 carved in
 // /27s) and "six" (sixplane, six=yes). The kubelet runs the conflist each agent installed.
@@ -14,8 +15,8 @@
 // on different nodes talk over lan (IPv4, ARP with the other pod's MAC, a broadcast, an IPX
 // frame) with addresses from their node's block, and over six (IPv6); a pod without the
 // annotation gets nothing; DEL, the second DEL without netns, and GC release everything;
-// STATUS is 50 while an agent is down, and its restart keeps pods connected and serves CNI
-// again; deleting the ZTNetworks detaches the pods and the nodes leave; the counts follow.
+// STATUS is 50 while an agent is down, a pod deleted meanwhile is released after its restart,
+// which keeps pods connected and serves CNI again; deleting the ZTNetworks detaches the pods and the nodes leave; the counts follow.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
