@@ -86,6 +86,8 @@ export interface ClusterLab {
    * the final ADD result, or for CHECK and DEL the cached one sent as prevResult.
    */
   kubelet(p: KPod, command: 'ADD' | 'CHECK' | 'DEL', opts?: { netns?: string; only?: string }): Json;
+  /** An ADD that must fail: the plugin that refused it and its answer, after the runtime's cleanup DEL. */
+  refusedAdd(p: KPod): { type: string; run: PluginRun };
   /** The conflist libcni would pick in the node's conf dir (the agent's chained one). */
   conflist(h: LabHost): { cniVersion: string; name: string; plugins: Array<Record<string, unknown>> };
   /** One plugin of the installed conflist (by type) with a command and extra conf keys. */
@@ -224,7 +226,8 @@ export function clusterLab(kubectl: Kubectl, nodeSpecs: ClusterNodeSpec[], extra
     const rc = Object.fromEntries(Object.entries(args).filter(([k]) => declared[k] === true));
     return Object.keys(rc).length === 0 ? {} : { runtimeConfig: rc };
   };
-  const kubelet = (p: KPod, command: 'ADD' | 'CHECK' | 'DEL', opts: { netns?: string; only?: string } = {}): Json => {
+  /** The list for one command; stops at the first plugin that fails (libcni). */
+  const runList = (p: KPod, command: 'ADD' | 'CHECK' | 'DEL', opts: { netns?: string; only?: string }): { result: Json; failed: { type: string; run: PluginRun } | null } => {
     const list = installedList(p.node);
     const plugins = (command === 'DEL' ? [...list.plugins].reverse() : list.plugins).filter((x) => opts.only === undefined || x.type === opts.only);
     const env = podEnv(p, command, opts.netns ?? p.netns);
@@ -233,12 +236,23 @@ export function clusterLab(kubectl: Kubectl, nodeSpecs: ClusterNodeSpec[], extra
     for (const plugin of plugins) {
       const conf = { ...plugin, cniVersion: list.cniVersion, name: list.name, ...runtimeConfig(p, plugin), ...(prev === undefined ? {} : { prevResult: prev }) };
       const r = runPlugin(p.node, binary(p.node, String(plugin.type)), env, conf);
-      assert.equal(r.code, 0, `${String(plugin.type)} ${command} for ${p.name} on ${p.node.name}: ${r.stdout} ${r.stderr}`);
+      if (r.code !== 0) return { result: null, failed: { type: String(plugin.type), run: r } };
       if (command === 'ADD') prev = r.json;
     }
     if (command === 'ADD') cache.set(p.containerId, prev);
     if (command === 'DEL') cache.delete(p.containerId);
-    return command === 'ADD' ? prev : cached;
+    return { result: command === 'ADD' ? prev : cached, failed: null };
+  };
+  const kubelet = (p: KPod, command: 'ADD' | 'CHECK' | 'DEL', opts: { netns?: string; only?: string } = {}): Json => {
+    const { result, failed } = runList(p, command, opts);
+    assert.equal(failed, null, failed ? `${failed.type} ${command} for ${p.name} on ${p.node.name}: ${failed.run.stdout} ${failed.run.stderr}` : '');
+    return result;
+  };
+  const refusedAdd = (p: KPod): { type: string; run: PluginRun } => {
+    const { failed } = runList(p, 'ADD', {});
+    assert.ok(failed, `ADD for ${p.name} was refused`);
+    kubelet(p, 'DEL'); // containerd tears a sandbox whose network setup failed down with DEL
+    return failed;
   };
   const plugin = (h: LabHost, type: string, env: Record<string, string>, extra: Record<string, unknown>): PluginRun => {
     const list = installedList(h);
@@ -315,6 +329,6 @@ export function clusterLab(kubectl: Kubectl, nodeSpecs: ClusterNodeSpec[], extra
 
   return {
     lab, work, homes, op, nodes, host, logs, k, kOk, kJson, truth, nodeNetwork, startIn, startAgent, stopAgent, health,
-    createPod, kubelet, plugin, conflist: installedList, removePod, inPod, links, records, hostLocalIps, dumpLogs, teardown, start,
+    createPod, kubelet, refusedAdd, plugin, conflist: installedList, removePod, inPod, links, records, hostLocalIps, dumpLogs, teardown, start,
   };
 }

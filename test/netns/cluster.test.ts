@@ -140,7 +140,8 @@ test('the cluster comes up: agents chain ztkube into each node\'s conflist, join
 
 test('bridge mode: annotated pods on three nodes get addresses from their node\'s block and talk over ZeroTier: IPv4, ARP, a broadcast, an IPX frame', { skip, timeout: 90_000 }, () => logged(async () => {
   const c = C!;
-  for (const [name, node, annotation] of [['a1', n1, 'lan, six'], ['a2', n2, 'lan, six'], ['a3', n3, 'lan@ztlan']] as const) {
+  // a3 names lan by its network ID, with an interface name.
+  for (const [name, node, annotation] of [['a1', n1, 'lan, six'], ['a2', n2, 'lan, six'], ['a3', n3, `${lan}@ztlan`]] as const) {
     const pod = c.createPod(name, node, annotation);
     pods[name] = { pod, result: c.kubelet(pod, 'ADD') };
   }
@@ -153,6 +154,11 @@ test('bridge mode: annotated pods on three nodes get addresses from their node\'
   assert.ok(inside(ip1, ranges.n1!) && inside(ip2, ranges.n2!) && inside(ip3, ranges.n3!), `each pod's IPv4 from its node's block: ${ip1} ${ip2} ${ip3} in ${JSON.stringify(ranges)}`);
   await waitFor('a1 pings a2 (IPv4 over lan)', () => ping(a1.pod, ip2), 45_000, 300);
   assert.ok(ping(a1.pod, ip3), 'a1 pings a3');
+  // The network's MTU and managed route inside the pod.
+  const mtu = c.truth().networks.lan.status.mtu as number;
+  assert.ok(mtu > 0);
+  assert.match(c.inPod(a1.pod, 'ip', ['-o', 'link', 'show', 'zt0']).out, new RegExp(`mtu ${mtu} `));
+  assert.match(c.inPod(a1.pod, 'ip', ['route', 'show', '10.147.46.0/24']).out, /dev zt0/);
   assert.ok(ping(a3.pod, ip2), 'a3 pings a2');
   // ARP: a1 learned a2's and a3's own MACs (bridged L2, not the nodes' TAP MACs).
   for (const [ip, mac] of [[ip2, macOf(a2.result, 'zt0')], [ip3, macOf(a3.result, 'ztlan')]] as const) {
@@ -178,9 +184,10 @@ test('bridge mode: annotated pods on three nodes get addresses from their node\'
     return out.includes('got');
   }, 15_000, 300);
   assert.match(out, new RegExp(`got ${macOf(a1.result, 'zt0')}`), 'from a1\'s MAC');
-  await waitFor('lan counts 3 pods, six 2, ZTNode n1 one on lan', () => {
+  await waitFor('lan counts 3 pods, six 2, ZTNode n1 one on lan and its two peers direct', () => {
     const t = c.truth();
-    return t.networks.lan?.status?.podsAttached === 3 && t.networks.six?.status?.podsAttached === 2 && (t.nodes.n1?.status?.networks as Json[]).find((n) => n.networkId === lan)?.podsAttached === 1;
+    return t.networks.lan?.status?.podsAttached === 3 && t.networks.six?.status?.podsAttached === 2 && (t.nodes.n1?.status?.networks as Json[]).find((n) => n.networkId === lan)?.podsAttached === 1 &&
+      t.nodes.n1.status.peers.direct === 2 && t.nodes.n1.status.peers.relayed === 0;
   }, 30_000, 500);
   // The tables a user reads: lan in bridge mode, 3/3 nodes, 3 pods, ready; six with its 2 pods.
   const table = c.kOk(['get', 'ztnetworks']);
@@ -229,6 +236,15 @@ test('a pod without the annotation gets its prevResult and nothing else', { skip
   assert.equal(c.records(n3).length, 1, 'only a3\'s record on n3');
   c.kubelet(plain, 'DEL');
   c.removePod(plain);
+  // n3 is not selected by six: the ADD is refused with a sentence, and leaves nothing.
+  const x3 = c.createPod('x3', n3, 'six');
+  const refused = c.refusedAdd(x3);
+  assert.equal(refused.type, 'ztkube');
+  assert.equal(refused.run.json?.code, 7, refused.run.stdout);
+  assert.match(refused.run.json.msg, /ZTNetwork six does not select node n3/);
+  c.removePod(x3);
+  assert.equal(c.records(n3).length, 1);
+  assert.equal(c.hostLocalIps(n3).length, 1, 'only a3 keeps a primary address on n3');
 }));
 
 test('DEL, the second DEL without netns, and GC release everything (veths, addresses, bridge ports, IPAM records)', { skip, timeout: 60_000 }, () => logged(async () => {
