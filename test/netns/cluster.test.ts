@@ -5,9 +5,9 @@
 //   [n2: ztkube agent, labels pods=yes six=yes] -------------------------+-- br0 (10.N.0.0/24)
 //   [n3: ztkube agent, labels pods=yes] ---------------------------------+
 //   [zo: a real zerotier-one, only with ZTKUBE_ZEROTIER_ONE] ------------+
-//   pods: namespaces a1 (n1: "lan, six"), a2 (n2: "lan, six"), a3 (n3: "lan@ztlan"),
-//         plain (n3: no annotation), g1 (n2: "lan", for GC), d1 (n1: deleted while its agent
-//         is down), r1 (n1: after the restart)
+//   pods: namespaces a1 (n1: "lan, six"), a2 (n2: "lan, six"), a3 (n3: "<lan's ID>@ztlan"),
+//         plain (n3: no annotation), x3 (n3: "six", refused), g1 (n2: "lan", for GC),
+//         d1 (n1: deleted while its agent is down), r1 (n1: after the restart)
 //
 // Two managed ZTNetworks: "lan" (bridge mode, pods=yes, pod ranges 10.147.46.128/25 carved in
 // /27s) and "six" (sixplane, six=yes). The kubelet runs the conflist each agent installed.
@@ -16,7 +16,9 @@
 // frame) with addresses from their node's block, and over six (IPv6); a pod without the
 // annotation gets nothing; DEL, the second DEL without netns, and GC release everything;
 // STATUS is 50 while an agent is down, a pod deleted meanwhile is released after its restart,
-// which keeps pods connected and serves CNI again; deleting the ZTNetworks detaches the pods and the nodes leave; the counts follow.
+// which keeps pods connected and serves CNI again; deleting the ZTNetworks detaches the pods
+// and the nodes leave; the counts follow. Opt-in (ZTKUBE_ZEROTIER_ONE): a real zerotier-one
+// admitted with `kubectl patch ztmember` and the pods ping each other both ways.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -227,7 +229,7 @@ test('sixplane mode: a1 and a2 ping each other over IPv6, each from its node\'s 
   await waitFor('six counts 2 pods', () => c.truth().networks.six?.status?.podsAttached === 2, 30_000, 500);
 }));
 
-test('a pod without the annotation gets its prevResult and nothing else', { skip }, () => logged(() => {
+test('a pod without the annotation gets its prevResult and nothing else; one asking for a network that does not select its node is refused', { skip }, () => logged(() => {
   const c = C!;
   const plain = c.createPod('plain', n3, null);
   const result = c.kubelet(plain, 'ADD');
@@ -333,9 +335,15 @@ interop('a real zerotier-one joins lan, is admitted with kubectl patch ztmember,
   const member = `${lan}-${c.homes.addr('zo')}`;
   await waitFor('its ZTMember', () => c.kJson(['get', 'ztmember', member]), 45_000, 500);
   c.kOk(['patch', 'ztmember', member, '--type', 'merge', '-p', '{"spec":{"authorized":true}}']);
-  await waitFor('zerotier-one OK on lan', () => (JSON.parse(cliZo('-j', 'listnetworks')) as Json[]).find((n) => n.nwid === lan)?.status === 'OK', 45_000, 500);
+  const joined = await waitFor('zerotier-one OK on lan with an address', () => {
+    const n = (JSON.parse(cliZo('-j', 'listnetworks')) as Json[]).find((x) => x.nwid === lan);
+    return n?.status === 'OK' && (n.assignedAddresses as string[]).some((a) => a.startsWith('10.147.46.')) ? n : null;
+  }, 45_000, 500);
   const ip1 = addressOn(pods.a1!.result, 'zt0');
   await waitFor('zerotier-one pings a1', () => spawnSync('ip', ['netns', 'exec', zo.ns, 'ping', '-c', '1', '-W', '2', ip1]).status === 0, 45_000, 300);
+  const zoIp = (joined.assignedAddresses as string[]).find((a) => a.startsWith('10.147.46.'))!.split('/')[0]!;
+  // (a2's ARP for it is a multicast its node learns zerotier-one's subscription for first)
+  await waitFor(`a2 (n2) pings zerotier-one at ${zoIp}`, () => ping(pods.a2!.pod, zoIp), 30_000, 300);
   cliZo('leave', lan);
 }));
 
