@@ -85,6 +85,23 @@ export class PodAttacher implements AttachmentPort {
     });
   }
 
+  /**
+   * Releases the records whose host veth is gone: the kernel deletes a pair with the pod's
+   * namespace, so such a pod went without a DEL reaching us (it came while the agent was
+   * down, where the shim answers DEL with success, 07 §1.8); its address is free again.
+   * Answers the container IDs released.
+   */
+  releaseVanished(): Promise<string[]> {
+    return this.serialize(async () => {
+      if (this.records.length === 0) return [];
+      const present = await this.o.links.linkNames();
+      const gone = new Set(this.records.filter((x) => !present.has(x.hostVeth)));
+      if (gone.size === 0) return [];
+      await this.release((x) => gone.has(x));
+      return [...new Set([...gone].map((x) => x.containerId))];
+    });
+  }
+
   gc(valid: ValidAttachment[]): Promise<void> {
     const keep = new Set(valid.map((v) => `${v.containerId}\n${v.ifname}`));
     const containers = new Set(valid.map((v) => v.containerId));

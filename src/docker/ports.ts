@@ -53,6 +53,8 @@ export interface ContainerLinks {
   /** Makes the pair (a stale pair of the same name is replaced), host end up. */
   createVeth(v: VethSpec): Promise<void>;
   removeLink(name: string): Promise<void>;
+  /** The names of the host's links now (to find pairs the kernel removed with their namespace). */
+  linkNames(): Promise<Set<string>>;
   /** Sixplane: fe80::1 on the host end and a /128 route to the container's address through it. */
   routeToContainer(hostName: string, ip6: string): Promise<void>;
   /** Is the host forwarding IPv6 (needed to route 6PLANE addresses to containers)? */

@@ -137,8 +137,18 @@ export class CniHost {
     return this.o.log;
   }
 
-  /** Puts the TAPs of networks with bridge-mode pods back on their bridges (after an engine restart). */
+  /**
+   * Forgets pods whose veths the kernel removed with their namespace (deleted while the agent
+   * was down), then puts the TAPs of networks with bridge-mode pods back on their bridges
+   * (after an engine restart).
+   */
   private reconcile(): void {
+    this.attacher
+      .releaseVanished()
+      .then((ids) => {
+        if (ids.length > 0) this.o.log.info('cni: released the attachments of pods that are gone', { containerIds: ids });
+      })
+      .catch((e: Error) => this.o.log.warn('cni: releasing the attachments of pods that are gone failed', { error: e.message }));
     const zt = engineZeroTier(this.o);
     const nwids = new Set(this.attacher.list().filter((x) => x.mode === 'bridge').map((x) => x.nwid));
     for (const id of nwids) {

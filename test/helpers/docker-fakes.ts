@@ -104,6 +104,9 @@ export class FakeLinks implements ContainerLinks {
     this.calls.push(`rm ${name}`);
     this.links.delete(name);
   }
+  async linkNames(): Promise<Set<string>> {
+    return new Set(this.links);
+  }
   async routeToContainer(hostName: string, ip6: string): Promise<void> {
     this.calls.push(`route6 ${ip6} ${hostName}`);
   }

@@ -79,6 +79,10 @@ export class LinuxContainerLinks implements ContainerLinks {
     await this.ip(['link', 'del', name], GONE_LINK);
   }
 
+  async linkNames(): Promise<Set<string>> {
+    return new Set((JSON.parse((await this.ip(['-j', 'link', 'show'])) || '[]') as LinkRow[]).map((l) => l.ifname));
+  }
+
   async routeToContainer(hostName: string, ip6: string): Promise<void> {
     await this.ip(['-batch', '-'], undefined, `addr replace ${SIXPLANE_HOST_ADDRESS} dev ${hostName} nodad\nroute replace ${ip6}/128 dev ${hostName}\n`);
   }

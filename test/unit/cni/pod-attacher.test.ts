@@ -178,3 +178,17 @@ test('a pod with a chained attachment and a Multus one: DEL, CHECK and GC of eit
   await attacher.gc([{ containerId: 'other', ifname: 'eth0' }]);
   assert.deepEqual(store.saved, []);
 });
+
+test('a pod whose veth the kernel removed (its netns deleted with no DEL reaching us) is released, its address free again', async () => {
+  const { links, attacher, store } = rig();
+  await attacher.attach(req('lan', 'zt0', 'kept'));
+  await attacher.attach(req('lan', 'zt0', 'gone'));
+  await attacher.attach(req('six', 'zt1', 'gone'));
+  assert.deepEqual(await attacher.releaseVanished(), [], 'every veth present: nothing released');
+  assert.equal(store.saved.length, 3);
+  for (const r of store.saved.filter((x) => x.containerId === 'gone')) links.links.delete(r.hostVeth); // what the kernel does at `ip netns del`
+  assert.deepEqual(await attacher.releaseVanished(), ['gone']);
+  assert.deepEqual(store.saved.map((r) => r.containerId), ['kept']);
+  const next = await attacher.attach(req('lan', 'zt0', 'new'));
+  assert.equal(next.ips[0].address, '10.147.17.6/24', 'gone\'s .6 handed out again');
+});
