@@ -30,6 +30,7 @@ import { hasCniPlugins } from '../helpers/cni-lab.js';
 import { clusterLab, type ClusterLab, type Json, type KPod } from '../helpers/cluster-lab.js';
 import { interopTests, zerotierOne } from '../helpers/interop.js';
 import { bridgeName } from '../../src/docker/network-driver.js';
+import { RAW_ETHERNET_PY, collectOutput } from '../helpers/raw-ethernet.js';
 
 const kubectl = kubectl130();
 const python = ((): string => {
@@ -175,17 +176,14 @@ test('bridge mode: annotated pods on three nodes get addresses from their node\'
   }, 30_000, 500);
   // An IPX-ethertype (0x8137) frame from a1 reaches a2 on its raw socket.
   const script = join(c.work, 'raw-eth.py');
-  writeFileSync(script, RAW_ETH);
-  const recv = c.lab.spawn(c.nodes[1]!, 'ip', ['netns', 'exec', a2.pod.ns, python, script, 'recv', 'zt0', '20']);
-  let out = '';
-  recv.stdout!.on('data', (d) => (out += d));
-  recv.stderr!.on('data', (d) => (out += d));
-  await waitFor('the raw receiver in a2', () => out.includes('ready'), 10_000, 50);
+  writeFileSync(script, RAW_ETHERNET_PY);
+  const out = collectOutput(c.lab.spawn(c.nodes[1]!, 'ip', ['netns', 'exec', a2.pod.ns, python, script, 'recv', 'zt0', '20']));
+  await waitFor('the raw receiver in a2', () => out().includes('ready'), 10_000, 50);
   await waitFor('the IPX frame at a2', () => {
     c.inPod(a1.pod, python, [script, 'send', 'zt0', macOf(a2.result, 'zt0')]);
-    return out.includes('got');
+    return out().includes('got');
   }, 15_000, 300);
-  assert.match(out, new RegExp(`got ${macOf(a1.result, 'zt0')}`), 'from a1\'s MAC');
+  assert.match(out(), new RegExp(`got ${macOf(a1.result, 'zt0')}`), 'from a1\'s MAC');
   await waitFor('lan counts 3 pods, six 2, ZTNode n1 one on lan and its two peers direct', () => {
     const t = c.truth();
     return t.networks.lan?.status?.podsAttached === 3 && t.networks.six?.status?.podsAttached === 2 && (t.nodes.n1?.status?.networks as Json[]).find((n) => n.networkId === lan)?.podsAttached === 1 &&
@@ -196,25 +194,6 @@ test('bridge mode: annotated pods on three nodes get addresses from their node\'
   assert.match(table, new RegExp(`^lan\\s+${lan}\\s+lan-net\\s+bridge\\s+3/3\\s+3\\s+True\\s`, 'm'), table);
   assert.match(table, new RegExp(`^six\\s+${six}\\s+six-net\\s+sixplane\\s+2/2\\s+2\\s+True\\s`, 'm'), table);
 }));
-
-const RAW_ETH = `import socket, sys
-mode, dev = sys.argv[1], sys.argv[2]
-if mode == 'recv':
-    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x8137))
-    s.bind((dev, 0))
-    s.settimeout(float(sys.argv[3]))
-    print('ready', flush=True)
-    while True:
-        f = s.recv(65535)
-        if f[12:14] == b'\\x81\\x37' and b'ztkube-ipx' in f:
-            print('got', f[6:12].hex(':'), flush=True)
-            break
-else:
-    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-    s.bind((dev, 0))
-    src = s.getsockname()[4]
-    s.send(bytes.fromhex(sys.argv[3].replace(':', '')) + src + b'\\x81\\x37' + b'ztkube-ipx hello'.ljust(46, b'\\0'))
-`;
 
 test('sixplane mode: a1 and a2 ping each other over IPv6, each from its node\'s 6PLANE /80', { skip, timeout: 60_000 }, () => logged(async () => {
   const c = C!;

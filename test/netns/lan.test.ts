@@ -27,6 +27,7 @@ import { repoRoot } from '../helpers/shared.js';
 import { hasNetns, nsLab, waitFor, type Lab, type LabHost } from '../helpers/netns.js';
 import { NamespaceSet } from '../../src/demo/namespace-set.js';
 import { tapNameForNetwork } from '../../src/net/tap/names.js';
+import { RAW_ETHERNET_PY, collectOutput } from '../helpers/raw-ethernet.js';
 
 const cli = join(repoRoot, 'dist', 'cmd', 'ztkube.js');
 const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
@@ -245,38 +246,16 @@ test('a broadcast reaches every member (ping -b to 10.147.30.255 is answered by 
   t.diagnostic(`every member answered the broadcast ${((Date.now() - joinedAt) / 1000).toFixed(0)} s after joining`);
 }));
 
-const RAW_ETH = `import socket, sys
-mode, dev = sys.argv[1], sys.argv[2]
-if mode == 'recv':
-    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x8137))
-    s.bind((dev, 0))
-    s.settimeout(float(sys.argv[3]))
-    print('ready', flush=True)
-    while True:
-        f = s.recv(65535)
-        if f[12:14] == b'\\x81\\x37' and b'ztkube-ipx' in f:
-            print('got', f[6:12].hex(':'), flush=True)
-            break
-else:
-    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-    s.bind((dev, 0))
-    src = s.getsockname()[4]
-    s.send(bytes.fromhex(sys.argv[3].replace(':', '')) + src + b'\\x81\\x37' + b'ztkube-ipx hello'.ljust(46, b'\\0'))
-`;
-
 test('a raw Ethernet frame of ethertype 0x8137 crosses from m1 to m2', { skip: skip || (!python && 'needs python3 with AF_PACKET') }, () => logged(async () => {
   const script = join(work, 'raw-eth.py');
-  writeFileSync(script, RAW_ETH);
-  const recv = lab!.spawn(m2, python, [script, 'recv', dev1, '20']);
-  let out = '';
-  recv.stdout!.on('data', (d) => (out += d));
-  recv.stderr!.on('data', (d) => (out += d));
-  await waitFor('the receiver ready', () => out.includes('ready'), 10_000, 50);
+  writeFileSync(script, RAW_ETHERNET_PY);
+  const out = collectOutput(lab!.spawn(m2, python, [script, 'recv', dev1, '20']));
+  await waitFor('the receiver ready', () => out().includes('ready'), 10_000, 50);
   await waitFor('the frame at m2', () => {
     lab!.exec(m1, python, [script, 'send', dev1, overlay.m2.mac]);
-    return out.includes('got');
+    return out().includes('got');
   }, 15_000, 300);
-  assert.match(out, new RegExp(`got ${overlay.m1.mac}`), 'from m1’s MAC');
+  assert.match(out(), new RegExp(`got ${overlay.m1.mac}`), 'from m1’s MAC');
 }));
 
 const TCP = `import net from 'node:net';
