@@ -12,21 +12,23 @@
 //     process sees the host's paths, not a mount namespace, so every occurrence of a mountPath
 //     in a container's command and args (a path prefix: followed by '/', a quote or the end) is
 //     replaced by the directory backing that volume, longest mountPath first
+//   - securityContext through setpriv (test/helpers/pod-security.ts): user, groups, capabilities
 //   - init containers run to completion in order; then the containers start; liveness and
 //     readiness httpGet probes (port by number or by the container's port name) are polled
 //     inside the pod's network namespace until both answer 200
 //   - hostNetwork pods run in their node's namespace; other pods in the namespace given per replica
 // Anything else in the pod spec fails the run with the field's name, so the chart cannot grow a
 // field this runner would silently ignore. Accepted without effect in a lab (listed, on
-// purpose): image, imagePullPolicy, resources, securityContext, dnsPolicy, priorityClassName,
+// purpose): image, imagePullPolicy, resources, readOnlyRootFilesystem, seccompProfile, dnsPolicy, priorityClassName,
 // terminationGracePeriodSeconds, tolerations, mountPropagation, readOnly, probe timings.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { repoRoot } from './shared.js';
 import type { LabHost } from './netns.js';
 import type { ClusterLab, Json } from './cluster-lab.js';
+import { podFsGroup, processSecurity } from './pod-security.js';
 
 const cli = join(repoRoot, 'dist', 'cmd', 'ztkube.js');
 
@@ -95,6 +97,13 @@ export function createWorkloadRunner(opts: WorkloadRunnerOptions): { run(kind: '
   const { lab } = opts;
 
   const volumesOf = (spec: Json, namespace: string, slot: PodSlot, podDir: string): Record<string, string> => {
+    // The kubelet gives emptyDir and configMap volumes to the pod's fsGroup (setgid, group-writable).
+    const fsGroup = podFsGroup(spec);
+    const ownByFsGroup = (dir: string): void => {
+      if (fsGroup === null) return;
+      chownSync(dir, 0, fsGroup);
+      chmodSync(dir, 0o2775);
+    };
     const out: Record<string, string> = {};
     for (const v of (spec.volumes ?? []) as Json[]) {
       const kinds = Object.keys(v).filter((k) => k !== 'name');
@@ -104,6 +113,7 @@ export function createWorkloadRunner(opts: WorkloadRunnerOptions): { run(kind: '
         onlyKeys(`volume ${v.name}.emptyDir`, v.emptyDir, new Set());
         out[v.name] = join(podDir, 'volumes', v.name);
         mkdirSync(out[v.name]!, { recursive: true });
+        ownByFsGroup(out[v.name]!);
       } else if (kind === 'hostPath') {
         onlyKeys(`volume ${v.name}.hostPath`, v.hostPath, new Set(['path', 'type']));
         const dir = opts.hostPaths(slot.nodeName, v.hostPath.path);
@@ -121,6 +131,7 @@ export function createWorkloadRunner(opts: WorkloadRunnerOptions): { run(kind: '
         mkdirSync(dir, { recursive: true });
         for (const [k, text] of Object.entries((cm.data ?? {}) as Record<string, string>)) writeFileSync(join(dir, k), text);
         for (const [k, b64] of Object.entries((cm.binaryData ?? {}) as Record<string, string>)) writeFileSync(join(dir, k), Buffer.from(b64, 'base64'));
+        ownByFsGroup(dir);
         out[v.name] = dir;
       } else refuse(`volume kind ${kind} (volume ${v.name})`, v[kind]);
     }
@@ -144,7 +155,8 @@ export function createWorkloadRunner(opts: WorkloadRunnerOptions): { run(kind: '
   };
 
   /** The process for one container: [executable, ...args] with paths rewritten, and its env. */
-  const processOf = (c: Json, slot: PodSlot, namespace: string, volumes: Record<string, string>, kubeconfig: string): { argv: string[]; env: Record<string, string> } => {
+  /** The process for one container: setpriv (its securityContext), `env -i` (its env alone), the entrypoint and args with paths rewritten. */
+  const processOf = (c: Json, slot: PodSlot, namespace: string, podSpec: Json, volumes: Record<string, string>, kubeconfig: string): string[] => {
     onlyKeys(`container ${c.name}`, c, CONTAINER_KEYS);
     const mounts: Array<[string, string]> = [];
     for (const m of (c.volumeMounts ?? []) as Json[]) {
@@ -158,10 +170,10 @@ export function createWorkloadRunner(opts: WorkloadRunnerOptions): { run(kind: '
     const command = ((c.command ?? ['ztkube']) as string[]).map((s) => rewritePaths(expand(s, env), mounts));
     const args = ((c.args ?? []) as string[]).map((s) => rewritePaths(expand(s, env), mounts));
     const entry = command[0] === 'ztkube' ? [process.execPath, cli] : command[0] === 'node' ? [process.execPath] : refuse(`container ${c.name} command`, c.command);
-    return { argv: [...entry, ...command.slice(1), ...args], env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ZTKUBE_SAFETY: 'test', KUBECONFIG: kubeconfig, ...env } };
+    const security = processSecurity(podSpec, c);
+    const all = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ZTKUBE_SAFETY: 'test', KUBECONFIG: kubeconfig, ...env };
+    return [...security.prefix, 'env', '-i', ...Object.entries(all).map(([k, v]) => `${k}=${v}`), ...entry, ...command.slice(1), ...args];
   };
-
-  const envArgs = (env: Record<string, string>): string[] => ['-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`)];
 
   const probe = (slot: PodSlot, c: Json, which: 'livenessProbe' | 'readinessProbe'): { status: number; body: string } | null => {
     const p = c[which];
@@ -191,15 +203,21 @@ export function createWorkloadRunner(opts: WorkloadRunnerOptions): { run(kind: '
     mkdirSync(podDir, { recursive: true });
     const kubeconfig = join(podDir, 'kubeconfig');
     writeFileSync(kubeconfig, kubeconfigFor(opts.server, token), { mode: 0o600 });
+    // A projected token is readable by the pod's fsGroup (else its user): as the kubelet mounts it.
+    const fsGroup = podFsGroup(spec);
+    if (fsGroup !== null) {
+      chownSync(kubeconfig, 0, fsGroup);
+      chmodSync(kubeconfig, 0o640);
+    } else if (typeof spec.securityContext?.runAsUser === 'number') chownSync(kubeconfig, spec.securityContext.runAsUser, 0);
     const volumes = volumesOf(spec, namespace, slot, podDir);
     for (const c of (spec.initContainers ?? []) as Json[]) {
-      const { argv, env } = processOf(c, slot, namespace, volumes, kubeconfig);
-      const out = lab.lab.exec(slot.host, 'env', [...envArgs(env), ...argv]);
+      const [cmd, ...argv] = processOf(c, slot, namespace, spec, volumes, kubeconfig);
+      const out = lab.lab.exec(slot.host, cmd!, argv);
       lab.logs[`${slot.name}/${c.name}`] = out;
     }
     const containers = ((spec.containers ?? []) as Json[]).map((c) => {
-      const { argv, env } = processOf(c, slot, namespace, volumes, kubeconfig);
-      return lab.startIn(slot.host, `${slot.name}/${c.name}`, [...envArgs(env), ...argv], 'env');
+      const [cmd, ...argv] = processOf(c, slot, namespace, spec, volumes, kubeconfig);
+      return lab.startIn(slot.host, `${slot.name}/${c.name}`, argv, cmd);
     });
     // Polled until each answers 200; a container that exits meanwhile fails the run at once.
     for (const c of (spec.containers ?? []) as Json[]) {
@@ -221,9 +239,8 @@ export function createWorkloadRunner(opts: WorkloadRunnerOptions): { run(kind: '
       const obj = lab.kJson(['-n', namespace, 'get', kind, name]);
       assert.ok(obj, `${kind} ${namespace}/${name} was applied`);
       if (kind === 'deployment') assert.equal(obj.spec.replicas ?? 1, slots.length, `${name}: one slot per replica`);
-      const running: RunningPod[] = [];
-      for (const slot of slots) running.push(await runPod(obj, slot));
-      return running;
+      // Every replica at once, as the controllers create them.
+      return Promise.all(slots.map((slot) => runPod(obj, slot)));
     },
   };
 }

@@ -53,6 +53,9 @@ async function logged(fn: () => Promise<void> | void): Promise<void> {
   }
 }
 
+/** Capabilities the agent asks for, and some it must not have (bits from linux/capability.h). */
+const CAP_BITS = { net_admin: 12, net_raw: 13, sys_admin: 21, sys_module: 16, sys_ptrace: 19, sys_time: 25 };
+const status = (pid: number): string => readFileSync(`/proc/${pid}/status`, 'utf8');
 const condition = (o: Json, type: string): Json => (o?.status?.conditions as Json[] | undefined)?.find((c) => c.type === type);
 
 before(async () => {
@@ -75,7 +78,7 @@ after(async () => {
   await C?.teardown();
 });
 
-test('kubectl apply of the chart (custom planet) then its Deployment and DaemonSet run as a kubelet runs them: probes ready, agents chained into the CNI config', { skip, timeout: 60_000 }, () => logged(async () => {
+test('kubectl apply of the chart (custom planet) then its Deployment and DaemonSet run as a kubelet runs them: probes ready, agents chained into the CNI config', { skip, timeout: 90_000 }, () => logged(async () => {
   const c = C!;
   // The chart rendered as `helm template --set planet.mode=custom --set-file planet.custom=…`.
   const planet = readFileSync(join(c.work, 'planet'));
@@ -109,6 +112,21 @@ test('kubectl apply of the chart (custom planet) then its Deployment and DaemonS
       return table[path] ?? null;
     },
   });
+  // The runner refuses what it does not understand rather than run a pod without it.
+  const deployment = c.kJson(['-n', NS, 'get', 'deployment', 'ztkube-operator']);
+  const variant = (name: string, edit: (spec: Json) => void): string => {
+    const d = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: NS }, spec: structuredClone(deployment.spec) };
+    d.spec.replicas = 1;
+    edit(d.spec.template.spec);
+    c.kOk(['apply', '-f', '-'], JSON.stringify(d));
+    return name;
+  };
+  const oneSlot = [{ name: 'strict-0', nodeName: 'op', host: c.op }];
+  await assert.rejects(runner.run('deployment', NS, variant('strict-ipc', (s) => (s.hostIPC = true)), oneSlot), /pod spec\.hostIPC is not understood: true/);
+  await assert.rejects(runner.run('deployment', NS, variant('strict-env', (s) => s.containers[0].env.push({ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } })), oneSlot), /env POD_IP fieldPath is not understood: "status\.podIP"/);
+  await assert.rejects(runner.run('deployment', NS, variant('strict-caps', (s) => (s.containers[0].securityContext.seLinuxOptions = { type: 'spc_t' })), oneSlot), /securityContext\.seLinuxOptions is not understood/);
+  c.kOk(['-n', NS, 'delete', 'deployment', 'strict-ipc', 'strict-env', 'strict-caps']);
+
   operators = await runner.run('deployment', NS, 'ztkube-operator', [
     { name: 'ztkube-operator-6d4f8b7c9-a', nodeName: 'op', host: c.op },
     { name: 'ztkube-operator-6d4f8b7c9-b', nodeName: 'op2', host: c.host('op2') },
@@ -116,6 +134,16 @@ test('kubectl apply of the chart (custom planet) then its Deployment and DaemonS
   agents = await runner.run('daemonset', NS, 'ztkube-agent', c.nodes.map((h) => ({ name: `ztkube-agent-${h.name}`, nodeName: h.name, host: h })));
   for (const p of operators) assert.ok(existsSync(join(p.volumes.home!, 'planet')), `${p.slot.name}: the init container put the planet into the home`);
   assert.deepEqual(readFileSync(join(c.homes.home('n1'), 'planet')), planet, 'the agent\'s init container copied the custom planet');
+  // `ip netns exec`, setpriv and env each exec the next: the child's PID is the engine's own.
+  for (const p of operators) {
+    const st = status(p.containers[0]!.pid!);
+    assert.match(st, /^Uid:\s+65532\s/m, `${p.slot.name} runs as the chart's user 65532`);
+    assert.match(st, /^CapEff:\s+0+$/m, `${p.slot.name} has no capabilities`);
+  }
+  for (const p of agents) {
+    const eff = BigInt(`0x${/^CapEff:\s+([0-9a-f]+)$/m.exec(status(p.containers[0]!.pid!))![1]}`);
+    for (const [cap, bit] of Object.entries(CAP_BITS)) assert.equal((eff >> BigInt(bit)) & 1n, ['net_admin', 'net_raw', 'sys_admin'].includes(cap) ? 1n : 0n, `${p.slot.name}: ${cap}`);
+  }
   const lease = await waitFor('one replica holds the Lease', () => c.kJson(['-n', NS, 'get', 'lease', 'ztkube-operator'])?.spec?.holderIdentity || null, 30_000, 300);
   assert.match(String(lease), /^.+_[0-9a-f]{8}$/);
   await waitFor('ZTNodes n1 and n2 online', () => {
@@ -157,5 +185,12 @@ test('a ZTNetwork applied with kubectl becomes Ready with both nodes; pods on n1
   }
   const denials = (c.logs.apiserver ?? '').split('\n').filter((l) => l.startsWith('rbac: denied'));
   assert.deepEqual(denials, [], 'no request of the operator or the agents was refused');
+  // …and their requests did carry their tokens (a request without one is the test's admin): the
+  // agent's own kubeconfig, through client-node as the agent uses it, cannot read Secrets.
+  const probe = "const k = await import(process.argv[1]); const kc = new k.KubeConfig(); kc.loadFromDefault(); try { await kc.makeApiClient(k.CoreV1Api).listNamespacedSecret({ namespace: 'ztkube-system' }); console.log('allowed'); } catch (e) { console.log('refused', e.code); }";
+  const agentKubeconfig = join(c.work, 'pods', agents[0]!.slot.name, 'kubeconfig');
+  const answer = c.lab.exec(n1, 'env', [`KUBECONFIG=${agentKubeconfig}`, process.execPath, '--input-type=module', '-e', probe, import.meta.resolve('@kubernetes/client-node')]);
+  assert.equal(answer.trim(), 'refused 403', 'the agent\'s token is sent and authorized by its role');
+  await waitFor('the API server to log that denial', () => /^rbac: denied .*system:serviceaccount:ztkube-system:ztkube-agent.*secrets/m.test(c.logs.apiserver ?? ''), 5_000, 100);
   assert.ok([...operators, ...agents].every((p) => p.containers.every((x) => x.exitCode === null)), 'every container still runs');
 }));
