@@ -37,6 +37,11 @@ const CONTAINER_KEYS = new Set(['name', 'image', 'imagePullPolicy', 'command', '
 const PROBE_KEYS = new Set(['httpGet', 'periodSeconds', 'failureThreshold', 'initialDelaySeconds', 'timeoutSeconds', 'successThreshold']);
 const MOUNT_KEYS = new Set(['name', 'mountPath', 'readOnly', 'mountPropagation']);
 const PROBE_WAIT_MS = 60_000;
+const WORKLOAD_KEYS: Record<string, Set<string>> = {
+  Deployment: new Set(['replicas', 'selector', 'template', 'strategy', 'revisionHistoryLimit', 'progressDeadlineSeconds', 'minReadySeconds']),
+  DaemonSet: new Set(['selector', 'template', 'updateStrategy', 'revisionHistoryLimit', 'minReadySeconds']),
+};
+const PORT_KEYS = new Set(['name', 'containerPort', 'protocol']);
 const FIELD_PATHS = new Set(['spec.nodeName', 'metadata.namespace', 'metadata.name']);
 
 /** Where one pod runs: its name, the node it is scheduled to, and the network namespace it gets. */
@@ -166,6 +171,7 @@ export function createWorkloadRunner(opts: WorkloadRunnerOptions): { run(kind: '
       mounts.push([m.mountPath, dir]);
     }
     mounts.sort((a, b) => b[0].length - a[0].length);
+    for (const port of (c.ports ?? []) as Json[]) onlyKeys(`container ${c.name} port ${port.name ?? port.containerPort}`, port, PORT_KEYS);
     const env = envOf(c, slot, namespace);
     const command = ((c.command ?? ['ztkube']) as string[]).map((s) => rewritePaths(expand(s, env), mounts));
     const args = ((c.args ?? []) as string[]).map((s) => rewritePaths(expand(s, env), mounts));
@@ -238,6 +244,12 @@ export function createWorkloadRunner(opts: WorkloadRunnerOptions): { run(kind: '
     async run(kind, namespace, name, slots) {
       const obj = lab.kJson(['-n', namespace, 'get', kind, name]);
       assert.ok(obj, `${kind} ${namespace}/${name} was applied`);
+      onlyKeys(`${obj.kind} ${name} spec`, obj.spec, WORKLOAD_KEYS[obj.kind]!);
+      onlyKeys(`${obj.kind} ${name} spec.selector`, obj.spec.selector, new Set(['matchLabels']));
+      onlyKeys(`${obj.kind} ${name} spec.template.metadata`, obj.spec.template.metadata, new Set(['labels', 'annotations']));
+      // The controllers own only pods their selector matches: a template it misses would never run.
+      const labels = (obj.spec.template.metadata?.labels ?? {}) as Record<string, string>;
+      for (const [k, v] of Object.entries((obj.spec.selector?.matchLabels ?? {}) as Record<string, string>)) assert.equal(labels[k], v, `${obj.kind} ${name}: the template has the selector's label ${k}=${v}`);
       if (kind === 'deployment') assert.equal(obj.spec.replicas ?? 1, slots.length, `${name}: one slot per replica`);
       // Every replica at once, as the controllers create them.
       return Promise.all(slots.map((slot) => runPod(obj, slot)));
