@@ -10,13 +10,15 @@
 //   - volumes: hostPath through the node's host filesystem (`hostPaths`, given by the test),
 //     emptyDir a fresh dir per pod, configMap its data and binaryData written as files. A
 //     process sees the host's paths, not a mount namespace, so every occurrence of a mountPath
-//     in a container's command and args (a path prefix: followed by '/', a quote or the end) is
-//     replaced by the directory backing that volume, longest mountPath first
+//     in a container's command and args (a whole path or its prefix: after the start, '=', a
+//     space, quote, '(' or ',', and before the end, '/', a space, quote, ')' or ',') is replaced
+//     by the directory backing that volume, in one pass, longest mountPath first
 //   - securityContext through setpriv (test/helpers/pod-security.ts): user, groups, capabilities
 //   - init containers run to completion in order; then the containers start; liveness and
 //     readiness httpGet probes (port by number or by the container's port name) are polled
 //     inside the pod's network namespace until both answer 200
-//   - hostNetwork pods run in their node's namespace; other pods in the namespace given per replica
+//   - a pod runs in the lab namespace its slot names: for hostNetwork pods that must be their
+//     node's own; for the others a namespace that is no node's (the pod's network)
 // Anything else in the pod spec fails the run with the field's name, so the chart cannot grow a
 // field this runner would silently ignore. Accepted without effect in a lab (listed, on
 // purpose): image, imagePullPolicy, resources, readOnlyRootFilesystem, seccompProfile, dnsPolicy, priorityClassName,
@@ -44,7 +46,7 @@ const WORKLOAD_KEYS: Record<string, Set<string>> = {
 const PORT_KEYS = new Set(['name', 'containerPort', 'protocol']);
 const FIELD_PATHS = new Set(['spec.nodeName', 'metadata.namespace', 'metadata.name']);
 
-/** Where one pod runs: its name, the node it is scheduled to, and the network namespace it gets. */
+/** Where one pod runs: its name, the Node it is scheduled to, and the lab namespace it runs in. */
 export interface PodSlot {
   name: string;
   nodeName: string;
@@ -199,7 +201,12 @@ export function createWorkloadRunner(opts: WorkloadRunnerOptions): { run(kind: '
     const namespace = obj.metadata.namespace as string;
     const spec = obj.spec.template.spec;
     onlyKeys(`${obj.kind} ${obj.metadata.name} pod spec`, spec, POD_SPEC_KEYS);
-    const nodeLabels = (lab.kJson(['get', 'node', slot.nodeName])?.metadata?.labels ?? {}) as Record<string, string>;
+    const node = lab.kJson(['get', 'node', slot.nodeName]);
+    assert.ok(node, `${slot.name} is scheduled to Node ${slot.nodeName}, which exists`);
+    const isNodeNetns = lab.nodes.some((h) => h === slot.host);
+    if (spec.hostNetwork === true) assert.equal(slot.host.name, slot.nodeName, `${slot.name} (hostNetwork) runs in its node's namespace`);
+    else assert.ok(!isNodeNetns, `${slot.name} (pod network) runs in a namespace of its own, not node ${slot.host.name}'s`);
+    const nodeLabels = (node.metadata?.labels ?? {}) as Record<string, string>;
     for (const [k, v] of Object.entries((spec.nodeSelector ?? {}) as Record<string, string>)) assert.equal(nodeLabels[k], v, `node ${slot.nodeName} matches the pod's nodeSelector ${k}=${v}`);
     const sa = `${namespace}/${spec.serviceAccountName ?? 'default'}`;
     assert.ok(lab.kJson(['-n', namespace, 'get', 'serviceaccount', spec.serviceAccountName ?? 'default']), `ServiceAccount ${sa} exists`);

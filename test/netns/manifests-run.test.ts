@@ -5,9 +5,10 @@
 // (test/helpers/workload-runner.ts): their args, env, volumes, init containers and probes,
 // under their ServiceAccounts' tokens.
 //
-//   [op  10.N.0.1: test API server (RBAC) + relay :6443, operator replica 0 (its own pod netns)] --+
-//   [op2 10.N.0.2: operator replica 1 (its own pod netns)] -------------------------------------+-- br0
-//   [n1, n2: Nodes; the agent pods (hostNetwork); the cluster lab's kubelet runs pods' CNI] ----+
+//   [op:  test API server (RBAC) + relay :6443; operator replica 0's pod network] --+
+//   [op2: operator replica 1's pod network] ----------------------------------------+-- br0
+//   [n1, n2: the Nodes (replicas 0 and 1 scheduled there), the agent pods          |
+//            (hostNetwork), the test pods' CNI chain run by the lab's kubelet] -----+
 //
 // The planet's one root is the controller identity (the Secret the user creates before
 // installing), at op:9993 and op2:9993: whichever replica leads is the root. Each node's host
@@ -56,6 +57,13 @@ async function logged(fn: () => Promise<void> | void): Promise<void> {
 /** Capabilities the agent asks for, and some it must not have (bits from linux/capability.h). */
 const CAP_BITS = { net_admin: 12, net_raw: 13, sys_admin: 21, sys_module: 16, sys_ptrace: 19, sys_time: 25 };
 const status = (pid: number): string => readFileSync(`/proc/${pid}/status`, 'utf8');
+/** Is the IPv4 address inside the CIDR? */
+function inside(ip: string, cidr: string): boolean {
+  const n = (a: string): number => a.split('.').reduce((x, o) => x * 256 + Number(o), 0);
+  const [base, bits] = cidr.split('/') as [string, string];
+  const size = 2 ** (32 - Number(bits));
+  return Math.floor(n(ip) / size) === Math.floor(n(base) / size);
+}
 const condition = (o: Json, type: string): Json => (o?.status?.conditions as Json[] | undefined)?.find((c) => c.type === type);
 
 before(async () => {
@@ -121,15 +129,15 @@ test('kubectl apply of the chart (custom planet) then its Deployment and DaemonS
     c.kOk(['apply', '-f', '-'], JSON.stringify(d));
     return name;
   };
-  const oneSlot = [{ name: 'strict-0', nodeName: 'op', host: c.op }];
+  const oneSlot = [{ name: 'strict-0', nodeName: 'n1', host: c.op }];
   await assert.rejects(runner.run('deployment', NS, variant('strict-ipc', (s) => (s.hostIPC = true)), oneSlot), /pod spec\.hostIPC is not understood: true/);
   await assert.rejects(runner.run('deployment', NS, variant('strict-env', (s) => s.containers[0].env.push({ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } })), oneSlot), /env POD_IP fieldPath is not understood: "status\.podIP"/);
   await assert.rejects(runner.run('deployment', NS, variant('strict-caps', (s) => (s.containers[0].securityContext.seLinuxOptions = { type: 'spc_t' })), oneSlot), /securityContext\.seLinuxOptions is not understood/);
   c.kOk(['-n', NS, 'delete', 'deployment', 'strict-ipc', 'strict-env', 'strict-caps']);
 
   operators = await runner.run('deployment', NS, 'ztkube-operator', [
-    { name: 'ztkube-operator-6d4f8b7c9-a', nodeName: 'op', host: c.op },
-    { name: 'ztkube-operator-6d4f8b7c9-b', nodeName: 'op2', host: c.host('op2') },
+    { name: 'ztkube-operator-6d4f8b7c9-a', nodeName: 'n1', host: c.op },
+    { name: 'ztkube-operator-6d4f8b7c9-b', nodeName: 'n2', host: c.host('op2') },
   ]);
   agents = await runner.run('daemonset', NS, 'ztkube-agent', c.nodes.map((h) => ({ name: `ztkube-agent-${h.name}`, nodeName: h.name, host: h })));
   for (const p of operators) assert.ok(existsSync(join(p.volumes.home!, 'planet')), `${p.slot.name}: the init container put the planet into the home`);
@@ -174,6 +182,8 @@ test('a ZTNetwork applied with kubectl becomes Ready with both nodes; pods on n1
   };
   const [ip1, ip2] = [ipOf(r1), ipOf(r2)];
   assert.ok(ip1 && ip2, `both pods have a zt0 address: ${JSON.stringify([r1, r2])}`);
+  const ranges = Object.fromEntries((t.networks.lab.status.podRanges as Array<{ node: string; range: string }>).map((r) => [r.node, r.range]));
+  assert.ok(inside(ip1, ranges.n1!) && inside(ip2, ranges.n2!), `each pod's address from its node's block: ${ip1} ${ip2} in ${JSON.stringify(ranges)}`);
   await waitFor('p1 pings p2 over ZeroTier', () => c.inPod(p1, 'ping', ['-c', '1', '-W', '2', ip2]).code === 0, 45_000, 300);
   assert.equal(c.inPod(p2, 'ping', ['-c', '1', '-W', '2', ip1]).code, 0, 'p2 pings p1');
   await waitFor('lab counts both pods', () => c.truth().networks.lab?.status?.podsAttached === 2, 30_000, 500);
