@@ -154,6 +154,8 @@ test('kubectl apply of the chart (custom planet) then its Deployment and DaemonS
   }
   const lease = await waitFor('one replica holds the Lease', () => c.kJson(['-n', NS, 'get', 'lease', 'ztkube-operator'])?.spec?.holderIdentity || null, 30_000, 300);
   assert.match(String(lease), /^.+_[0-9a-f]{8}$/);
+  const leaders = operators.filter((p) => (c.logs[`${p.slot.name}/operator`] ?? '').includes('"became leader"'));
+  assert.equal(leaders.length, 1, 'one replica leads (runs the controller node), the other waits');
   await waitFor('ZTNodes n1 and n2 online', () => {
     const t = c.truth();
     return c.nodes.every((h) => t.nodes[h.name]?.status?.online === true && t.nodes[h.name]?.status?.address === c.homes.addr(h.name));
