@@ -101,7 +101,11 @@ export interface ClusterLab {
   records(h: LabHost): Json[];
   /** The primary network's host-local reservations on the node. */
   hostLocalIps(h: LabHost): string[];
-  /** API server, CRDs, the Nodes, the operator and the agents; resolves once every agent is ready. */
+  /** A node's directory for `sub` (bin, net.d, run, host-local) under the lab's work dir. */
+  nodeDir(h: LabHost, sub: string): string;
+  /** The nodes' CNI dirs and primary conflists, the API server (127.0.0.1:6443 in op) and its relay on op's IP. */
+  startApi(): Promise<void>;
+  /** startApi, then CRDs, the Nodes, the operator and the agents; resolves once every agent is ready. */
   start(): Promise<void>;
   dumpLogs(): string;
   teardown(): Promise<void>;
@@ -118,7 +122,17 @@ function kubeconfig(server: string): string {
  * Builds the namespaces and homes (identities, one planet rooted at op). `start()` then runs
  * the API server, the operator and the agents and waits until every agent is ready.
  */
-export function clusterLab(kubectl: Kubectl, nodeSpecs: ClusterNodeSpec[], extraHosts: string[] = []): ClusterLab {
+export interface ClusterLabOptions {
+  /** More arguments for the API server process (e.g. --enforce-rbac --token-auth-file F), given the lab's work dir. */
+  apiserverArgs?: (work: string) => string[];
+  /**
+   * Hosts whose IP:9993 the planet's one root (op's identity) lists as stable endpoints
+   * (default: op alone); several when the controller node may run on any of them.
+   */
+  rootHosts?: string[];
+}
+
+export function clusterLab(kubectl: Kubectl, nodeSpecs: ClusterNodeSpec[], extraHosts: string[] = [], options: ClusterLabOptions = {}): ClusterLab {
   const work = mkdtempSync(join(tmpdir(), `ztkube-cluster-${process.pid}-`));
   chmodSync(work, 0o755);
   const names = ['op', ...nodeSpecs.map((n) => n.name), ...extraHosts];
@@ -137,7 +151,7 @@ export function clusterLab(kubectl: Kubectl, nodeSpecs: ClusterNodeSpec[], extra
   const pods: KPod[] = [];
   const cache = new Map<string, Json>();
   let tornDown = false;
-  const homes = makeHomes(work, names, 'op', `${op.ip}/9993`);
+  const homes = makeHomes(work, names, 'op', (options.rootHosts ?? ['op']).map((n) => `${host(n).ip}/9993`));
   writeFileSync(join(work, 'kubeconfig'), kubeconfig('http://127.0.0.1:6443'), { mode: 0o600 });
   writeFileSync(join(work, 'kubeconfig-nodes'), kubeconfig(`http://${op.ip}:6443`), { mode: 0o600 });
   const dir = (h: LabHost, sub: string): string => join(work, `${h.name}-${sub}`);
@@ -300,7 +314,7 @@ export function clusterLab(kubectl: Kubectl, nodeSpecs: ClusterNodeSpec[], extra
     rmSync(work, { recursive: true, force: true });
   };
 
-  const start = async (): Promise<void> => {
+  const startApi = async (): Promise<void> => {
     nodes.forEach((h, i) => {
       for (const d of ['bin', 'net.d', 'run', 'host-local']) mkdirSync(dir(h, d), { recursive: true });
       writeFileSync(join(dir(h, 'net.d'), '10-pods.conf'), JSON.stringify({
@@ -310,12 +324,15 @@ export function clusterLab(kubectl: Kubectl, nodeSpecs: ClusterNodeSpec[], extra
       // Routing 6PLANE addresses to pods needs IPv6 forwarding: set inside the node's namespace only.
       lab.exec(h, 'sysctl', ['-q', '-w', 'net.ipv6.conf.all.forwarding=1']);
     });
-    startIn(op, 'apiserver', [apiserver, '--port', '6443']);
+    startIn(op, 'apiserver', [apiserver, '--port', '6443', ...(options.apiserverArgs?.(work) ?? [])]);
     await waitFor('the test API server', () => logs.apiserver!.includes('listening'), 15_000);
     // The test API server listens on loopback only: the nodes reach it through this relay.
     const relay = "const net = await import('node:net'); net.createServer((c) => { const u = net.connect(6443, '127.0.0.1'); c.pipe(u); u.pipe(c); c.on('error', () => u.destroy()); u.on('error', () => c.destroy()); }).listen(6443, process.argv[1], () => console.log('relaying'));";
     startIn(op, 'relay', ['--input-type=module', '-e', relay, op.ip]);
     await waitFor('the API relay', () => logs.relay!.includes('relaying'), 15_000);
+  };
+  const start = async (): Promise<void> => {
+    await startApi();
     kOk(['apply', '-f', join(repoRoot, 'manifests', 'crds')]);
     kOk(['create', 'namespace', 'ztkube-system']);
     // The operator's node is the planet's root, so its identity is the one made for the planet.
@@ -329,6 +346,6 @@ export function clusterLab(kubectl: Kubectl, nodeSpecs: ClusterNodeSpec[], extra
 
   return {
     lab, work, homes, op, nodes, host, logs, k, kOk, kJson, truth, nodeNetwork, startIn, startAgent, stopAgent, health,
-    createPod, kubelet, refusedAdd, plugin, conflist: installedList, removePod, inPod, links, records, hostLocalIps, dumpLogs, teardown, start,
+    createPod, kubelet, refusedAdd, plugin, conflist: installedList, removePod, inPod, links, records, hostLocalIps, dumpLogs, teardown, nodeDir: dir, startApi, start,
   };
 }

@@ -24,7 +24,7 @@ export interface Homes {
  * Makes `<work>/<name>` for each name with a fresh identity, and writes into each a planet
  * `planetName` whose root is `root` at `rootEndpoint` ("ip/port").
  */
-export function makeHomes(work: string, names: string[], root: string, rootEndpoint: string, planetName = 'planet'): Homes {
+export function makeHomes(work: string, names: string[], root: string, rootEndpoint: string | string[], planetName = 'planet'): Homes {
   const home = (n: string): string => join(work, n);
   const publicIdentity = (n: string): string => readFileSync(join(home(n), 'identity.public'), 'utf8');
   for (const n of names) {
@@ -32,7 +32,7 @@ export function makeHomes(work: string, names: string[], root: string, rootEndpo
     ztkube(['idtool', 'generate', join(home(n), 'identity.secret'), join(home(n), 'identity.public')]);
   }
   const rootsFile = join(work, `${planetName}.roots.json`);
-  writeFileSync(rootsFile, JSON.stringify([{ identity: publicIdentity(root), stableEndpoints: [rootEndpoint] }]));
+  writeFileSync(rootsFile, JSON.stringify([{ identity: publicIdentity(root), stableEndpoints: typeof rootEndpoint === 'string' ? [rootEndpoint] : rootEndpoint }]));
   ztkube(['planet', 'create', rootsFile, join(work, planetName)]);
   for (const n of names) writeFileSync(join(home(n), 'planet'), readFileSync(join(work, planetName)));
   return { home, addr: (n) => publicIdentity(n).slice(0, 10), publicIdentity };
