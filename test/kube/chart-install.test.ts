@@ -23,7 +23,7 @@ export const CUSTOM_VALUES = {
   image: { repository: 'registry.example/ztkube', tag: 'test' },
   planet: { mode: 'custom', custom: PLANET_B64 },
   networks: [
-    { name: 'lab', spec: { managed: { name: 'lab-lan', ipv4Pools: [{ start: '10.147.17.10', end: '10.147.17.250' }], mtu: 2800 }, attach: { mode: 'bridge', podRanges: ['10.148.0.0/16'], mtu: 1400 } } },
+    { name: 'lab', spec: { managed: { name: 'lab-lan', ipv4Pools: [{ start: '10.147.17.10', end: '10.147.17.250' }], routes: [{ target: '10.147.0.0/16' }], mtu: 2800 }, attach: { mode: 'bridge', podRanges: ['10.147.128.0/17'], mtu: 1400 } } },
     { name: 'office', spec: { networkId: '8056c2e21c000001', attach: { mode: 'sixplane' } } },
   ],
   metrics: { serviceMonitor: { enabled: true, labels: { release: 'prometheus' } } },

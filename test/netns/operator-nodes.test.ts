@@ -73,7 +73,7 @@ test('operator: cluster nodes are authorized as bridges, get pod ranges, and rep
     kOk(['patch', 'ztnode', 'n2', '--subresource=status', '--type', 'merge', '-p', JSON.stringify({ status: { address: N2_ADDRESS, online: true, networkCount: 0, networks: [] } })]);
 
     kOk(['apply', '-f', '-'], ['apiVersion: ztkube.io/v1alpha1', 'kind: ZTNetwork', 'metadata: {name: pods}', 'spec:', '  managed:', '    name: pods-lan',
-      '    ipv4Pools: [{start: 10.147.18.10, end: 10.147.18.250}]', '  attach:', '    podRanges: [10.244.0.0/25]', ''].join('\n'));
+      '    ipv4Pools: [{start: 10.147.18.10, end: 10.147.18.250}]', '    routes: [{target: 10.147.18.0/24}, {target: 10.244.0.0/24}]', '  attach:', '    podRanges: [10.244.0.0/25]', ''].join('\n'));
     const nwid = (await waitFor('the managed network ID', () => kJson(['get', 'ztnetwork', 'pods'])?.status?.networkId, 30_000)) as string;
     const memberOf = (addr: string): any => kJson(['get', 'ztmember', `${nwid}-${addr}`]); // eslint-disable-line @typescript-eslint/no-explicit-any
     for (const addr of [m1Addr, N2_ADDRESS]) {

@@ -31,7 +31,7 @@ interface NetworkResource {
   kind: string;
   metadata: { name: string; generation?: number; resourceVersion?: string; labels?: Record<string, string>; finalizers?: string[]; deletionTimestamp?: string };
   spec?: {
-    managed?: { ipv4Pools?: Array<{ start: string; end: string }>; [k: string]: unknown };
+    managed?: { ipv4Pools?: Array<{ start: string; end: string }>; routes?: Array<{ target: string; via?: string }>; [k: string]: unknown };
     networkId?: string;
     nodeSelector?: Record<string, string>;
     attach?: { mode?: 'bridge' | 'sixplane'; podRanges?: string[]; perNodePrefixLength?: number };
@@ -194,5 +194,7 @@ function podRangesOf(r: NetworkResource, nodes: NetworkNodesView): PodRangeResul
   const attach = r.spec?.attach ?? {};
   if ((attach.mode ?? 'bridge') !== 'bridge' || !attach.podRanges?.length) return undefined;
   const previous = Array.isArray(r.status?.podRanges) ? (r.status.podRanges as PodRange[]) : [];
-  return allocatePodRanges({ podRanges: attach.podRanges, perNodePrefixLength: attach.perNodePrefixLength ?? 26, nodes: nodes.selected, previous, pools: r.spec?.managed?.ipv4Pools ?? [] });
+  const managed = r.spec?.managed;
+  const lanRoutes = managed ? (managed.routes ?? []).filter((x) => !x.via).map((x) => x.target) : undefined;
+  return allocatePodRanges({ podRanges: attach.podRanges, perNodePrefixLength: attach.perNodePrefixLength ?? 26, nodes: nodes.selected, previous, pools: managed?.ipv4Pools ?? [], lanRoutes });
 }

@@ -3,7 +3,8 @@
 // status is the allocator's memory, so a node keeps its block across reconciles and operator
 // restarts; a node no longer selected frees its block. Blocks never overlap each other, and
 // podRanges that overlap the network's IPv4 pools are refused (the controller would hand the
-// same addresses to members). Pure: strings in, strings out.
+// same addresses to members), as are podRanges outside the managed network's on-LAN routes
+// (the agent would refuse every pod there). Pure: strings in, strings out.
 
 export interface PodRange {
   node: string;
@@ -21,13 +22,19 @@ export interface PodRangeInput {
   previous: readonly PodRange[];
   /** The network's IPv4 pools (managed networks), inclusive. */
   pools: ReadonlyArray<{ start: string; end: string }>;
+  /**
+   * The managed network's on-LAN IPv4 routes (targets of routes without a gateway). The agent
+   * refuses a pod whose range lies outside them, so such ranges are refused here already,
+   * where the user reads it. Absent for networks joined by ID: their routes are not known here.
+   */
+  lanRoutes?: readonly string[];
 }
 
 export interface PodRangeResult {
   /** Sorted by node name. Partial when the blocks ran out (the nodes served first keep theirs). */
   assigned: PodRange[];
   /** Null when every node has a block; otherwise the Ready reason and a sentence. */
-  problem: { reason: 'PodRangesExhausted' | 'PodRangesOverlapPools' | 'PodRangesInvalid'; message: string } | null;
+  problem: { reason: 'PodRangesExhausted' | 'PodRangesOverlapPools' | 'PodRangesOutsideRoutes' | 'PodRangesInvalid'; message: string } | null;
 }
 
 interface Block {
@@ -80,6 +87,14 @@ export function allocatePodRanges(input: PodRangeInput): PodRangeResult {
     const clash = parents.find((c) => overlaps(c, pool as Block));
     if (clash) {
       return { assigned: [], problem: { reason: 'PodRangesOverlapPools', message: `spec.attach.podRanges: ${ipv4Text(clash.first)}/${clash.bits} overlaps the network's IPv4 pool ${p.start}-${p.end}; pods and members would get the same addresses` } };
+    }
+  }
+  if (input.lanRoutes) {
+    const routes = input.lanRoutes.map(cidr).filter((c): c is Block & { bits: number } => c !== null);
+    const outside = parents.find((p) => !routes.some((r) => p.first >= r.first && p.last <= r.last));
+    if (outside) {
+      const list = input.lanRoutes.length ? input.lanRoutes.join(', ') : 'none';
+      return { assigned: [], problem: { reason: 'PodRangesOutsideRoutes', message: `spec.attach.podRanges: ${ipv4Text(outside.first)}/${outside.bits} is outside every on-LAN IPv4 route of the network (${list}); add a route covering it to spec.managed.routes` } };
     }
   }
   for (let i = 0; i < parents.length; i++) {

@@ -53,6 +53,17 @@ test('ranges overlapping the IPv4 pools are refused with PodRangesOverlapPools',
   assert.equal(allocatePodRanges({ ...base, nodes: ['a'], pools: [{ start: '10.244.1.0', end: '10.244.1.20' }] }).problem, null);
 });
 
+test('a managed network: ranges outside its on-LAN routes are refused with PodRangesOutsideRoutes (the agent would refuse every pod)', () => {
+  const r = allocatePodRanges({ ...base, nodes: ['a'], lanRoutes: ['10.147.17.0/24'] });
+  assert.deepEqual(r.assigned, []);
+  assert.equal(r.problem?.reason, 'PodRangesOutsideRoutes');
+  assert.equal(r.problem!.message, 'spec.attach.podRanges: 10.244.0.0/24 is outside every on-LAN IPv4 route of the network (10.147.17.0/24); add a route covering it to spec.managed.routes');
+  assert.match(allocatePodRanges({ ...base, nodes: ['a'], lanRoutes: [] }).problem!.message, /route of the network \(none\)/);
+  assert.equal(allocatePodRanges({ ...base, nodes: ['a'], lanRoutes: ['10.147.17.0/24', '10.244.0.0/16'] }).problem, null);
+  // A network joined by ID: its routes are not known here, so nothing is refused for them.
+  assert.equal(allocatePodRanges({ ...base, nodes: ['a'] }).problem, null);
+});
+
 test('bad ranges are named', () => {
   for (const [ranges, re] of [[['10.244.0.1/24'], /host bits/], [['10.244.0.0/28'], /smaller than one per-node block/], [['10.0.0.0/24', '10.0.0.0/25'], /overlap/], [['fd00::/64'], /not an IPv4 CIDR/]] as const) {
     const r = allocatePodRanges({ ...base, podRanges: ranges, nodes: ['a'] });
