@@ -9,6 +9,14 @@ export function run(args: string[]): void {
   execFileSync(args[0], args.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
+/** The sets with namespaces still up, so a signal handler can remove them all (teardownAll). */
+const live = new Set<NamespaceSet>();
+
+/** Tears down every set of this process that still holds namespaces (for signal handlers). */
+export function teardownAll(): void {
+  for (const set of [...live]) set.teardown();
+}
+
 export class NamespaceSet {
   private readonly namespaces: string[] = [];
   private readonly children: ChildProcess[] = [];
@@ -17,6 +25,7 @@ export class NamespaceSet {
   add(ns: string): string {
     run(['ip', 'netns', 'add', ns]);
     this.namespaces.push(ns);
+    live.add(this);
     run(['ip', '-n', ns, 'link', 'set', 'lo', 'up']);
     return ns;
   }
@@ -51,5 +60,6 @@ export class NamespaceSet {
       }
     }
     this.namespaces.length = 0;
+    live.delete(this);
   }
 }

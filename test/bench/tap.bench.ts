@@ -14,7 +14,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { hasNetns } from '../helpers/netns.js';
+import { hasNetns, trackNetns } from '../helpers/netns.js';
 import { findTapAddon } from '../../src/net/tap/addon.js';
 import { LinuxTap } from '../../src/net/tap/linux-tap.js';
 import { buildUdpFrame, ipv4FromString, parseUdpFrame } from '../helpers/tap/ipv4-frames.js';
@@ -47,7 +47,7 @@ export async function run(): Promise<void> {
     return;
   }
   const ns = `ztkb${process.pid}`;
-  execFileSync('ip', ['netns', 'add', ns]);
+  execFileSync('ip', ['netns', 'add', trackNetns(ns)]);
   try {
     const code = `import { child } from ${JSON.stringify(import.meta.url)}; await child();`;
     const c = spawn('ip', ['netns', 'exec', ns, process.execPath, '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });

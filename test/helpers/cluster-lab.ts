@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
 import { repoRoot } from './shared.js';
-import { nsLab, waitFor, type Lab, type LabHost } from './netns.js';
+import { nsLab, waitFor, type Lab, type LabHost, trackNetns } from './netns.js';
 import type { Kubectl } from './kubectl.js';
 import { makeHomes, type Homes } from './zt-homes.js';
 import { shimPath } from './cni-shim.js';
@@ -277,7 +277,7 @@ export function clusterLab(kubectl: Kubectl, nodeSpecs: ClusterNodeSpec[], extra
 
   const createPod = (name: string, node: LabHost, annotation: string | null): KPod => {
     const ns = `ztcp${process.pid % 100000}${pods.length}`;
-    execFileSync('ip', ['netns', 'add', ns]);
+    execFileSync('ip', ['netns', 'add', trackNetns(ns)]);
     const p: KPod = { name, node, ns, netns: `/run/netns/${ns}`, containerId: `${name.replace(/[^a-z0-9]/g, '')}${process.pid}${pods.length}`, annotations: annotation === null ? {} : { 'ztkube.io/networks': annotation } };
     pods.push(p);
     execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);

@@ -13,7 +13,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
-import { nsLab, waitFor, type Lab, type LabHost } from './netns.js';
+import { nsLab, waitFor, type Lab, type LabHost, trackNetns } from './netns.js';
 import { cli, ztkube } from './zt-homes.js';
 import { shimPath } from './cni-shim.js';
 
@@ -172,7 +172,7 @@ export async function cniLab(opts: CniLabOptions = {}): Promise<CniLab> {
       lab, ctl, m1, node, nwid, socket, m1Socket, work, api, memberAddress, plugin, removePod, dumpLogs, teardown,
       newPod: (name) => {
         const ns = `ztkpod${process.pid}-${podSeq++}`;
-        execFileSync('ip', ['netns', 'add', ns]);
+        execFileSync('ip', ['netns', 'add', trackNetns(ns)]);
         const p = { name, ns, netns: `/run/netns/${ns}`, containerId: `${name.replace(/[^a-z0-9]/g, '')}${process.pid}${podSeq}` };
         pods.push(p);
         execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);

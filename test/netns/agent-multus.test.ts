@@ -23,7 +23,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
-import { hasNetns, waitFor, type LabHost } from '../helpers/netns.js';
+import { hasNetns, waitFor, type LabHost, trackNetns } from '../helpers/netns.js';
 import { kubectl130 } from '../helpers/kubectl.js';
 import { operatorLab, ztkubeCli as cli, type OperatorLab } from '../helpers/operator-lab.js';
 import { shimPath } from '../helpers/cni-shim.js';
@@ -46,7 +46,7 @@ type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 function newPod(name: string, node: LabHost, annotations: Record<string, string>): Pod {
   const ns = `ztkm${process.pid}${podNamespaces.length}`;
-  execFileSync('ip', ['netns', 'add', ns]);
+  execFileSync('ip', ['netns', 'add', trackNetns(ns)]);
   podNamespaces.push(ns);
   execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
   ol!.kOk(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', annotations }, spec: { nodeName: node.name, containers: [{ name: 'c', image: 'pause' }] } }));

@@ -27,7 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
 import { repoRoot } from '../helpers/shared.js';
-import { hasNetns, nsLab, waitFor, type Lab, type LabHost } from '../helpers/netns.js';
+import { hasNetns, nsLab, waitFor, type Lab, type LabHost, trackNetns } from '../helpers/netns.js';
 import { kubectl130 } from '../helpers/kubectl.js';
 import { makeHomes, type Homes } from '../helpers/zt-homes.js';
 import { shimPath } from '../helpers/cni-shim.js';
@@ -126,7 +126,7 @@ interface Pod { name: string; ns: string; netns: string; containerId: string; no
 
 function newPod(name: string, node: LabHost, annotation: string | null): Pod {
   const ns = `ztka${process.pid}${podNamespaces.length}`;
-  execFileSync('ip', ['netns', 'add', ns]);
+  execFileSync('ip', ['netns', 'add', trackNetns(ns)]);
   podNamespaces.push(ns);
   execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
   const annotations = annotation === null ? '' : `  annotations: {ztkube.io/networks: "${annotation}"}\n`;

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hasNetns } from '../helpers/netns.js';
+import { hasNetns, trackNetns } from '../helpers/netns.js';
 import { hasDockerd, startDockerd, type Dockerd } from '../helpers/dockerd.js';
 import { repoRoot } from '../helpers/shared.js';
 
@@ -27,7 +27,7 @@ function run(args: string[]): { code: number | null; out: string; err: string } 
 before(async () => {
   if (skip) return;
   dir = mkdtempSync(join(tmpdir(), 'ztkube-image-test-'));
-  const added = spawnSync('ip', ['netns', 'add', ns], { encoding: 'utf8' });
+  const added = spawnSync('ip', ['netns', 'add', trackNetns(ns)], { encoding: 'utf8' });
   assert.equal(added.status, 0, added.stderr);
   d = await startDockerd(ns, join(dir, 'dockerd'));
   const built = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'image.mjs'), TAG], {

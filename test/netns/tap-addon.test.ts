@@ -17,7 +17,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hasNetns } from '../helpers/netns.js';
+import { hasNetns, trackNetns } from '../helpers/netns.js';
 import { findTapAddon } from '../../src/net/tap/addon.js';
 import type { ChildOptions } from './tap-addon-child.js';
 
@@ -111,8 +111,8 @@ const tunIsOpenToAll = existsSync('/dev/net/tun') && (statSync('/dev/net/tun').m
 before(() => {
   if (skip) return;
   assert.ok(findTapAddon(), 'the TAP addon is not built (run make)');
-  execFileSync('ip', ['netns', 'add', ns]);
-  execFileSync('ip', ['netns', 'add', otherNs]);
+  execFileSync('ip', ['netns', 'add', trackNetns(ns)]);
+  execFileSync('ip', ['netns', 'add', trackNetns(otherNs)]);
   execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
   // Namespace-local: without IPv6 the kernel sends nothing through a TAP unasked (RS, DAD, MLD).
   execFileSync('ip', ['netns', 'exec', ns, 'sh', '-c', 'echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6']);

@@ -14,7 +14,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import dgram from 'node:dgram';
 import { fileURLToPath } from 'node:url';
-import { hasNetns } from '../helpers/netns.js';
+import { hasNetns, trackNetns } from '../helpers/netns.js';
 import { findTapAddon } from '../../src/net/tap/addon.js';
 import { LinuxTap } from '../../src/net/tap/linux-tap.js';
 import { formatMac } from '../../src/protocol/member-mac.js';
@@ -73,7 +73,7 @@ if (process.env[INNER_ENV]) {
   test('LinuxTap passes the Tap compliance suite in a namespace', { skip: hasNetns() ? false : 'needs root and ip netns' }, (t) => {
     assert.ok(findTapAddon(), 'the TAP addon is not built (run make)');
     const ns = `ztkt${process.pid}c`;
-    execFileSync('ip', ['netns', 'add', ns]);
+    execFileSync('ip', ['netns', 'add', trackNetns(ns)]);
     try {
       execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
       const r = spawnSync('ip', ['netns', 'exec', ns, process.execPath, fileURLToPath(import.meta.url)], {

@@ -14,7 +14,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { createInterface } from 'node:readline';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { hasNetns } from '../helpers/netns.js';
+import { hasNetns, trackNetns } from '../helpers/netns.js';
 import { findTapAddon } from '../../src/net/tap/addon.js';
 import type { EchoHostOptions } from '../helpers/tap/echo-host.js';
 import { DISCARD_PORT } from '../helpers/tap/echo-responder.js';
@@ -122,7 +122,7 @@ let host: EchoHost;
 before(() => {
   if (skip) return;
   assert.ok(findTapAddon(), 'the TAP addon is not built (run make)');
-  execFileSync('ip', ['netns', 'add', ns]);
+  execFileSync('ip', ['netns', 'add', trackNetns(ns)]);
   execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
 });
 

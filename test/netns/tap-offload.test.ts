@@ -19,7 +19,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hasNetns } from '../helpers/netns.js';
+import { hasNetns, trackNetns } from '../helpers/netns.js';
 import { findTapAddon } from '../../src/net/tap/addon.js';
 
 const skip = hasNetns() ? false : 'needs root and ip netns';
@@ -79,7 +79,7 @@ function pattern(): Buffer {
 before(() => {
   if (skip) return;
   for (const ns of [nsA, nsB]) {
-    execFileSync('ip', ['netns', 'add', ns]);
+    execFileSync('ip', ['netns', 'add', trackNetns(ns)]);
     execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
   }
 });
