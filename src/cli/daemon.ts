@@ -24,6 +24,8 @@ function socketWhenOn(flag: string, isOn: unknown, path: unknown): string | unde
 export const DEFAULT_HOME = '/var/lib/zerotier-one';
 /** 1.14.1 gives a stop this long before it exits anyway (06 §1.4). */
 const STOP_GRACE_MS = 5_000;
+/** The signals that stop the daemon cleanly, as zerotier-one's quit handler. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGQUIT'] as const;
 
 /**
  * Exit codes of `ztkube daemon`, one per kind of start-up failure (zerotier-one exits 1 for
@@ -133,21 +135,30 @@ export async function runDaemon(a: DaemonArgs, env: NodeJS.ProcessEnv = process.
     dockerPluginSocket: a.dockerPluginSocket,
     cniSocket: a.cniSocket,
   });
-  await daemon.start();
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
+  // The handlers go in before the start, as 1.14.1 installs its own first thing in main(): a
+  // SIGTERM that lands while the daemon is starting (or just after its "started" line, before
+  // an await would have returned here) then asks for a clean stop once the start is done,
+  // instead of the signal's default action killing the process mid-way (TAP, pid file, lock left).
+  const stopAsked = new Promise<void>((resolve) => {
+    let isAsked = false;
+    const ask = (): void => {
+      // Further signals change nothing: the stop under way ends within the grace period.
+      if (isAsked) return;
+      isAsked = true;
       // As 1.14.1's alarm: a stop that hangs does not keep the process (06 §1.4).
       setTimeout(() => {
         log.warn('stop took too long; exiting', { graceMs: STOP_GRACE_MS });
         process.exit(process.exitCode ?? 0);
       }, STOP_GRACE_MS).unref();
-      daemon.stop().then(resolve, (e: Error) => {
-        log.error('stop failed', { error: e.message });
-        process.exitCode = 1;
-        resolve();
-      });
+      resolve();
     };
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGQUIT'] as const) process.once(signal, stop);
+    for (const signal of STOP_SIGNALS) process.on(signal, ask);
+  });
+  await daemon.start();
+  await stopAsked;
+  await daemon.stop().catch((e: Error) => {
+    log.error('stop failed', { error: e.message });
+    process.exitCode = 1;
   });
 }
 
