@@ -10,6 +10,7 @@ import { safetyFromEnv } from '../service/safety.js';
 import { DEFAULT_CNI_SOCKET } from '../cni/cni-server.js';
 import { checkBind, checkPort, startupExitCode } from './daemon.js';
 import { loadKubeConfig } from './kube-config-arg.js';
+import { whenStopAsked } from './stop-signals.js';
 import { parseHealthAddr } from './health-addr-arg.js';
 
 const STOP_GRACE_MS = 5_000;
@@ -64,17 +65,12 @@ export const agentCommand: CommandModule = {
       const kc = await loadKubeConfig(argv.kubeconfig as string | undefined);
       const { Agent } = await import('../kube/agent/agent.js');
       const agent = new Agent({ nodeName, kc, home, port, bind, cniSocket, installer: argv['cni-install'] === false ? null : installer, uninstallOnExit: argv['uninstall-on-exit'] === true, health, log, safety: safetyFromEnv(process.env.ZTKUBE_SAFETY) });
+      const stopAsked = whenStopAsked(() => setTimeout(() => process.exit(process.exitCode ?? 0), STOP_GRACE_MS).unref());
       await agent.start();
-      await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          setTimeout(() => process.exit(process.exitCode ?? 0), STOP_GRACE_MS).unref();
-          agent.stop().then(resolve, (e: Error) => {
-            log.error('stop failed', { error: e.message });
-            process.exitCode = 1;
-            resolve();
-          });
-        };
-        for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, stop);
+      await stopAsked;
+      await agent.stop().catch((e: Error) => {
+        log.error('stop failed', { error: e.message });
+        process.exitCode = 1;
       });
     } catch (e) {
       const code = startupExitCode(e);

@@ -10,6 +10,7 @@ import { createLogger, type LogFormat } from '../service/log.js';
 import { safetyFromEnv } from '../service/safety.js';
 import { checkBind, checkPort } from './daemon.js';
 import { loadKubeConfig } from './kube-config-arg.js';
+import { whenStopAsked } from './stop-signals.js';
 import { parseDurationMs } from './duration-arg.js';
 import { parseHealthAddr } from './health-addr-arg.js';
 
@@ -73,23 +74,19 @@ export const operatorCommand: CommandModule = {
           process.exit(1);
         },
       });
+      const stopAsked = whenStopAsked(() => setTimeout(() => process.exit(process.exitCode ?? 0), STOP_GRACE_MS).unref());
       const run = new ElectedRun({ elector, operator, log });
       const { HealthServer } = await import('../kube/health-server.js');
       const { OperatorHealth } = await import('../kube/operator/operator-health.js');
       const probes = new HealthServer(health.host, health.port, new OperatorHealth({ isLeader: () => elector?.isLeader ?? true, operator }));
       await probes.start();
       log.info('health endpoint listening', { addr: `${health.host}:${probes.listeningPort}` });
-      const stopped = new Promise<void>((resolve) => {
-        const stop = (): void => {
-          setTimeout(() => process.exit(process.exitCode ?? 0), STOP_GRACE_MS).unref();
-          run.shutdown().then(() => probes.stop()).then(resolve, (e: Error) => {
-            log.error('stop failed', { error: e.message });
-            process.exitCode = 1;
-            resolve();
-          });
-        };
-        for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, stop);
-      });
+      const stopped = stopAsked.then(() =>
+        run.shutdown().then(() => probes.stop()).catch((e: Error) => {
+          log.error('stop failed', { error: e.message });
+          process.exitCode = 1;
+        }),
+      );
       if (elector) log.info('waiting for leadership', { lease: `${namespace}/${argv['lease-name'] as string}`, identity });
       try {
         await run.start();

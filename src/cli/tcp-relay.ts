@@ -1,6 +1,7 @@
 // `ztkube tcp-relay [--listen ADDR:PORT]`: the TCP relay nodes fall back to when UDP is
 // blocked (06 §9.3), so an organisation can run its own and point tcpFallbackRelay at it.
 // Runs until SIGINT/SIGTERM.
+import { whenStopAsked } from './stop-signals.js';
 import type { CommandModule } from 'yargs';
 import { parseIp, type InetAddress } from '../protocol/inet-address.js';
 import { ConfigError } from '../util/errors.js';
@@ -27,17 +28,12 @@ export async function runTcpRelay(a: { listen: string; logLevel: string; logForm
   const log = createLogger({ level: a.logLevel, format: a.logFormat });
   const safety = safetyFromEnv(process.env.ZTKUBE_SAFETY);
   const relay = new TcpRelayServer({ listen, log: log.child({ component: 'tcp-relay' }), isDestinationAllowed: safety.isDestinationAllowed });
+  const stopAsked = whenStopAsked();
   await relay.start();
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      relay.stop().then(resolve, (e: Error) => {
-        log.error('stop failed', { error: e.message });
-        process.exitCode = 1;
-        resolve();
-      });
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+  await stopAsked;
+  await relay.stop().catch((e: Error) => {
+    log.error('stop failed', { error: e.message });
+    process.exitCode = 1;
   });
   log.info('tcp relay stopped', { ...relay.counters });
 }
