@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '../helpers/netns.js';
 import { makeHomes } from '../helpers/zt-homes.js';
-import { startDaemon } from '../helpers/daemon-process.js';
+import { ended, startDaemon } from '../helpers/daemon-process.js';
 import { freeLoopbackPort } from '../helpers/free-port.js';
 
 let work = '';
@@ -33,11 +33,6 @@ after(() => {
   root.close();
   rmSync(work, { recursive: true, force: true });
 });
-
-/** How the child ended: its code, or the signal that ended it. */
-function ended(c: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  return new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r({ code: c.exitCode, signal: c.signalCode }) : c.once('exit', (code, signal) => r({ code, signal }))));
-}
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   test(`${signal} while the daemon is starting: it finishes starting, then stops cleanly with exit 0`, async () => {

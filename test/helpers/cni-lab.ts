@@ -14,8 +14,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
 import { nsLab, waitFor, type Lab, type LabHost, trackNetns } from './netns.js';
-import { cli, ztkube } from './zt-homes.js';
+import { ztkube } from './zt-homes.js';
 import { shimPath } from './cni-shim.js';
+import { labMemberAddress, startLabDaemon } from './lab-daemons.js';
 
 export const SUBNET_PREFIX = '10.147.43.';
 export const POD_RANGE = `${SUBNET_PREFIX}128/26`;
@@ -96,22 +97,8 @@ export async function cniLab(opts: CniLabOptions = {}): Promise<CniLab> {
     return { status: Number(out.slice(0, sp)), json: JSON.parse(out.slice(sp + 1) || 'null') };
   };
   const ok = (r: { status: number; json: unknown }): void => assert.equal(r.status, 200, JSON.stringify(r.json));
-  const startDaemon = (x: LabHost, extra: string[] = []): ChildProcess => {
-    const c = lab.spawn(x, process.execPath, [cli, 'daemon', '--home', home(x), '--port', '9993', '--log-format', 'json', ...extra]);
-    logs[x.name] ??= '';
-    c.stderr!.on('data', (d) => (logs[x.name] += d));
-    c.stdout!.on('data', (d) => (logs[x.name] += d));
-    return c;
-  };
-  const memberAddress = (x: LabHost, family: 4 | 6): string | null => {
-    const rows = JSON.parse(lab.exec(x, 'ip', ['-j', 'addr'])) as Array<{ addr_info: Array<{ family: string; local: string; prefixlen: number; tentative?: boolean }> }>;
-    for (const a of rows.flatMap((l) => l.addr_info)) {
-      if (a.tentative) continue;
-      if (family === 4 && a.family === 'inet' && a.local.startsWith(SUBNET_PREFIX)) return a.local;
-      if (family === 6 && a.family === 'inet6' && a.prefixlen === 40 && a.local.startsWith('fc')) return a.local;
-    }
-    return null;
-  };
+  const startDaemon = (x: LabHost, extra: string[] = []): ChildProcess => startLabDaemon(lab, x, home(x), logs, extra);
+  const memberAddress = (x: LabHost, family: 4 | 6): string | null => labMemberAddress(lab, x, family, SUBNET_PREFIX);
   const plugin = (binary: string, env: Record<string, string>, stdin: unknown, on: LabHost = node): PluginRun => {
     const r = spawnSync('ip', ['netns', 'exec', on.ns, binary], { env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ...env }, input: JSON.stringify(stdin), encoding: 'utf8', timeout: 90_000 });
     let json: unknown = null;

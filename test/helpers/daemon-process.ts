@@ -28,5 +28,10 @@ export function startDaemon(children: ChildProcess[], home: string, port: number
 
 /** The exit code once the child has ended (null when a signal ended it). */
 export function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(child.exitCode) : child.once('exit', (c) => r(c))));
+  return ended(child).then((e) => e.code);
+}
+
+/** How the child ended: its exit code, or the signal that ended it. */
+export function ended(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r({ code: child.exitCode, signal: child.signalCode }) : child.once('exit', (code, signal) => r({ code, signal }))));
 }

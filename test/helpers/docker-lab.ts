@@ -14,6 +14,7 @@ import { spawnSync, type ChildProcess } from 'node:child_process';
 import { nsLab, waitFor, type Lab, type LabHost } from './netns.js';
 import { importBusybox, startDockerd, type Dockerd } from './dockerd.js';
 import { cli } from './zt-homes.js';
+import { labMemberAddress, startLabDaemon } from './lab-daemons.js';
 
 export const SUBNET_PREFIX = '10.147.41.';
 
@@ -89,22 +90,8 @@ export async function dockerLab(plainNames: string[], dockerNames: string[], ext
     const r = spawnSync('ip', ['netns', 'exec', x.ns, cmd, ...args], { encoding: 'utf8', timeout: timeoutMs });
     return { code: r.status, out: `${r.stdout}${r.stderr}` };
   };
-  const startDaemon = (x: LabHost, extra: string[] = []): ChildProcess => {
-    const c = lab.spawn(x, process.execPath, [cli, 'daemon', '--home', home(x), '--port', '9993', '--log-format', 'json', ...extra]);
-    logs[x.name] ??= '';
-    c.stderr!.on('data', (d) => (logs[x.name] += d));
-    c.stdout!.on('data', (d) => (logs[x.name] += d));
-    return c;
-  };
-  const memberAddress = (x: LabHost, family: 4 | 6): string | null => {
-    const rows = JSON.parse(lab.exec(x, 'ip', ['-j', 'addr'])) as Array<{ addr_info: Array<{ family: string; local: string; prefixlen: number; tentative?: boolean }> }>;
-    for (const a of rows.flatMap((l) => l.addr_info)) {
-      if (a.tentative) continue;
-      if (family === 4 && a.family === 'inet' && a.local.startsWith(SUBNET_PREFIX)) return a.local;
-      if (family === 6 && a.family === 'inet6' && a.prefixlen === 40 && a.local.startsWith('fc')) return a.local;
-    }
-    return null;
-  };
+  const startDaemon = (x: LabHost, extra: string[] = []): ChildProcess => startLabDaemon(lab, x, home(x), logs, extra);
+  const memberAddress = (x: LabHost, family: 4 | 6): string | null => labMemberAddress(lab, x, family, SUBNET_PREFIX);
   const dumpLogs = (): void => {
     for (const [n, l] of Object.entries(logs)) console.error(`--- ${n} log ---\n${l.slice(-4000)}`);
     for (const h of docker) console.error(`--- dockerd on ${h.name} ---\n${h.dockerd.log().slice(-2500)}`);
